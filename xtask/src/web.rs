@@ -1,0 +1,119 @@
+//! `cargo xtask web`: builds the browser kit into `www/pkg/` (wasm-bindgen `--target web`, then
+//! `wasm-opt -Oz` from npm's binaryen) and measures it the way the budget counts it.
+
+use std::fmt;
+use std::path::Path;
+use std::process::Command;
+
+use crate::process::run_checked;
+use crate::{setup, workspace};
+
+/// The sizes of the built kit.
+#[derive(Debug, Clone, Copy)]
+pub struct SizeReport {
+    /// The optimised `.wasm`, raw.
+    pub wasm_raw: u64,
+    /// The optimised `.wasm`, `gzip -9`.
+    pub wasm_gzip: u64,
+    /// The JS glue, raw.
+    pub js_raw: u64,
+    /// The JS glue, `gzip -9`.
+    pub js_gzip: u64,
+}
+
+impl SizeReport {
+    /// What the budget counts: both files gzipped, together.
+    pub fn total_gzip(&self) -> u64 {
+        self.wasm_gzip + self.js_gzip
+    }
+}
+
+impl fmt::Display for SizeReport {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "browser kit: {} B gzip (wasm {} B, {} B raw; js {} B, {} B raw)",
+            self.total_gzip(),
+            self.wasm_gzip,
+            self.wasm_raw,
+            self.js_gzip,
+            self.js_raw
+        )
+    }
+}
+
+/// Builds `www/pkg/` and returns its sizes.
+pub fn run() -> Result<SizeReport, String> {
+    if !setup::all_present() {
+        setup::run()?;
+    }
+    let root = workspace::root();
+    let out_dir = root.join("www/pkg");
+
+    let mut build = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
+    build
+        .args([
+            "build",
+            "--profile",
+            "wasm-release",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .args(["-p", "clicktrail-web"])
+        .current_dir(&root);
+    run_checked(build)?;
+
+    let built =
+        workspace::target_dir().join("wasm32-unknown-unknown/wasm-release/clicktrail_web.wasm");
+    let mut bindgen = Command::new("wasm-bindgen");
+    bindgen
+        .args([
+            "--target",
+            "web",
+            "--remove-name-section",
+            "--remove-producers-section",
+        ])
+        .arg("--out-dir")
+        .arg(&out_dir)
+        .arg(&built);
+    run_checked(bindgen)?;
+
+    let wasm = out_dir.join("clicktrail_web_bg.wasm");
+    let mut opt = Command::new(workspace::peers_dir().join("node/node_modules/.bin/wasm-opt"));
+    opt.arg("-Oz")
+        .arg("--enable-bulk-memory")
+        .arg("--enable-nontrapping-float-to-int")
+        .arg("--enable-sign-ext")
+        .arg("--enable-mutable-globals")
+        .arg("--enable-reference-types")
+        .arg(&wasm)
+        .arg("-o")
+        .arg(&wasm);
+    run_checked(opt)?;
+
+    let js = out_dir.join("clicktrail_web.js");
+    Ok(SizeReport {
+        wasm_raw: file_len(&wasm)?,
+        wasm_gzip: gzip_len(&wasm)?,
+        js_raw: file_len(&js)?,
+        js_gzip: gzip_len(&js)?,
+    })
+}
+
+fn file_len(path: &Path) -> Result<u64, String> {
+    std::fs::metadata(path)
+        .map(|m| m.len())
+        .map_err(|e| format!("{}: {e}", path.display()))
+}
+
+fn gzip_len(path: &Path) -> Result<u64, String> {
+    let out = Command::new("gzip")
+        .args(["-9", "-c", "-n"])
+        .arg(path)
+        .output()
+        .map_err(|e| format!("cannot run gzip: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("gzip failed on {}", path.display()));
+    }
+    Ok(out.stdout.len() as u64)
+}
