@@ -42,7 +42,7 @@
 //! - `money`: [`Currency`] (exponent table: 16 zero-decimal, 5 three-decimal currencies) and
 //!   [`Money`] with its exact decimal rendering.
 //! - `event`: the [`Event`] envelope and one file per view: [`Invoice`] (with
-//!   [`InvoiceLine`]), [`CheckoutSession`] (with [`CheckoutLineItem`]), [`Charge`], [`Refund`],
+//!   [`InvoiceLine`]), [`InvoicePayment`], [`CheckoutSession`] (with [`CheckoutLineItem`]), [`Charge`], [`Refund`],
 //!   [`Subscription`], [`Customer`]; a private `read` module holds the tolerant typed accessors
 //!   they share, and `metadata` the [`Metadata`] map with [`metadata_value`].
 //! - `error`: [`Error`], the crate's error, and [`VerifyError`], why a delivery was refused.
@@ -56,7 +56,7 @@ pub mod webhook;
 
 pub use error::{Error, VerifyError};
 pub use event::{
-    Charge, CheckoutLineItem, CheckoutSession, Customer, Event, Invoice, InvoiceLine, Metadata,
-    Refund, Subscription, metadata_value,
+    Charge, CheckoutLineItem, CheckoutSession, Customer, Event, Invoice, InvoiceLine,
+    InvoicePayment, Metadata, Refund, Subscription, metadata_value,
 };
 pub use money::{Currency, Money};

@@ -3,7 +3,7 @@
 use serde_json::Value;
 
 use super::read::Obj;
-use super::{Charge, CheckoutSession, Customer, Invoice, Refund, Subscription};
+use super::{Charge, CheckoutSession, Customer, Invoice, InvoicePayment, Refund, Subscription};
 use crate::Error;
 
 /// A Stripe event as delivered to a webhook endpoint or listed by `GET /v1/events`.
@@ -100,6 +100,11 @@ impl Event {
     /// `data.object` read as an [`Invoice`] (`invoice.*` events).
     pub fn invoice(&self) -> Result<Invoice, Error> {
         Invoice::read(&self.object, "data.object")
+    }
+
+    /// `data.object` read as an [`InvoicePayment`] (`invoice_payment.*` events).
+    pub fn invoice_payment(&self) -> Result<InvoicePayment, Error> {
+        InvoicePayment::read(&self.object, "data.object")
     }
 
     /// `data.object` read as a [`CheckoutSession`] (`checkout.session.*` events).
