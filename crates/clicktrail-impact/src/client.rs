@@ -191,9 +191,13 @@ impl ImpactClient {
                 let detail = parse_error_envelope(&body)
                     .and_then(|e| e.message)
                     .unwrap_or_else(|| excerpt(&body));
+                let reason = match detail.trim() {
+                    "" => format!("HTTP {status}"),
+                    detail => format!("HTTP {status}: {detail}"),
+                };
                 Probe::Failed {
                     status: Some(status),
-                    reason: format!("HTTP {status}: {detail}"),
+                    reason,
                 }
             }
             Err(Error::Http { status, message }) => Probe::Failed {
