@@ -141,6 +141,9 @@ fn a_forged_signature_with_a_stale_timestamp_reports_the_mismatch() {
     );
 }
 
+/// What a garbage header must be refused with.
+type Expect = fn(&VerifyError) -> bool;
+
 #[test]
 fn garbage_headers_give_typed_errors() {
     let s = secret("whsec_g");
@@ -152,7 +155,7 @@ fn garbage_headers_give_typed_errors() {
         "t=10,{}",
         vec![format!("v1={}", "0".repeat(64)); 20_000].join(",")
     );
-    let cases: Vec<(String, fn(&VerifyError) -> bool)> = vec![
+    let cases: Vec<(String, Expect)> = vec![
         (String::new(), |e| *e == VerifyError::MissingHeader),
         ("t=".into(), |e| {
             matches!(e, VerifyError::MalformedHeader(_))
