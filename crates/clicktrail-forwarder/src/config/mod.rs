@@ -1,0 +1,272 @@
+//! The configuration file (TOML): `[impact]`, `[rules]` and `[stripe]`.
+//!
+//! The key names are a public contract (docs and scripts use them); see
+//! `clicktrail.example.toml` next to this crate's `Cargo.toml` for every key with its default.
+//!
+//! Loading goes through [figment]: [`Config::figment`] gives the file as a provider stack to which
+//! the service adds `CLICKTRAIL_<SECTION>__<KEY>` environment overrides
+//! ([`Config::with_env`]), and [`Config::from_figment`] extracts and validates. Unknown keys are
+//! refused; every error names the key, what was found (never the value of a secret) and what is
+//! allowed.
+//!
+//! ```
+//! use clicktrail_forwarder::config::{Config, Trial};
+//!
+//! let config = Config::from_toml_str(r#"
+//!     [impact]
+//!     account_sid = "IRabc123"
+//!     auth_token = "token"
+//!     campaign_id = "1000"
+//!     event_type_id = "2000"
+//!     recurring_event_type_id = "2001"
+//!
+//!     [rules]
+//!     trial = "first-payment"
+//! "#)?;
+//! assert_eq!(config.rules.trial, Trial::FirstPayment);
+//! assert_eq!(config.rules.refund_delay.as_secs(), 3600);
+//! assert!(config.stripe.is_none());
+//! # Ok::<(), clicktrail_forwarder::Error>(())
+//! ```
+
+mod secret;
+mod values;
+
+use std::path::Path;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use serde::Deserialize;
+
+pub use secret::Secret;
+pub use values::{AccountSid, ApiBase, ClickIdKeys, Code, NumericId};
+
+use crate::Error;
+
+/// The prefix of environment overrides: `CLICKTRAIL_IMPACT__AUTH_TOKEN` sets `impact.auth_token`.
+pub const ENV_PREFIX: &str = "CLICKTRAIL_";
+
+/// The whole configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// The impact.com account, program and trackers.
+    pub impact: ImpactConfig,
+    /// The mapping choices; every key has a default.
+    #[serde(default)]
+    pub rules: Rules,
+    /// The Stripe account; optional for `clicktrail explain`, required by the service.
+    #[serde(default)]
+    pub stripe: Option<StripeConfig>,
+}
+
+/// `[impact]`: where conversions go and on which trackers.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ImpactConfig {
+    /// Account SID, the HTTP Basic user name.
+    pub account_sid: AccountSid,
+    /// Auth Token, the HTTP Basic password. Pass it as `CLICKTRAIL_IMPACT__AUTH_TOKEN` rather
+    /// than in the file.
+    pub auth_token: Secret,
+    /// The Program Id (`CampaignId`).
+    pub campaign_id: NumericId,
+    /// The tracker of first subscription payments, and of one-time payments unless
+    /// `one_time_event_type_id` is set.
+    pub event_type_id: NumericId,
+    /// The tracker of renewals (`billing_reason = subscription_cycle`).
+    pub recurring_event_type_id: NumericId,
+    /// The tracker of one-time payments (Checkout in payment mode), when they are tracked apart.
+    #[serde(default)]
+    pub one_time_event_type_id: Option<NumericId>,
+    /// The tracker of plan changes (`billing_reason = subscription_update`); unset, those
+    /// invoices are skipped.
+    #[serde(default)]
+    pub upgrade_event_type_id: Option<NumericId>,
+    /// The API's base URL.
+    #[serde(default = "default_impact_api_base")]
+    pub api_base: ApiBase,
+}
+
+/// `[rules]`: the choices that decide what partners are paid.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Rules {
+    /// How long a refund is held before it is sent, so that impact.com has turned the conversion
+    /// into an action by then (default one hour, as impact.com's own integration).
+    #[serde(deserialize_with = "values::duration")]
+    pub refund_delay: Duration,
+    /// How trial sign-ups are credited.
+    pub trial: Trial,
+    /// `Reason` of modifications (partial refunds).
+    pub refund_reason: Code,
+    /// `DispositionCode` of reversals (full refunds).
+    pub refund_disposition: Code,
+    /// Send `CustomerEmail` as the SHA-1 of the trimmed, lower-cased address; `false` sends no
+    /// email at all (never the address in clear).
+    pub hash_customer_email: bool,
+    /// Metadata keys that may hold the click id, matched case-insensitively.
+    pub click_id_keys: ClickIdKeys,
+    /// When a new subscription's first invoice has no click id anywhere, how long to wait for the
+    /// Checkout event (or a metadata update) before giving up. `"0s"` gives up at once.
+    #[serde(deserialize_with = "values::duration")]
+    pub click_id_wait: Duration,
+}
+
+impl Default for Rules {
+    fn default() -> Self {
+        Self {
+            refund_delay: Duration::from_secs(3600),
+            trial: Trial::Signup,
+            refund_reason: Code::new("ITEM_RETURNED").expect("valid code"),
+            refund_disposition: Code::new("ITEM_RETURNED").expect("valid code"),
+            hash_customer_email: true,
+            click_id_keys: ClickIdKeys::default(),
+            click_id_wait: Duration::from_secs(600),
+        }
+    }
+}
+
+/// How a subscription that starts with a free trial is credited.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Trial {
+    /// Send the $0 `subscription_create` invoice to the first-subscription tracker, as
+    /// impact.com's own integration does (CPA programs credit the sign-up).
+    #[default]
+    Signup,
+    /// Skip $0 invoices; the first paid invoice of the subscription goes to the
+    /// first-subscription tracker, even though Stripe calls it `subscription_cycle`.
+    FirstPayment,
+}
+
+/// `[stripe]`: the account the forwarder reads from.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StripeConfig {
+    /// A restricted (`rk_...`) or secret (`sk_...`) API key; read access is enough except for
+    /// `clicktrail setup`.
+    #[serde(deserialize_with = "stripe_api_key")]
+    pub api_key: Secret,
+    /// Webhook signing secrets (`whsec_...`); several while a secret is rolled.
+    #[serde(default, deserialize_with = "webhook_secrets")]
+    pub webhook_secrets: Vec<Secret>,
+    /// The API's base URL.
+    #[serde(default = "default_stripe_api_base")]
+    pub api_base: ApiBase,
+}
+
+fn default_impact_api_base() -> ApiBase {
+    ApiBase::new("https://api.impact.com").expect("valid URL")
+}
+
+fn default_stripe_api_base() -> ApiBase {
+    ApiBase::new("https://api.stripe.com").expect("valid URL")
+}
+
+fn stripe_api_key<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Secret, D::Error> {
+    let key = Secret::deserialize(d)?;
+    let prefixes = ["sk_live_", "sk_test_", "rk_live_", "rk_test_"];
+    if prefixes.iter().any(|p| key.expose().starts_with(p)) {
+        Ok(key)
+    } else {
+        Err(serde::de::Error::custom(
+            "expected a Stripe API key starting with rk_live_, rk_test_, sk_live_ or sk_test_ (the value is not shown)",
+        ))
+    }
+}
+
+fn webhook_secrets<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<Secret>, D::Error> {
+    let secrets = Vec::<Secret>::deserialize(d)?;
+    match secrets
+        .iter()
+        .position(|s| !s.expose().starts_with("whsec_"))
+    {
+        None => Ok(secrets),
+        Some(i) => Err(serde::de::Error::custom(format!(
+            "item {i}: expected a webhook signing secret starting with whsec_ (the value is not shown)"
+        ))),
+    }
+}
+
+impl Config {
+    /// The provider stack for `path`: the TOML file alone. The file must exist.
+    pub fn figment(path: &Path) -> Result<Figment, Error> {
+        if !path.is_file() {
+            return Err(Error::ConfigFile {
+                path: path.display().to_string(),
+                reason: "no such file".to_owned(),
+            });
+        }
+        Ok(Figment::from(Toml::file_exact(path)))
+    }
+
+    /// Adds the environment overrides on top of `figment`: `CLICKTRAIL_<SECTION>__<KEY>`, e.g.
+    /// `CLICKTRAIL_IMPACT__AUTH_TOKEN` or `CLICKTRAIL_RULES__REFUND_DELAY=2s`.
+    pub fn with_env(figment: Figment) -> Figment {
+        figment.merge(Env::prefixed(ENV_PREFIX).split("__"))
+    }
+
+    /// Reads `path`, then the environment overrides, and validates.
+    pub fn load(path: &Path) -> Result<Self, Error> {
+        Self::from_figment(&Self::with_env(Self::figment(path)?))
+    }
+
+    /// Parses and validates TOML text (no environment).
+    pub fn from_toml_str(text: &str) -> Result<Self, Error> {
+        Self::from_figment(&Figment::from(Toml::string(text)))
+    }
+
+    /// Extracts and validates a configuration from any provider stack.
+    pub fn from_figment(figment: &Figment) -> Result<Self, Error> {
+        figment.extract().map_err(config_error)
+    }
+}
+
+/// Turns figment's first error into ours: the key (as the provider spells it, e.g. the variable
+/// name for an environment override), where it came from, and the problem.
+fn config_error(error: figment::Error) -> Error {
+    let problem = match &error.kind {
+        figment::error::Kind::UnknownField(found, allowed) => {
+            format!(
+                "unknown key `{found}`; allowed keys: {}",
+                allowed.join(", ")
+            )
+        }
+        figment::error::Kind::MissingField(name) => format!("missing key `{name}`"),
+        figment::error::Kind::UnknownVariant(found, allowed) => {
+            let allowed: Vec<String> = allowed.iter().map(|v| format!("\"{v}\"")).collect();
+            format!("found \"{found}\", expected one of {}", allowed.join(", "))
+        }
+        kind => kind.to_string(),
+    };
+    let mut path = error.path.clone();
+    if let figment::error::Kind::MissingField(name) = &error.kind {
+        path.push(name.to_string());
+    }
+    let key = if path.is_empty() {
+        "(top level)".to_owned()
+    } else {
+        path.join(".")
+    };
+    let origin = error.metadata.as_ref().and_then(|m| match &m.source {
+        Some(figment::Source::File(file)) => Some(format!("file {}", file.display())),
+        _ if m.name.contains("environment") => {
+            let upper: Vec<String> = error.path.iter().map(|p| p.to_uppercase()).collect();
+            Some(format!(
+                "environment variable {ENV_PREFIX}{}",
+                upper.join("__")
+            ))
+        }
+        _ => None,
+    });
+    Error::Config {
+        key,
+        origin,
+        problem,
+    }
+}
+
+#[cfg(test)]
+mod tests;

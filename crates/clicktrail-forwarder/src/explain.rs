@@ -1,0 +1,238 @@
+//! `clicktrail explain`: run the rules over event files and print each decision, sending nothing.
+//!
+//! Each input is a JSON file holding one Stripe event, or a JSONL file holding one event per line
+//! (a file whose first JSON value is followed by more, or named `*.jsonl` / `*.ndjson`). Events
+//! are decided in the given order with in-memory knowledge, so a refund after its invoice
+//! resolves. No network: a decision that needs Stripe prints what it would fetch. The clock is the
+//! event's own `created`, so the output is deterministic.
+//!
+//! Output, one JSON object per event on the writer and nothing else:
+//!
+//! - `{"event":"evt_..","type":"invoice.paid","decision":"send","not_before":"<RFC 3339>","request":{"method":"POST","path":"/Advertisers/<SID>/Conversions","params":{...}}}`
+//! - `{"event":"..","type":"..","decision":"skip","reason":"..."}`
+//! - `{"event":"..","type":"..","decision":"lookup","needs":"GET /v1/..."}`
+//! - `{"event":"..","type":"..","decision":"wait","until":"<RFC 3339>","reason":"..."}`
+//! - `{"line":N,"file":"..","error":".."}` for a line (or file) that is not valid JSON or not an
+//!   event; the rest is still processed.
+//!
+//! ```
+//! use clicktrail_forwarder::explain::Explainer;
+//! use clicktrail_forwarder::mapping::Settings;
+//!
+//! let mut explainer = Explainer::new(Settings::demo());
+//! let mut out = Vec::new();
+//! explainer.text("events.jsonl", "{\"not\": \"an event\"}\n", &mut out).unwrap();
+//! assert_eq!(explainer.errors(), 1);
+//! assert!(String::from_utf8(out).unwrap().starts_with("{\"line\":1,\"file\":\"events.jsonl\""));
+//! ```
+
+use std::io::{self, Write};
+use std::path::Path;
+
+use clicktrail_stripe::Event;
+use serde::ser::{Serialize, SerializeMap, Serializer};
+use serde_json::Value;
+
+use crate::knowledge::MemoryKnowledge;
+use crate::mapping::{self, Decision, Fetched, Settings};
+
+/// Runs the rules over inputs in order, keeping what they learn between events.
+#[derive(Debug)]
+pub struct Explainer {
+    settings: Settings,
+    knowledge: MemoryKnowledge,
+    errors: usize,
+}
+
+impl Explainer {
+    /// An explainer with empty knowledge.
+    pub fn new(settings: Settings) -> Self {
+        Self {
+            settings,
+            knowledge: MemoryKnowledge::default(),
+            errors: 0,
+        }
+    }
+
+    /// How many lines or files could not be explained so far.
+    pub fn errors(&self) -> usize {
+        self.errors
+    }
+
+    /// Explains the file at `path` (`-` reads standard input). An unreadable file is reported
+    /// on `out` like a bad line and counted as an error.
+    pub fn file(&mut self, path: &Path, out: &mut impl Write) -> io::Result<()> {
+        let name = path.display().to_string();
+        let text = if name == "-" {
+            io::read_to_string(io::stdin())
+        } else {
+            std::fs::read_to_string(path)
+        };
+        match text {
+            Ok(text) => self.text(&name, &text, out),
+            Err(e) => self.error(out, &name, None, &format!("cannot read the file: {e}")),
+        }
+    }
+
+    /// Explains `text`, the content of the input called `name`.
+    pub fn text(&mut self, name: &str, text: &str, out: &mut impl Write) -> io::Result<()> {
+        let by_lines = name.ends_with(".jsonl") || name.ends_with(".ndjson") || {
+            let mut values = serde_json::Deserializer::from_str(text).into_iter::<Value>();
+            matches!((values.next(), values.next()), (Some(Ok(_)), Some(_)))
+        };
+        if by_lines {
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str::<Value>(line) {
+                    Ok(value) => self.value(name, i + 1, value, out)?,
+                    Err(e) => {
+                        self.error(out, name, Some(i + 1), &format!("not valid JSON: {e}"))?
+                    }
+                }
+            }
+            return Ok(());
+        }
+        match serde_json::from_str::<Value>(text) {
+            Ok(value) => self.value(name, 1, value, out),
+            Err(e) => self.error(
+                out,
+                name,
+                Some(e.line().max(1)),
+                &format!("not valid JSON: {e}"),
+            ),
+        }
+    }
+
+    fn value(
+        &mut self,
+        name: &str,
+        line: usize,
+        value: Value,
+        out: &mut impl Write,
+    ) -> io::Result<()> {
+        match Event::from_value(value) {
+            Ok(event) => {
+                let rendered = self.event(&event);
+                writeln!(out, "{rendered}")
+            }
+            Err(e) => self.error(out, name, Some(line), &format!("not a Stripe event: {e}")),
+        }
+    }
+
+    /// Decides `event` (with `now` = its `created`), remembers what the decision records, and
+    /// returns the JSON line describing it.
+    pub fn event(&mut self, event: &Event) -> String {
+        let decision = mapping::decide(
+            event,
+            &self.settings,
+            &self.knowledge,
+            &Fetched::default(),
+            event.created,
+        );
+        self.knowledge.apply(decision.records());
+        let line = Line::new(event, &decision, &self.settings.account_sid);
+        serde_json::to_string(&line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+    }
+
+    fn error(
+        &mut self,
+        out: &mut impl Write,
+        file: &str,
+        line: Option<usize>,
+        error: &str,
+    ) -> io::Result<()> {
+        self.errors += 1;
+        let entry = ErrorLine { line, file, error };
+        let text = serde_json::to_string(&entry).map_err(io::Error::other)?;
+        writeln!(out, "{text}")
+    }
+}
+
+#[derive(serde::Serialize)]
+struct ErrorLine<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    line: Option<usize>,
+    file: &'a str,
+    error: &'a str,
+}
+
+/// One output line, fields in the documented order.
+#[derive(serde::Serialize)]
+struct Line<'a> {
+    event: &'a str,
+    #[serde(rename = "type")]
+    event_type: &'a str,
+    decision: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    not_before: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    request: Option<RequestOut>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    until: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    needs: Option<String>,
+}
+
+impl<'a> Line<'a> {
+    fn new(event: &'a Event, decision: &'a Decision, sid: &str) -> Self {
+        let mut line = Line {
+            event: &event.id,
+            event_type: &event.event_type,
+            decision: decision.kind(),
+            not_before: None,
+            request: None,
+            until: None,
+            reason: None,
+            needs: None,
+        };
+        match decision {
+            Decision::Send {
+                request,
+                not_before,
+                ..
+            } => {
+                line.not_before = Some(rfc3339(*not_before));
+                line.request = Some(RequestOut {
+                    method: request.method().as_str(),
+                    path: request.path(sid),
+                    params: Params(request.params()),
+                });
+            }
+            Decision::Skip { reason, .. } => line.reason = Some(reason),
+            Decision::Lookup { needs } => line.needs = Some(needs.to_string()),
+            Decision::Wait { until, reason } => {
+                line.until = Some(rfc3339(*until));
+                line.reason = Some(reason);
+            }
+        }
+        line
+    }
+}
+
+fn rfc3339(unix: i64) -> String {
+    clicktrail_impact::format_event_date(unix).unwrap_or_else(|_| unix.to_string())
+}
+
+#[derive(serde::Serialize)]
+struct RequestOut {
+    method: &'static str,
+    path: String,
+    params: Params,
+}
+
+/// Form parameters as a JSON object, in the order they are sent.
+struct Params(Vec<(String, String)>);
+
+impl Serialize for Params {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (key, value) in &self.0 {
+            map.serialize_entry(key, value)?;
+        }
+        map.end()
+    }
+}

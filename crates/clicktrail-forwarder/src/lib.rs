@@ -1,0 +1,60 @@
+//! The clicktrail forwarder: Stripe events in, impact.com conversions, modifications and
+//! reversals out.
+//!
+//! This crate holds the forwarder's configuration, its mapping rules (the heart of the product:
+//! they decide what partners are paid) and the `clicktrail` command. The rules are pure: an event,
+//! the [`Settings`](mapping::Settings) and what the forwarder already knows go in, a
+//! [`Decision`](mapping::Decision) comes out, with the facts to remember attached. The service
+//! (intake, store, delivery) is built around them.
+//!
+//! # Example
+//!
+//! ```
+//! use clicktrail_forwarder::knowledge::MemoryKnowledge;
+//! use clicktrail_forwarder::mapping::{decide, Decision, Fetched, Settings};
+//! use clicktrail_stripe::Event;
+//!
+//! let mut knowledge = MemoryKnowledge::default();
+//! let settings = Settings::demo();
+//! let event = Event::from_slice(br#"{
+//!   "id": "evt_1", "type": "checkout.session.completed", "created": 1795741500,
+//!   "data": {"object": {"id": "cs_1", "object": "checkout.session", "mode": "payment",
+//!     "payment_status": "paid", "payment_intent": "pi_1", "currency": "jpy",
+//!     "amount_total": 5000, "total_details": {"amount_tax": 0},
+//!     "metadata": {"IRClickId": "Qx9abc"}}}
+//! }"#)?;
+//! let decision = decide(&event, &settings, &knowledge, &Fetched::default(), event.created);
+//! knowledge.apply(decision.records());
+//! let Decision::Send { request, .. } = &decision else { panic!("{decision:?}") };
+//! assert_eq!(request.path(&settings.account_sid), "/Advertisers/IRsandbox/Conversions");
+//! assert!(request.params().contains(&("OrderId".into(), "pi_1".into())));
+//! assert!(request.params().contains(&("ItemSubTotal1".into(), "5000".into()))); // yen: no decimals
+//!
+//! // The same event again is a duplicate.
+//! let again = decide(&event, &settings, &knowledge, &Fetched::default(), event.created);
+//! assert_eq!(again.kind(), "skip");
+//! # Ok::<(), clicktrail_stripe::Error>(())
+//! ```
+//!
+//! # Layout
+//!
+//! - [`config`]: the TOML configuration (`[impact]`, `[rules]`, `[stripe]`), validated on load,
+//!   secrets redacted.
+//! - [`mapping`]: the rules. `mapping/{invoice,checkout,refund}.rs` hold one event family each;
+//!   `click_id.rs` where click ids are found; `items.rs` the itemisation that makes impact.com's
+//!   sale amount equal the amount credited; `conversion.rs` the request they build;
+//!   `dedupe.rs` the duplicate checks; `need.rs` the Stripe look-ups a decision can ask for;
+//!   `decision.rs` the outcome.
+//! - [`knowledge`]: what the forwarder learned (the [`Knowledge`](knowledge::Knowledge) trait
+//!   the rules read, the [`Record`](knowledge::Record)s a decision asks to store, and an
+//!   in-memory implementation).
+//! - [`explain`]: `clicktrail explain`, the rules run over event files without sending anything.
+//! - `cli` (binary only): argument parsing, one module per command; `main.rs` stays thin.
+
+pub mod config;
+mod error;
+pub mod explain;
+pub mod knowledge;
+pub mod mapping;
+
+pub use error::Error;

@@ -1,0 +1,212 @@
+//! `checkout.session.completed` and `checkout.session.async_payment_succeeded`.
+
+use clicktrail_clickid::ClickId;
+use clicktrail_stripe::CheckoutSession;
+
+use super::click_id::Search;
+use super::conversion::{self, Draft};
+use super::items::Line;
+use super::{Cx, Decision, Need};
+use crate::knowledge::{Knowledge, Owner, Record, SentConversion};
+
+pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> Decision {
+    let session = match cx.event.checkout_session() {
+        Ok(session) => session,
+        Err(e) => {
+            return cx.skip(
+                format!("cannot read the Checkout Session: {e}"),
+                vec![],
+                Some(handled),
+            );
+        }
+    };
+    match session.mode.as_deref() {
+        Some("subscription") => subscription_mode(cx, &session, handled),
+        Some("payment") => payment_mode(cx, &session, handled),
+        other => cx.skip(
+            format!(
+                "Checkout Session {} in mode {} carries no payment to credit",
+                session.id,
+                other.unwrap_or("(none)")
+            ),
+            vec![],
+            Some(handled),
+        ),
+    }
+}
+
+/// The click id on the session itself: its metadata, then `client_reference_id` (`irc_`).
+fn on_session<K: Knowledge + ?Sized>(
+    cx: &Cx<'_, K>,
+    session: &CheckoutSession,
+    search: &mut Search,
+) -> Option<ClickId> {
+    let keys = &cx.settings.rules.click_id_keys;
+    search
+        .metadata("session metadata", &session.metadata, keys)
+        .or_else(|| search.client_reference_id(session.client_reference_id.as_deref()))
+}
+
+/// Subscription mode: `invoice.paid` carries the money; the click id found here is remembered
+/// for the subscription and the customer, so that invoice can be credited.
+fn subscription_mode<K: Knowledge + ?Sized>(
+    cx: &Cx<'_, K>,
+    session: &CheckoutSession,
+    handled: Record,
+) -> Decision {
+    let mut search = Search::default();
+    let Some(click_id) = on_session(cx, session, &mut search) else {
+        return cx.skip(
+            format!(
+                "subscription-mode Checkout Session {}: no conversion here (invoice.paid carries the money) and no click id to remember{}",
+                session.id,
+                search.note()
+            ),
+            vec![],
+            Some(handled),
+        );
+    };
+    let owners: Vec<Owner> = session
+        .subscription
+        .iter()
+        .map(|s| Owner::Subscription(s.clone()))
+        .chain(session.customer.iter().map(|c| Owner::Customer(c.clone())))
+        .collect();
+    let names: Vec<String> = owners.iter().map(ToString::to_string).collect();
+    let records = owners
+        .into_iter()
+        .map(|owner| Record::ClickIdLearned {
+            owner,
+            click_id: click_id.clone(),
+            session: session.id.clone(),
+        })
+        .collect();
+    let remembered = if names.is_empty() {
+        "but the session names no subscription or customer to remember it for".to_owned()
+    } else {
+        format!("click id {click_id} remembered for {}", names.join(" and "))
+    };
+    cx.skip(
+        format!(
+            "subscription-mode Checkout Session {}: no conversion here (invoice.paid carries the money); {remembered}",
+            session.id
+        ),
+        records,
+        Some(handled),
+    )
+}
+
+/// Payment mode: a one-time conversion once the payment is confirmed.
+fn payment_mode<K: Knowledge + ?Sized>(
+    cx: &Cx<'_, K>,
+    session: &CheckoutSession,
+    handled: Record,
+) -> Decision {
+    let skip = |reason: String| cx.skip(reason, vec![], Some(handled.clone()));
+    let status = session.payment_status.as_deref().unwrap_or("(none)");
+    if !matches!(status, "paid" | "no_payment_required") {
+        return skip(format!(
+            "Checkout Session {} is not paid yet (payment_status {status}): waiting for checkout.session.async_payment_succeeded",
+            session.id
+        ));
+    }
+    let Some(currency) = session.currency else {
+        return skip(format!("Checkout Session {} has no currency", session.id));
+    };
+    let order_id = session.payment_intent.as_deref().unwrap_or(&session.id);
+    let tracker = cx.settings.one_time_tracker();
+    if let Some(sent) = cx.knowledge.conversion_by_order(order_id) {
+        return skip(format!(
+            "a conversion for OrderId {order_id} was already sent (tracker {})",
+            sent.tracker
+        ));
+    }
+
+    let mut search = Search::default();
+    let mut click_id = on_session(cx, session, &mut search);
+    if click_id.is_none()
+        && let Some(customer) = session.customer.as_deref()
+    {
+        click_id = cx
+            .knowledge
+            .learned_click_id(&Owner::Customer(customer.to_owned()));
+        if click_id.is_none() {
+            match cx.fetched.get_customer(customer) {
+                None => {
+                    return Decision::Lookup {
+                        needs: Need::Customer {
+                            id: customer.to_owned(),
+                        },
+                    };
+                }
+                Some(Some(fetched)) => {
+                    let keys = &cx.settings.rules.click_id_keys;
+                    click_id = search.metadata("customer metadata", &fetched.metadata, keys);
+                }
+                Some(None) => {}
+            }
+        }
+    }
+    let Some(click_id) = click_id else {
+        return skip(format!(
+            "no click id found for Checkout Session {} (looked in its metadata, client_reference_id and the customer){}",
+            session.id,
+            search.note()
+        ));
+    };
+
+    let credited = session
+        .amount_total
+        .unwrap_or(0)
+        .saturating_sub(session.amount_tax.unwrap_or(0))
+        .max(0);
+    let lines = session
+        .line_items
+        .iter()
+        .flatten()
+        .map(|item| Line {
+            sku: item.price.clone().or_else(|| item.product.clone()),
+            name: item.description.clone(),
+            quantity: item
+                .quantity
+                .and_then(|q| u64::try_from(q).ok())
+                .unwrap_or(1),
+            amount: item.amount_subtotal.unwrap_or(0),
+        })
+        .collect();
+    let draft = Draft {
+        tracker,
+        order_id,
+        event_date: cx.event.created,
+        currency,
+        click_id: &click_id,
+        customer_id: session.customer.as_deref(),
+        email: session.email(),
+        lines,
+        credited,
+    };
+    let request = match conversion::build(cx.settings, draft) {
+        Ok(request) => request,
+        Err(reason) => return skip(format!("Checkout Session {}: {reason}", session.id)),
+    };
+    let records = vec![
+        handled.clone(),
+        Record::ConversionSent(SentConversion {
+            order_id: order_id.to_owned(),
+            tracker: tracker.as_str().to_owned(),
+            currency: currency.code_upper().to_owned(),
+            amount: credited,
+            payment_intent: session.payment_intent.clone(),
+            charge: None,
+            subscription: None,
+            current_amount: credited,
+            amount_refunded: 0,
+            reversed: false,
+        }),
+    ];
+    Decision::Send {
+        request,
+        not_before: cx.event.created,
+        records,
+    }
+}

@@ -1,0 +1,67 @@
+//! Finding the click id: in metadata (configured keys, any case) and in `client_reference_id`.
+
+use clicktrail_clickid::ClickId;
+use clicktrail_stripe::Metadata;
+
+use crate::config::ClickIdKeys;
+
+/// The outcome of looking in one place.
+#[derive(Debug, Default)]
+pub(super) struct Search {
+    /// Values that were present under a click-id key but are not valid click ids, as
+    /// `"<place> <key>=<value>"`, for the skip reason.
+    pub(super) rejected: Vec<String>,
+}
+
+impl Search {
+    /// The first valid click id in `metadata` under one of `keys` (in the keys' order); invalid
+    /// values are noted and passed over.
+    pub(super) fn metadata(
+        &mut self,
+        place: &str,
+        metadata: &Metadata,
+        keys: &ClickIdKeys,
+    ) -> Option<ClickId> {
+        for wanted in keys.iter() {
+            for (key, value) in metadata {
+                if !key.eq_ignore_ascii_case(wanted) || value.trim().is_empty() {
+                    continue;
+                }
+                match ClickId::new(value.trim()) {
+                    Ok(id) => return Some(id),
+                    Err(e) => self.rejected.push(format!("{place} {key}={value:?} ({e})")),
+                }
+            }
+        }
+        None
+    }
+
+    /// The click id carried by `client_reference_id` in the `irc_` encoding.
+    ///
+    /// Only the `irc_` encoding counts: merchants use `client_reference_id` for their own ids
+    /// (`user_42`), and reading those as click ids would credit whoever owns that string at
+    /// impact.com. A value that starts with `irc_` but does not decode is noted.
+    pub(super) fn client_reference_id(&mut self, reference: Option<&str>) -> Option<ClickId> {
+        let reference = reference?;
+        if !reference.starts_with(ClickId::CLIENT_REFERENCE_PREFIX) {
+            return None;
+        }
+        match ClickId::from_client_reference_id(reference) {
+            Ok(id) => Some(id),
+            Err(e) => {
+                self.rejected
+                    .push(format!("client_reference_id {reference:?} ({e})"));
+                None
+            }
+        }
+    }
+
+    /// `" (ignored: ...)"` when invalid values were seen, else empty.
+    pub(super) fn note(&self) -> String {
+        if self.rejected.is_empty() {
+            String::new()
+        } else {
+            format!(" (ignored invalid values: {})", self.rejected.join("; "))
+        }
+    }
+}

@@ -1,0 +1,65 @@
+//! Building the impact.com conversion shared by invoices and one-time Checkout payments.
+
+use clicktrail_clickid::ClickId;
+use clicktrail_impact::{Amount, Conversion, ImpactRequest, Item};
+use clicktrail_stripe::Currency;
+
+use super::Settings;
+use super::items::{self, Line};
+use crate::config::NumericId;
+
+/// Everything a conversion is made of, in Stripe's terms (minor units).
+pub(super) struct Draft<'a> {
+    pub(super) tracker: &'a NumericId,
+    pub(super) order_id: &'a str,
+    /// Unix seconds of the payment.
+    pub(super) event_date: i64,
+    pub(super) currency: Currency,
+    pub(super) click_id: &'a ClickId,
+    pub(super) customer_id: Option<&'a str>,
+    pub(super) email: Option<&'a str>,
+    pub(super) lines: Vec<Line>,
+    /// The amount credited, minor units.
+    pub(super) credited: i64,
+}
+
+/// Renders `draft` as a conversion request; `Err` holds a skip reason.
+pub(super) fn build(settings: &Settings, draft: Draft<'_>) -> Result<ImpactRequest, String> {
+    let exponent = u8::try_from(draft.currency.exponent()).unwrap_or(u8::MAX);
+    let money = |minor: i64| Amount::from_minor(minor, exponent).map_err(|e| e.to_string());
+    let summary = format!("Order {}", draft.order_id);
+    let itemised = items::itemise(&draft.lines, draft.credited, &summary);
+
+    let mut builder = Conversion::builder(
+        settings.campaign_id.as_str(),
+        draft.tracker.as_str(),
+        draft.order_id,
+        draft.event_date,
+        draft.currency.code_upper(),
+    )
+    .click_id(draft.click_id.as_str());
+    if let Some(customer) = draft.customer_id {
+        builder = builder.customer_id(customer);
+    }
+    if settings.rules.hash_customer_email
+        && let Some(email) = draft.email.filter(|e| !e.trim().is_empty())
+    {
+        builder = builder.customer_email(clicktrail_impact::hash_email(email));
+    }
+    for item in itemised.items {
+        let sku = item.sku.unwrap_or_else(|| draft.order_id.to_owned());
+        let name = item
+            .name
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| sku.clone());
+        let quantity = u32::try_from(item.quantity).unwrap_or(u32::MAX);
+        builder = builder.item(Item::new(sku, name, quantity, money(item.subtotal)?));
+    }
+    if itemised.discount > 0 {
+        builder = builder.order_discount(money(itemised.discount)?);
+    }
+    builder
+        .build()
+        .map(ImpactRequest::from)
+        .map_err(|e| format!("cannot build the conversion: {e}"))
+}

@@ -1,0 +1,282 @@
+//! `invoice.paid`: subscription payments.
+
+use clicktrail_clickid::ClickId;
+use clicktrail_stripe::{Invoice, InvoiceLine};
+
+use super::click_id::Search;
+use super::conversion::{self, Draft};
+use super::items::Line;
+use super::{Cx, Decision, Need};
+use crate::config::{NumericId, Trial};
+use crate::knowledge::{Knowledge, Owner, Record, SentConversion, TrialState};
+
+pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> Decision {
+    let invoice = match cx.event.invoice() {
+        Ok(invoice) => invoice,
+        Err(e) => {
+            return cx.skip(
+                format!("cannot read the invoice: {e}"),
+                vec![],
+                Some(handled),
+            );
+        }
+    };
+    let id = invoice.id.as_str();
+    let Some(currency) = invoice.currency else {
+        return cx.skip(
+            format!("invoice {id} has no currency"),
+            vec![],
+            Some(handled),
+        );
+    };
+    let amount_paid = invoice.amount_paid.unwrap_or(0);
+    let credited = amount_paid.saturating_sub(invoice.tax.unwrap_or(0)).max(0);
+
+    let (tracker, trial_records) = match choose_tracker(cx, &invoice, amount_paid) {
+        Ok(chosen) => chosen,
+        Err((reason, records)) => return cx.skip(reason, records, Some(handled)),
+    };
+    let skip = |reason: String| cx.skip(reason, trial_records.clone(), Some(handled.clone()));
+
+    if let Some(sent) = cx.knowledge.conversion_by_order(id) {
+        return skip(format!(
+            "a conversion for OrderId {id} was already sent (tracker {})",
+            sent.tracker
+        ));
+    }
+
+    let click_id = match find_click_id(cx, &invoice) {
+        Found::Yes(click_id) => click_id,
+        Found::Lookup(needs) => return Decision::Lookup { needs },
+        Found::Wait { until, reason } => return Decision::Wait { until, reason },
+        Found::No(reason) => return skip(reason),
+    };
+
+    let lines: &[InvoiceLine] = if invoice.lines_has_more {
+        match cx.fetched.get_invoice_lines(id) {
+            Some(lines) => lines,
+            None => {
+                return Decision::Lookup {
+                    needs: Need::InvoiceLines {
+                        invoice: id.to_owned(),
+                    },
+                };
+            }
+        }
+    } else {
+        &invoice.lines
+    };
+    let lines = lines.iter().map(line).collect();
+
+    let draft = Draft {
+        tracker,
+        order_id: id,
+        event_date: invoice.paid_at.unwrap_or(cx.event.created),
+        currency,
+        click_id: &click_id,
+        customer_id: invoice.customer.as_deref(),
+        email: invoice.customer_email.as_deref(),
+        lines,
+        credited,
+    };
+    let request = match conversion::build(cx.settings, draft) {
+        Ok(request) => request,
+        Err(reason) => return skip(format!("invoice {id}: {reason}")),
+    };
+    let mut records = vec![handled.clone()];
+    records.extend(trial_records.iter().cloned());
+    records.push(Record::ConversionSent(SentConversion {
+        order_id: id.to_owned(),
+        tracker: tracker.as_str().to_owned(),
+        currency: currency.code_upper().to_owned(),
+        amount: credited,
+        payment_intent: invoice.payment_intent.clone(),
+        charge: invoice.charge.clone(),
+        subscription: invoice.subscription.clone(),
+        current_amount: credited,
+        amount_refunded: 0,
+        reversed: false,
+    }));
+    Decision::Send {
+        request,
+        not_before: cx.event.created,
+        records,
+    }
+}
+
+/// An invoice line as an itemisation input: SKU = price id, else product id.
+fn line(line: &InvoiceLine) -> Line {
+    Line {
+        sku: line.price.clone().or_else(|| line.product.clone()),
+        name: line.description.clone(),
+        quantity: line
+            .quantity
+            .and_then(|q| u64::try_from(q).ok())
+            .unwrap_or(1),
+        amount: line.amount.unwrap_or(0),
+    }
+}
+
+type Chosen<'a> = Result<(&'a NumericId, Vec<Record>), (String, Vec<Record>)>;
+
+/// The tracker for this invoice and the trial-state records that go with the decision, or a
+/// skip reason (with the records to keep even so).
+fn choose_tracker<'a, K: Knowledge + ?Sized>(
+    cx: &Cx<'a, K>,
+    invoice: &Invoice,
+    amount_paid: i64,
+) -> Chosen<'a> {
+    let s = cx.settings;
+    let first_payment = s.rules.trial == Trial::FirstPayment;
+    let subscription = invoice.subscription.as_deref();
+    let trial_record = |state| match subscription {
+        Some(sub) if first_payment => vec![Record::Trial {
+            subscription: sub.to_owned(),
+            state,
+        }],
+        _ => vec![],
+    };
+    let reason = invoice.billing_reason.as_deref().unwrap_or("(none)");
+    match reason {
+        "subscription_create" => {
+            if amount_paid == 0 && first_payment {
+                let sub = subscription.unwrap_or("(unknown)");
+                return Err((
+                    format!(
+                        "$0 sign-up invoice (trial): with trial = \"first-payment\" the first paid invoice of subscription {sub} is credited instead"
+                    ),
+                    trial_record(TrialState::AwaitingFirstPayment),
+                ));
+            }
+            Ok((
+                &s.event_type_id,
+                trial_record(TrialState::FirstPaymentHandled),
+            ))
+        }
+        "subscription_cycle" | "subscription_update" => {
+            if amount_paid == 0 {
+                return Err((format!("$0 {reason} invoice: nothing was paid"), vec![]));
+            }
+            let awaiting = first_payment
+                && subscription.and_then(|sub| cx.knowledge.trial_state(sub))
+                    == Some(TrialState::AwaitingFirstPayment);
+            if awaiting {
+                // The first paid invoice after a trial: the first-subscription tracker, whatever
+                // Stripe calls it.
+                return Ok((
+                    &s.event_type_id,
+                    trial_record(TrialState::FirstPaymentHandled),
+                ));
+            }
+            if reason == "subscription_cycle" {
+                return Ok((&s.recurring_event_type_id, vec![]));
+            }
+            match &s.upgrade_event_type_id {
+                Some(tracker) => Ok((tracker, vec![])),
+                None => Err((
+                    "subscription_update invoice (plan change): upgrade_event_type_id is not set"
+                        .to_owned(),
+                    vec![],
+                )),
+            }
+        }
+        other => Err((
+            format!(
+                "billing_reason {other} is not credited (only subscription_create, subscription_cycle and, with upgrade_event_type_id, subscription_update)"
+            ),
+            vec![],
+        )),
+    }
+}
+
+enum Found {
+    Yes(ClickId),
+    Lookup(Need),
+    Wait { until: i64, reason: String },
+    No(String),
+}
+
+/// The click id, first found wins: the invoice's subscription snapshot (basil+
+/// `parent.subscription_details.metadata`, else the older `subscription_details.metadata`), the
+/// invoice metadata, the subscription's Checkout Session, the subscription fetched from Stripe,
+/// the customer's Checkout Sessions, the customer fetched from Stripe.
+fn find_click_id<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, invoice: &Invoice) -> Found {
+    let keys = &cx.settings.rules.click_id_keys;
+    let mut search = Search::default();
+    if let Some(metadata) = &invoice.subscription_metadata
+        && let Some(id) = search.metadata("subscription_details.metadata", metadata, keys)
+    {
+        return Found::Yes(id);
+    }
+    if let Some(id) = search.metadata("invoice metadata", &invoice.metadata, keys) {
+        return Found::Yes(id);
+    }
+    let mut subscription_created = None;
+    if let Some(sub) = invoice.subscription.as_deref() {
+        if let Some(id) = cx
+            .knowledge
+            .learned_click_id(&Owner::Subscription(sub.to_owned()))
+        {
+            return Found::Yes(id);
+        }
+        match cx.fetched.get_subscription(sub) {
+            None => return Found::Lookup(Need::Subscription { id: sub.to_owned() }),
+            Some(Some(fetched)) => {
+                if let Some(id) = search.metadata("subscription metadata", &fetched.metadata, keys)
+                {
+                    return Found::Yes(id);
+                }
+                subscription_created = fetched.created;
+            }
+            Some(None) => {}
+        }
+    }
+    if let Some(customer) = invoice.customer.as_deref() {
+        if let Some(id) = cx
+            .knowledge
+            .learned_click_id(&Owner::Customer(customer.to_owned()))
+        {
+            return Found::Yes(id);
+        }
+        match cx.fetched.get_customer(customer) {
+            None => {
+                return Found::Lookup(Need::Customer {
+                    id: customer.to_owned(),
+                });
+            }
+            Some(Some(fetched)) => {
+                if let Some(id) = search.metadata("customer metadata", &fetched.metadata, keys) {
+                    return Found::Yes(id);
+                }
+            }
+            Some(None) => {}
+        }
+    }
+
+    // A brand-new subscription: its Checkout event may simply not have arrived yet.
+    let created = subscription_created.or(
+        if invoice.billing_reason.as_deref() == Some("subscription_create") {
+            invoice.created
+        } else {
+            None
+        },
+    );
+    let wait = cx.settings.click_id_wait_secs();
+    if let (Some(created), true) = (created, invoice.subscription.is_some() && wait > 0) {
+        let until = created.saturating_add(wait);
+        if cx.now < until {
+            return Found::Wait {
+                until,
+                reason: format!(
+                    "no click id yet for the new subscription {}: looking again after a short wait (its Checkout event may arrive later)",
+                    invoice.subscription.as_deref().unwrap_or_default()
+                ),
+            };
+        }
+    }
+    Found::No(format!(
+        "no click id found for invoice {} (looked in the subscription details, the invoice metadata, Checkout Sessions, the subscription and the customer){}",
+        invoice.id,
+        search.note()
+    ))
+}
