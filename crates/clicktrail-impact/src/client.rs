@@ -9,7 +9,7 @@ use std::time::{Duration, SystemTime};
 use reqwest::header::{ACCEPT, HeaderValue};
 use reqwest::{Method as HttpMethod, RequestBuilder, Response, redirect};
 
-use crate::config::{validate_account_sid, validate_api_base};
+use crate::config::{is_loopback_base, validate_account_sid, validate_api_base};
 use crate::outcome::{classify, excerpt};
 use crate::{
     AuthToken, Error, ImpactConfig, ImpactRequest, Method, Outcome, Submission,
@@ -94,7 +94,12 @@ impl ImpactClient {
             return Err(Error::EmptyAuthToken);
         }
         let api_base = validate_api_base(&config.api_base)?;
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder();
+        if is_loopback_base(&api_base) {
+            // A proxy from HTTP_PROXY could not reach this machine's loopback anyway.
+            builder = builder.no_proxy();
+        }
+        let http = builder
             .redirect(redirect::Policy::none())
             .https_only(api_base.starts_with("https://"))
             .connect_timeout(config.connect_timeout)

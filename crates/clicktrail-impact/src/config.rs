@@ -116,6 +116,15 @@ pub fn validate_api_base(api_base: &str) -> Result<String, Error> {
     Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
+/// Whether a (validated) API base points at this machine. Such a base is reached directly, never
+/// through a proxy from the environment.
+pub(crate) fn is_loopback_base(api_base: &str) -> bool {
+    Url::parse(api_base)
+        .ok()
+        .and_then(|u| u.host_str().map(is_loopback))
+        .unwrap_or(false)
+}
+
 fn is_loopback(host: &str) -> bool {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     match bare.parse::<IpAddr>() {
@@ -188,6 +197,15 @@ mod tests {
         }
         let err = validate_api_base("https://IRsid:s3cr3t@api.impact.com").unwrap_err();
         assert!(!err.to_string().contains("s3cr3t"), "{err}");
+    }
+
+    #[test]
+    fn knows_loopback_bases() {
+        assert!(is_loopback_base("http://127.0.0.1:1"));
+        assert!(is_loopback_base("https://localhost/x"));
+        assert!(is_loopback_base("http://[::1]:1"));
+        assert!(!is_loopback_base("https://api.impact.com"));
+        assert!(!is_loopback_base("not a url"));
     }
 
     #[test]

@@ -48,7 +48,7 @@ impl Item {
 
     /// Sets `ItemCategory{n}`.
     #[must_use]
-    pub fn category(mut self, category: impl Into<String>) -> Self {
+    pub fn with_category(mut self, category: impl Into<String>) -> Self {
         self.category = Some(category.into());
         self
     }
@@ -64,7 +64,7 @@ impl Item {
     }
 
     /// `ItemCategory{n}`, when set.
-    pub fn category_name(&self) -> Option<&str> {
+    pub fn category(&self) -> Option<&str> {
         self.category.as_deref()
     }
 
@@ -332,6 +332,21 @@ impl Conversion {
         self.fields.customer_id.as_deref()
     }
 
+    /// `CustomerEmail` (hashed), when set.
+    pub fn customer_email(&self) -> Option<&str> {
+        self.fields.customer_email.as_deref()
+    }
+
+    /// `CustomerStatus`, when set.
+    pub fn customer_status(&self) -> Option<&str> {
+        self.fields.customer_status.as_deref()
+    }
+
+    /// `OrderPromoCode`, when set.
+    pub fn order_promo_code(&self) -> Option<&str> {
+        self.fields.order_promo_code.as_deref()
+    }
+
     /// `CurrencyCode`, upper-case.
     pub fn currency_code(&self) -> &str {
         &self.fields.currency_code
@@ -443,7 +458,7 @@ mod tests {
             .customer_status("New")
             .order_discount(usd(500))
             .order_promo_code("SAVE5")
-            .item(Item::new("price_pro", "Pro plan", 1, usd(2900)).category("subscription"))
+            .item(Item::new("price_pro", "Pro plan", 1, usd(2900)).with_category("subscription"))
             .item(Item::new("price_seat", "Extra seat", 3, usd(1500)))
             .build()
             .unwrap();
@@ -690,7 +705,7 @@ mod tests {
         let conversion = base()
             .click_id("c")
             .order_discount(usd(100))
-            .item(Item::new("s", "n", 2, usd(1000)).category("k"))
+            .item(Item::new("s", "n", 2, usd(1000)).with_category("k"))
             .build()
             .unwrap();
         let json = serde_json::to_string(&conversion).unwrap();
@@ -703,5 +718,36 @@ mod tests {
             serde_json::from_str::<Conversion>(&tampered).is_err(),
             "{tampered}"
         );
+    }
+
+    proptest::proptest! {
+        /// Whatever the lines and the discount, the rendered parameters number the items 1..=n
+        /// without gaps, never hold `ItemPrice`, and make impact.com credit exactly
+        /// `sum(lines) - discount`.
+        #[test]
+        fn rendered_params_credit_exactly_the_lines_minus_the_discount(
+            lines in proptest::collection::vec((1u32..1000, 0i64..1_000_000_000), 0..25),
+            exponent in 0u8..=4,
+            discount_share in 0u32..=100,
+        ) {
+            let total: i64 = lines.iter().map(|(_, minor)| minor).sum();
+            let discount = total / 100 * i64::from(discount_share);
+            let amount = |minor| Amount::from_minor(minor, exponent).unwrap();
+            let conversion = base()
+                .click_id("c")
+                .items(lines.iter().enumerate().map(|(i, (q, minor))| Item::new(format!("sku{i}"), "line", *q, amount(*minor))))
+                .order_discount(amount(discount))
+                .build()
+                .unwrap();
+            let params = conversion.params();
+            let subtotal_keys: Vec<&str> =
+                params.iter().map(|(k, _)| k.as_str()).filter(|k| k.starts_with("ItemSubTotal")).collect();
+            let expected_keys: Vec<String> = (1..=lines.len()).map(|n| format!("ItemSubTotal{n}")).collect();
+            proptest::prop_assert_eq!(subtotal_keys, expected_keys);
+            proptest::prop_assert!(!params.iter().any(|(k, _)| k.starts_with("ItemPrice")));
+            let credited = sale_amount(&params).unwrap();
+            proptest::prop_assert_eq!(credited.cmp_value(amount(total - discount)), std::cmp::Ordering::Equal);
+            proptest::prop_assert_eq!(conversion.sale_amount().unwrap(), amount(total - discount));
+        }
     }
 }
