@@ -167,7 +167,7 @@ impl ConversionBuilder {
         required("CampaignId", &self.campaign_id, MAX_STRING)?;
         required("EventTypeId", &self.event_type_id, MAX_STRING)?;
         required("OrderId", &self.order_id, MAX_ID)?;
-        format_event_date(self.event_date)?;
+        let event_date = format_event_date(self.event_date)?;
         optional("ClickId", self.click_id.as_deref(), MAX_ID)?;
         optional("CustomerId", self.customer_id.as_deref(), MAX_STRING)?;
         optional("CustomerEmail", self.customer_email.as_deref(), MAX_STRING)?;
@@ -233,7 +233,10 @@ impl ConversionBuilder {
         if let Some(discount) = self.order_discount {
             check_amount("OrderDiscount".to_owned(), discount)?;
         }
-        let conversion = Conversion { fields: self };
+        let conversion = Conversion {
+            fields: self,
+            event_date,
+        };
         if conversion.sale_amount()?.is_negative() {
             return Err(Error::NegativeSaleAmount);
         }
@@ -259,6 +262,8 @@ impl ConversionBuilder {
 #[serde(try_from = "ConversionBuilder", into = "ConversionBuilder")]
 pub struct Conversion {
     fields: ConversionBuilder,
+    /// `EventDate` as rendered, computed once by `build`.
+    event_date: String,
 }
 
 impl TryFrom<ConversionBuilder> for Conversion {
@@ -395,11 +400,7 @@ impl Conversion {
         if let Some(v) = &f.click_id {
             push("ClickId", v);
         }
-        // Checked in `build`; the fallback is never taken.
-        push(
-            "EventDate",
-            &format_event_date(f.event_date).unwrap_or_default(),
-        );
+        push("EventDate", &self.event_date);
         for (key, value) in [
             ("CustomerId", &f.customer_id),
             ("CustomerEmail", &f.customer_email),
