@@ -70,8 +70,9 @@ impl fmt::Display for RequestKind {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ImpactRequest {
-    /// `POST /Advertisers/{SID}/Conversions`.
-    Conversion(Conversion),
+    /// `POST /Advertisers/{SID}/Conversions`. Boxed: a conversion with its items is much larger
+    /// than the other two requests.
+    Conversion(Box<Conversion>),
     /// `PUT /Advertisers/{SID}/Actions`.
     Modification(Modification),
     /// `DELETE /Advertisers/{SID}/Actions`.
@@ -143,7 +144,7 @@ impl ImpactRequest {
 
 impl From<Conversion> for ImpactRequest {
     fn from(c: Conversion) -> Self {
-        Self::Conversion(c)
+        Self::Conversion(Box::new(c))
     }
 }
 
