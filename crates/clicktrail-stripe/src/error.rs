@@ -42,6 +42,10 @@ pub enum Error {
     /// A currency code is not three ASCII letters.
     #[error("invalid currency code: expected three ASCII letters")]
     InvalidCurrency,
+    /// A webhook delivery was refused (see [`VerifyError`]); lets one function verify and parse
+    /// with `?`.
+    #[error(transparent)]
+    Verify(#[from] VerifyError),
     /// A typed view was asked of an object of another kind (e.g. `Invoice` from a `charge`).
     #[error("expected a `{expected}` object, found `{found}`")]
     WrongObject {

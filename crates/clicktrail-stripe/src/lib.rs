@@ -10,7 +10,7 @@
 //!
 //! ```
 //! use clicktrail_stripe::webhook::{sign, Verifier, WebhookSecret};
-//! use clicktrail_stripe::{Event, VerifyError};
+//! use clicktrail_stripe::{metadata_value, Event, VerifyError};
 //!
 //! let secret = WebhookSecret::new("whsec_test_secret").unwrap();
 //! let verifier = Verifier::with_default_tolerance(vec![secret.clone()]).unwrap();
@@ -26,12 +26,15 @@
 //! let event = Event::from_slice(body)?;
 //! let invoice = event.invoice()?;
 //! assert_eq!(invoice.subscription.as_deref(), Some("sub_1"));
+//! let snapshot = invoice.subscription_metadata.as_ref().unwrap();
+//! assert_eq!(metadata_value(snapshot, &["impact_click_id", "irclickid"]), Some("Qx9"));
 //! assert_eq!(invoice.amount_paid_money().unwrap().to_decimal_string(), "1500");
 //!
 //! // A stale delivery is refused with a message that is safe to send back.
 //! let err = verifier.verify(body, &header, 1_700_001_000).unwrap_err();
+//! assert!(matches!(err, VerifyError::TimestampTooOld { age_secs: 1000, .. }));
 //! assert_eq!(err.to_string(), "timestamp is 1000 s old, beyond the 300 s tolerance");
-//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! # Ok::<(), clicktrail_stripe::Error>(())
 //! ```
 //!
 //! # Layout
@@ -41,10 +44,10 @@
 //!   [`sign`](webhook::sign); header parsing lives in its own private file.
 //! - `money`: [`Currency`] (exponent table: 16 zero-decimal, 5 three-decimal currencies) and
 //!   [`Money`] with its exact decimal rendering.
-//! - `event`: the [`Event`] envelope and one file per view: [`Invoice`] (with
-//!   [`InvoiceLine`]), [`InvoicePayment`], [`CheckoutSession`] (with [`CheckoutLineItem`]), [`Charge`], [`Refund`],
-//!   [`Subscription`], [`Customer`]; a private `read` module holds the tolerant typed accessors
-//!   they share, and `metadata` the [`Metadata`] map with [`metadata_value`].
+//! - `event`: the [`Event`] envelope and one file per view: [`Invoice`] (with [`InvoiceLine`]),
+//!   [`InvoicePayment`], [`CheckoutSession`] (with [`CheckoutLineItem`]), [`Charge`],
+//!   [`Refund`], [`Subscription`], [`Customer`]; a private `read` module holds the tolerant
+//!   typed accessors they share, and `metadata` the [`Metadata`] map with [`metadata_value`].
 //! - `error`: [`Error`], the crate's error, and [`VerifyError`], why a delivery was refused.
 //!
 //! The REST client arrives in a later issue.

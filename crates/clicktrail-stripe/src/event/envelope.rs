@@ -55,7 +55,7 @@ impl Event {
     }
 
     /// Parses an event from an already parsed JSON value.
-    pub fn from_value(value: Value) -> Result<Self, Error> {
+    pub fn from_value(mut value: Value) -> Result<Self, Error> {
         let root = Obj::new(&value, "")?;
         root.expect_object("event")?;
         let id = root.required_string("id")?;
@@ -73,8 +73,15 @@ impl Event {
             field: "data.object".into(),
         })?;
         Obj::new(object, "data.object")?;
-        let previous_attributes = data.get("previous_attributes").cloned();
-        let object = object.clone();
+        // Checked above: `data` is an object holding a non-null object. Move it out, no copy.
+        let data = value.get_mut("data").and_then(Value::as_object_mut);
+        let (object, previous_attributes) = match data {
+            Some(data) => (
+                data.remove("object").unwrap_or_default(),
+                data.remove("previous_attributes").filter(|v| !v.is_null()),
+            ),
+            None => (Value::Null, None),
+        };
         Ok(Self {
             id,
             event_type,

@@ -145,6 +145,14 @@ mod tests {
     }
 
     #[test]
+    fn debug_shows_no_secret() {
+        let v = Verifier::with_default_tolerance(vec![secret("whsec_hidden123")]).unwrap();
+        let debug = format!("{v:?}");
+        assert!(!debug.contains("hidden123"), "{debug}");
+        assert!(debug.contains("tolerance_secs: 300"), "{debug}");
+    }
+
+    #[test]
     fn add_secret_lets_a_new_secret_verify() {
         let old = secret("whsec_old");
         let new = secret("whsec_new");
