@@ -149,11 +149,17 @@ async fn start() -> (String, Recorder) {
     (base, recorder)
 }
 
+/// A client with generous timeouts, so that a busy machine does not turn answers into timeouts.
 fn client(api_base: String) -> ImpactClient {
+    client_with_timeout(api_base, Duration::from_secs(10))
+}
+
+/// A client whose whole-request timeout is `timeout`, for the server that never answers.
+fn client_with_timeout(api_base: String, timeout: Duration) -> ImpactClient {
     let config = ImpactConfig::new(SID, AuthToken::new(TOKEN))
         .api_base(api_base)
         .connect_timeout(Duration::from_secs(5))
-        .timeout(Duration::from_millis(500));
+        .timeout(timeout);
     ImpactClient::new(config).unwrap()
 }
 
@@ -310,9 +316,11 @@ async fn a_503_is_transient() {
 #[tokio::test]
 async fn an_answer_slower_than_the_timeout_is_transient() {
     let (base, seen) = start().await;
-    let outcome = client(format!("{base}/slow")).send(&conversion()).await;
+    let outcome = client_with_timeout(format!("{base}/slow"), Duration::from_millis(300))
+        .send(&conversion())
+        .await;
     assert!(
-        matches!(&outcome, Outcome::Transient { status: None, reason } if reason.contains("timed out")),
+        matches!(&outcome, Outcome::Transient { status: None, reason } if reason.contains("timed out") && reason.contains("300ms")),
         "{outcome:?}"
     );
     assert_eq!(seen.all().len(), 1, "the request did arrive");
@@ -536,7 +544,7 @@ async fn outcomes_and_errors_never_show_the_token() {
     ] {
         texts.push(format!(
             "{:?}",
-            client(format!("{base}/{scenario}"))
+            client_with_timeout(format!("{base}/{scenario}"), Duration::from_millis(300))
                 .send(&conversion())
                 .await
         ));
