@@ -120,21 +120,24 @@ impl Invoice {
         let o = Obj::new(value, path)?;
         o.expect_object("invoice")?;
 
-        let parent_sub = match o.obj("parent")? {
-            Some(parent) => parent.obj("subscription_details")?,
-            None => None,
+        // basil+: `parent.subscription_details.{subscription, metadata}`; before: top-level
+        // `subscription` and `subscription_details.metadata`. The newer place wins.
+        let (basil_subscription, basil_metadata) = match o.obj("parent")? {
+            Some(parent) => match parent.obj("subscription_details")? {
+                Some(details) => (
+                    details.expandable_id("subscription")?,
+                    details.metadata_opt("metadata")?,
+                ),
+                None => (None, None),
+            },
+            None => (None, None),
         };
-        let subscription = match &parent_sub {
-            Some(details) => details.expandable_id("subscription")?,
-            None => None,
-        }
-        .map_or_else(|| o.expandable_id("subscription"), |id| Ok(Some(id)))?;
-        let subscription_metadata = match &parent_sub {
-            Some(details) => details.metadata_opt("metadata")?,
-            None => None,
+        let subscription = match basil_subscription {
+            Some(id) => Some(id),
+            None => o.expandable_id("subscription")?,
         };
-        let subscription_metadata = match subscription_metadata {
-            Some(m) => Some(m),
+        let subscription_metadata = match basil_metadata {
+            Some(metadata) => Some(metadata),
             None => match o.obj("subscription_details")? {
                 Some(details) => details.metadata_opt("metadata")?,
                 None => None,
