@@ -1,0 +1,87 @@
+//! The storefront browser kit: a small WebAssembly module that catches the impact.com click id
+//! when a partner's visitor lands, keeps it in a first-party cookie, and hands it to checkout
+//! (hidden form fields, Stripe Payment Links and Stripe's embeddable elements).
+//!
+//! From JavaScript (the ES module made by `wasm-bindgen --target web`):
+//!
+//! ```js
+//! import load, { init, clickId } from "/pkg/clicktrail_web.js";
+//! await load();
+//! init({ decorateStripe: true });
+//! console.log(clickId());
+//! ```
+//!
+//! The decisions behind that API are plain Rust and run anywhere; the browser glue is a thin
+//! layer over them, compiled only for `wasm32`:
+//!
+//! ```
+//! use clicktrail_clickid::ClickId;
+//! use clicktrail_web::{Attribution, CookieAttributes, click_id_from_query, set_cookie_string};
+//!
+//! let params = ["irclickid".to_owned(), "im_ref".to_owned()];
+//! let landing = click_id_from_query("?im_ref=Abc%3A123&utm_source=partner", &params);
+//! let new = landing.click_id.unwrap();
+//! assert_eq!(new.as_str(), "Abc:123");
+//!
+//! // First-click attribution keeps what the visitor already had.
+//! let stored = ClickId::new("Old1").unwrap();
+//! assert_eq!(Attribution::First.choose(Some(&stored), Some(&new)), Some(&stored));
+//! assert_eq!(Attribution::Last.choose(Some(&stored), Some(&new)), Some(&new));
+//!
+//! let attributes = CookieAttributes { max_age: 86_400, domain: None, secure: true };
+//! assert_eq!(
+//!     set_cookie_string("impact_click_id", new.as_str(), attributes),
+//!     "impact_click_id=Abc:123; Max-Age=86400; Path=/; SameSite=Lax; Secure",
+//! );
+//! ```
+//!
+//! # Layout
+//!
+//! Plain logic, tested on the host:
+//! - [`options`]: the options of `init`, their defaults, and validation of raw values.
+//! - [`query`](click_id_from_query): the click id in the landing URL (decoded once, validated).
+//! - [`attribution`](Attribution): first or last click.
+//! - [`cookie`](set_cookie_string): the `document.cookie` string and reading a cookie back.
+//! - [`storage`](encode_record): the localStorage mirror's record and its expiry.
+//! - [`stripe`](decorate_link): `client_reference_id` on Payment Links and elements.
+//! - `fill`: the CSS selectors of the fields to fill; `decimal` and `text`: numbers and
+//!   splitting without `core::fmt` or `memchr`.
+//! - [`Warning`]: the problems the kit reports with one `console.warn` each.
+//!
+//! Browser glue (`wasm32` only), in `web`: `sys` declares exactly the browser functions used,
+//! `store` keeps the click id (cookie, then the mirror), `dom` fills the page, and the module
+//! itself holds the state and the exported `init`, `clickId`, `grantConsent` and `dispose`.
+//!
+//! The shipped path avoids `format!`, `unwrap` and panics: size is a feature of a script that
+//! runs on every page of a shop (the budget is 12 KiB gzipped, glue included).
+
+#![cfg_attr(all(feature = "bundle", target_arch = "wasm32"), no_std)]
+
+extern crate alloc;
+
+mod attribution;
+#[cfg(all(feature = "bundle", target_arch = "wasm32"))]
+mod bundle;
+mod cookie;
+mod decimal;
+// Used by the browser glue only.
+#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
+mod fill;
+pub mod options;
+mod query;
+mod storage;
+mod stripe;
+mod text;
+mod warning;
+#[cfg(target_arch = "wasm32")]
+mod web;
+
+pub use attribution::Attribution;
+pub use cookie::{CookieAttributes, find_cookie, is_cookie_domain, is_cookie_name, set_cookie_string};
+pub use options::{Consent, Options, Raw};
+pub use query::{QueryClickId, click_id_from_query, query_of};
+pub use storage::{Record, decode_record, encode_record, expires_at};
+pub use stripe::{ELEMENT_ATTRIBUTE, LINK_PARAM, PAYMENT_LINK_PREFIX, decorate_link, may_replace};
+pub use warning::Warning;
+#[cfg(target_arch = "wasm32")]
+pub use web::{ClicktrailOptions, click_id, dispose, grant_consent, init};

@@ -1,0 +1,309 @@
+//! The options of `init(options)`, their defaults, and how a raw JavaScript value becomes one.
+
+use alloc::{string::String, vec, vec::Vec};
+
+use crate::{Attribution, Warning, cookie, text};
+
+/// Whether the visitor has agreed to the kit storing the click id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Consent {
+    /// The cookie and the localStorage mirror may be written.
+    #[default]
+    Granted,
+    /// Keep the click id in memory only (fields are still filled) until `grantConsent()`.
+    Pending,
+}
+
+impl Consent {
+    /// Reads the option value `"granted"` or `"pending"`.
+    pub fn parse(value: &str) -> Option<Self> {
+        match value {
+            "granted" => Some(Self::Granted),
+            "pending" => Some(Self::Pending),
+            _ => None,
+        }
+    }
+}
+
+/// An option value as read from the JavaScript object, before validation.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Raw {
+    /// Absent, `undefined` or `null`: the default applies.
+    Missing,
+    /// A string, or any other object as `String(value)` renders it (an array of names becomes
+    /// `"a,b"`).
+    Text(String),
+    /// A number.
+    Number(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+/// The kit's settings. [`Options::default`] gives the documented defaults.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Options {
+    /// `params`: landing-URL parameters that carry the click id, in order of preference.
+    pub params: Vec<String>,
+    /// `cookieName`: the first-party cookie (and localStorage key) holding the click id.
+    pub cookie_name: String,
+    /// `cookieDays`, in seconds: the cookie's `Max-Age` and the mirror's lifetime.
+    pub max_age: u32,
+    /// `cookieDomain`: the cookie's `Domain`, to share it across subdomains.
+    pub cookie_domain: Option<String>,
+    /// `fieldName`: the form field (`name`) and element (`id`) filled with the click id.
+    pub field_name: String,
+    /// `useUtt`: ask impact.com's Universal Tracking Tag when the URL has no click id.
+    pub use_utt: bool,
+    /// `uttTimeoutMs`: how long an answer from the UTT is still taken.
+    pub utt_timeout_ms: u32,
+    /// `attribution`: first or last click.
+    pub attribution: Attribution,
+    /// `consent`: whether storing is allowed yet.
+    pub consent: Consent,
+    /// `decorateStripe`: add the click id to Stripe Payment Links and elements.
+    pub decorate_stripe: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            params: vec![String::from("irclickid"), String::from("im_ref")],
+            cookie_name: String::from("impact_click_id"),
+            max_age: 30 * DAY,
+            cookie_domain: None,
+            field_name: String::from("impact_ClickId"),
+            use_utt: true,
+            utt_timeout_ms: 1500,
+            attribution: Attribution::Last,
+            consent: Consent::Granted,
+            decorate_stripe: false,
+        }
+    }
+}
+
+const DAY: u32 = 86_400;
+
+/// The option names, as `init` reads them from the JavaScript object.
+pub const NAMES: [&str; 10] = [
+    "params",
+    "cookieName",
+    "cookieDays",
+    "cookieDomain",
+    "fieldName",
+    "useUtt",
+    "uttTimeoutMs",
+    "attribution",
+    "consent",
+    "decorateStripe",
+];
+
+impl Options {
+    /// Builds options from `read(name)` for each of [`NAMES`]. A value that is missing keeps
+    /// its default; a value that is invalid keeps its default too and is reported: the first
+    /// such option is returned with the options.
+    pub fn from_raw(mut read: impl FnMut(&'static str) -> Raw) -> (Self, Option<Warning>) {
+        let mut options = Self::default();
+        let mut warning = None;
+        for name in NAMES {
+            let raw = read(name);
+            if raw != Raw::Missing && !options.set(name, raw) && warning.is_none() {
+                warning = Some(Warning::InvalidOption(name));
+            }
+        }
+        (options, warning)
+    }
+
+    /// Sets one option from its raw value; `false` when the value is invalid (nothing changes).
+    fn set(&mut self, name: &str, raw: Raw) -> bool {
+        match (name, raw) {
+            ("params", Raw::Text(list)) => {
+                let params: Vec<String> = text::split(&list, b',')
+                    .map(str::trim_ascii)
+                    .filter(|p| !p.is_empty())
+                    .map(String::from)
+                    .collect();
+                let ok = !params.is_empty();
+                if ok {
+                    self.params = params;
+                }
+                ok
+            }
+            ("cookieName", Raw::Text(name)) => {
+                let ok = cookie::is_cookie_name(&name);
+                if ok {
+                    self.cookie_name = name;
+                }
+                ok
+            }
+            ("cookieDays", Raw::Number(days)) => match max_age(days) {
+                Some(seconds) => {
+                    self.max_age = seconds;
+                    true
+                }
+                None => false,
+            },
+            ("cookieDomain", Raw::Text(domain)) => {
+                let ok = cookie::is_cookie_domain(&domain);
+                if ok {
+                    self.cookie_domain = Some(domain);
+                }
+                ok
+            }
+            ("fieldName", Raw::Text(field)) => {
+                let ok = is_field_name(&field);
+                if ok {
+                    self.field_name = field;
+                }
+                ok
+            }
+            ("useUtt", Raw::Bool(on)) => {
+                self.use_utt = on;
+                true
+            }
+            ("uttTimeoutMs", Raw::Number(ms)) => {
+                let ok = (0.0..=60_000.0).contains(&ms);
+                if ok {
+                    self.utt_timeout_ms = ms as u32;
+                }
+                ok
+            }
+            ("attribution", Raw::Text(mode)) => match Attribution::parse(&mode) {
+                Some(mode) => {
+                    self.attribution = mode;
+                    true
+                }
+                None => false,
+            },
+            ("consent", Raw::Text(consent)) => match Consent::parse(&consent) {
+                Some(consent) => {
+                    self.consent = consent;
+                    true
+                }
+                None => false,
+            },
+            ("decorateStripe", Raw::Bool(on)) => {
+                self.decorate_stripe = on;
+                true
+            }
+            _ => false,
+        }
+    }
+}
+
+/// `cookieDays` as whole seconds: more than zero and at most 400 days (the longest lifetime
+/// browsers grant a cookie).
+pub fn max_age(days: f64) -> Option<u32> {
+    if days.is_nan() || days <= 0.0 || days > 400.0 {
+        return None;
+    }
+    Some(((days * f64::from(DAY)) as u32).max(1))
+}
+
+/// Whether `name` can be used as a field name: it goes between double quotes in a CSS selector,
+/// so it must not hold `"` or `\` (or be empty, or longer than 100 characters).
+pub fn is_field_name(name: &str) -> bool {
+    !name.is_empty() && name.len() <= 100 && !name.contains(['"', '\\'])
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(pairs: &[(&str, Raw)]) -> (Options, Option<Warning>) {
+        Options::from_raw(|name| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == name)
+                .map_or(Raw::Missing, |(_, raw)| raw.clone())
+        })
+    }
+
+    fn text(s: &str) -> Raw {
+        Raw::Text(String::from(s))
+    }
+
+    #[test]
+    fn defaults_match_the_documentation() {
+        let (options, warning) = parse(&[]);
+        assert_eq!(warning, None);
+        assert_eq!(options.params, ["irclickid", "im_ref"]);
+        assert_eq!(options.cookie_name, "impact_click_id");
+        assert_eq!(options.max_age, 2_592_000);
+        assert_eq!(options.cookie_domain, None);
+        assert_eq!(options.field_name, "impact_ClickId");
+        assert!(options.use_utt);
+        assert_eq!(options.utt_timeout_ms, 1500);
+        assert_eq!(options.attribution, Attribution::Last);
+        assert_eq!(options.consent, Consent::Granted);
+        assert!(!options.decorate_stripe);
+    }
+
+    #[test]
+    fn every_option_can_be_set() {
+        let (options, warning) = parse(&[
+            ("params", text("ref, irclickid")),
+            ("cookieName", text("ct")),
+            ("cookieDays", Raw::Number(7.0)),
+            ("cookieDomain", text(".shop.example")),
+            ("fieldName", text("click")),
+            ("useUtt", Raw::Bool(false)),
+            ("uttTimeoutMs", Raw::Number(200.0)),
+            ("attribution", text("first")),
+            ("consent", text("pending")),
+            ("decorateStripe", Raw::Bool(true)),
+        ]);
+        assert_eq!(warning, None);
+        assert_eq!(
+            options,
+            Options {
+                params: vec![String::from("ref"), String::from("irclickid")],
+                cookie_name: String::from("ct"),
+                max_age: 7 * 86_400,
+                cookie_domain: Some(String::from(".shop.example")),
+                field_name: String::from("click"),
+                use_utt: false,
+                utt_timeout_ms: 200,
+                attribution: Attribution::First,
+                consent: Consent::Pending,
+                decorate_stripe: true,
+            }
+        );
+    }
+
+    #[test]
+    fn invalid_values_keep_the_default_and_the_first_is_reported() {
+        let (options, warning) = parse(&[
+            ("cookieDays", text("30")),
+            ("consent", text("maybe")),
+            ("useUtt", text("false")),
+        ]);
+        assert_eq!(options, Options::default());
+        assert_eq!(warning, Some(Warning::InvalidOption("cookieDays")));
+
+        for (name, raw) in [
+            ("params", text(" , ")),
+            ("cookieName", text("a;b")),
+            ("cookieDomain", text("a b")),
+            ("fieldName", text("a\"b")),
+            ("uttTimeoutMs", Raw::Number(-1.0)),
+            ("uttTimeoutMs", Raw::Number(f64::NAN)),
+            ("attribution", text("middle")),
+            ("decorateStripe", Raw::Number(1.0)),
+        ] {
+            let (options, warning) = parse(&[(name, raw)]);
+            assert_eq!(options, Options::default(), "{name}");
+            assert_eq!(warning, Some(Warning::InvalidOption(name)));
+        }
+    }
+
+    #[test]
+    fn cookie_days_become_seconds() {
+        assert_eq!(max_age(30.0), Some(2_592_000));
+        assert_eq!(max_age(0.5), Some(43_200));
+        assert_eq!(max_age(400.0), Some(34_560_000));
+        assert_eq!(max_age(0.000_001), Some(1));
+        for bad in [0.0, -1.0, 400.1, f64::NAN, f64::INFINITY] {
+            assert_eq!(max_age(bad), None, "{bad}");
+        }
+    }
+}
