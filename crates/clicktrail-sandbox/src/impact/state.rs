@@ -1,0 +1,257 @@
+//! The impact.com emulator's state and its processing rules, free of HTTP.
+//!
+//! Requests are queued as records; a record is processed once the processing delay has passed
+//! since it arrived (measured on `tokio::time`, so tests drive it with `tokio::time::pause` and
+//! `advance`). Processing is lazy and in arrival order: it runs before anything reads the state.
+//! - a conversion creates an action, unless an action with the same `OrderId` and event type exists
+//!   (`CONV_DUPLICATE`, nothing created);
+//! - a modification sets the action's amount (`Amount` is the new total; 0 reverses it);
+//! - a reversal sets its state to `REVERSED`;
+//! - either, on an action that does not exist (yet), completes as `ACTION_REF_NOT_FOUND`.
+
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use super::records::{Action, Kind, Record};
+use super::validate::{Fields, parse_decimal, sale_amount};
+use crate::ids;
+
+/// Everything the emulator holds.
+#[derive(Debug, Default)]
+pub struct ImpactStore {
+    /// Accepted requests, in arrival order.
+    pub records: Vec<Record>,
+    /// Actions, in creation order.
+    pub actions: Vec<Action>,
+    /// Faults to inject.
+    pub faults: super::faults::Faults,
+    next_action: u64,
+}
+
+fn field<'a>(f: &'a Fields, key: &str) -> Option<&'a str> {
+    f.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+}
+
+/// The event type a request names: `ActionTrackerId`, `EventTypeId` (the same thing) or
+/// `EventTypeCode`.
+fn event_type(f: &Fields) -> String {
+    field(f, "ActionTrackerId")
+        .or_else(|| field(f, "EventTypeId"))
+        .or_else(|| field(f, "EventTypeCode"))
+        .unwrap_or_default()
+        .to_owned()
+}
+
+impl ImpactStore {
+    /// Queues an accepted request; returns its batch id.
+    pub fn accept(
+        &mut self,
+        kind: Kind,
+        params: Fields,
+        received_at: String,
+        received: Instant,
+    ) -> String {
+        let id = ids::random_id("A-", 16);
+        self.records.push(Record {
+            id: id.clone(),
+            kind,
+            received_at,
+            received,
+            params,
+            outcome: "QUEUED".into(),
+            completed_at: None,
+            action_id: None,
+        });
+        id
+    }
+
+    /// Processes, in order, every record whose delay has passed at `now`.
+    pub fn process_due(&mut self, now: Instant, delay: Duration, completed_at: &str) {
+        for i in 0..self.records.len() {
+            let record = &self.records[i];
+            if record.processed() || now.saturating_duration_since(record.received) < delay {
+                continue;
+            }
+            let (outcome, action) = match record.kind {
+                Kind::Conversion => self.convert(&record.params.clone()),
+                Kind::Modification => self.modify(&record.params.clone()),
+                Kind::Reversal => self.reverse(&record.params.clone()),
+            };
+            let record = &mut self.records[i];
+            record.outcome = outcome.to_owned();
+            record.action_id = action;
+            record.completed_at = Some(completed_at.to_owned());
+        }
+    }
+
+    fn convert(&mut self, f: &Fields) -> (&'static str, Option<String>) {
+        let kind = event_type(f);
+        let order = field(f, "OrderId").unwrap_or_default();
+        if let Some(existing) = self
+            .actions
+            .iter()
+            .find(|a| a.event_type == kind && a.order_id == order)
+        {
+            return ("CONV_DUPLICATE", Some(existing.id.clone()));
+        }
+        self.next_action += 1;
+        let campaign = field(f, "CampaignId").unwrap_or("0").to_owned();
+        let id = format!(
+            "{campaign}.{}.{}",
+            4000 + self.next_action,
+            100_000 + self.next_action
+        );
+        self.actions.push(Action {
+            id: id.clone(),
+            campaign_id: campaign,
+            event_type: kind,
+            order_id: order.to_owned(),
+            amount: sale_amount(f),
+            currency: field(f, "CurrencyCode").map(str::to_ascii_uppercase),
+            state: "PENDING".into(),
+            click_id: field(f, "ClickId").map(str::to_owned),
+            customer_id: field(f, "CustomerId").map(str::to_owned),
+            event_date: field(f, "EventDate").unwrap_or_default().to_owned(),
+            modifications: 0,
+        });
+        ("ACTION_CREATED", Some(id))
+    }
+
+    fn find(&mut self, f: &Fields) -> Option<&mut Action> {
+        if let Some(id) = field(f, "ActionId") {
+            return self.actions.iter_mut().find(|a| a.id == id);
+        }
+        let kind = event_type(f);
+        let order = field(f, "OrderId")?;
+        self.actions
+            .iter_mut()
+            .find(|a| a.event_type == kind && a.order_id == order)
+    }
+
+    fn modify(&mut self, f: &Fields) -> (&'static str, Option<String>) {
+        let amount = field(f, "Amount").and_then(parse_decimal);
+        let delta = field(f, "ItemSubTotalDelta").and_then(parse_decimal);
+        let Some(action) = self.find(f) else {
+            return ("ACTION_REF_NOT_FOUND", None);
+        };
+        if action.state == "REVERSED" || action.modifications >= 1000 {
+            return ("ACTION_LOCKED", Some(action.id.clone()));
+        }
+        action.amount = match (amount, delta) {
+            (Some(a), _) => a,
+            (None, Some(d)) => (action.amount + d).max(0),
+            (None, None) => action.amount,
+        };
+        action.modifications += 1;
+        if action.amount == 0 {
+            action.state = "REVERSED".into();
+            return ("ACTION_REVERSED", Some(action.id.clone()));
+        }
+        ("ACTION_MODIFIED", Some(action.id.clone()))
+    }
+
+    fn reverse(&mut self, f: &Fields) -> (&'static str, Option<String>) {
+        let Some(action) = self.find(f) else {
+            return ("ACTION_REF_NOT_FOUND", None);
+        };
+        action.state = "REVERSED".into();
+        action.amount = 0;
+        ("ACTION_REVERSED", Some(action.id.clone()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn fields(pairs: &[(&str, &str)]) -> Fields {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+            .collect()
+    }
+
+    fn conversion(order: &str) -> Fields {
+        fields(&[
+            ("CampaignId", "1000"),
+            ("ActionTrackerId", "4000"),
+            ("OrderId", order),
+            ("EventDate", "NOW"),
+            ("ClickId", "click1"),
+            ("CurrencyCode", "usd"),
+            ("ItemSubTotal1", "20.00"),
+        ])
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn conversions_become_actions_after_the_delay_and_duplicates_create_nothing() {
+        let delay = Duration::from_secs(60);
+        let mut s = ImpactStore::default();
+        s.accept(
+            Kind::Conversion,
+            conversion("in_1"),
+            "t0".into(),
+            Instant::now(),
+        );
+        s.accept(
+            Kind::Conversion,
+            conversion("in_1"),
+            "t0".into(),
+            Instant::now(),
+        );
+        s.process_due(Instant::now(), delay, "t1");
+        assert!(s.actions.is_empty());
+        assert_eq!(s.records[0].outcome, "QUEUED");
+        tokio::time::advance(delay).await;
+        s.process_due(Instant::now(), delay, "t2");
+        assert_eq!(s.actions.len(), 1);
+        assert_eq!(s.actions[0].amount, 2000);
+        assert_eq!(s.actions[0].currency.as_deref(), Some("USD"));
+        assert_eq!(s.records[0].outcome, "ACTION_CREATED");
+        assert_eq!(s.records[1].outcome, "CONV_DUPLICATE");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn modifications_and_reversals() {
+        let mut s = ImpactStore::default();
+        let now = Instant::now();
+        // Too early: the action does not exist yet when the reversal is processed first.
+        s.accept(
+            Kind::Reversal,
+            fields(&[
+                ("ActionTrackerId", "4000"),
+                ("OrderId", "in_1"),
+                ("DispositionCode", "OTHER"),
+            ]),
+            "t".into(),
+            now,
+        );
+        s.accept(Kind::Conversion, conversion("in_1"), "t".into(), now);
+        s.accept(
+            Kind::Modification,
+            fields(&[
+                ("ActionTrackerId", "4000"),
+                ("OrderId", "in_1"),
+                ("Reason", "ORDER_UPDATE"),
+                ("Amount", "12.50"),
+            ]),
+            "t".into(),
+            now,
+        );
+        s.process_due(now, Duration::ZERO, "t");
+        assert_eq!(s.records[0].outcome, "ACTION_REF_NOT_FOUND");
+        assert_eq!(s.records[2].outcome, "ACTION_MODIFIED");
+        assert_eq!(s.actions[0].amount, 1250);
+        let id = s.actions[0].id.clone();
+        s.accept(
+            Kind::Reversal,
+            fields(&[("ActionId", &id), ("DispositionCode", "ITEM_RETURNED")]),
+            "t".into(),
+            now,
+        );
+        s.process_due(now, Duration::ZERO, "t");
+        assert_eq!(s.records[3].outcome, "ACTION_REVERSED");
+        assert_eq!(s.actions[0].state, "REVERSED");
+    }
+}

@@ -1,0 +1,286 @@
+//! Invoices and invoice payments: the lifecycle of an invoice (draft, `invoice.created`; finalized
+//! with the subscription's metadata frozen into `parent.subscription_details.metadata`,
+//! `invoice.finalized`; paid through a payment intent and charge, or at $0 without one,
+//! `invoice.paid` and `invoice.payment_succeeded`), and `/v1/invoices`, `/v1/invoice_payments`.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde_json::Value;
+
+use super::StripeApp;
+use super::auth::{Access, Resource};
+use super::context::{Ctx, Origin};
+use super::error::ApiError;
+use super::expand;
+use super::list::Page;
+use super::payments::NewPayment;
+use super::render;
+use super::state::{Invoice, InvoicePayment, Store};
+use crate::ids;
+
+impl Store {
+    /// Records `invoice` as a draft, finalizes it and, when `pay`, pays it at once (a payment intent
+    /// and charge when something is due). Emits the events of each step.
+    pub fn bill(&mut self, origin: &Origin, now: i64, mut invoice: Invoice, pay: bool) -> String {
+        let id = invoice.id.clone();
+        invoice.status = "draft".into();
+        self.invoices.insert(id.clone(), invoice);
+        self.emit(origin, now, "invoice.created", &id);
+        self.finalize_invoice(origin, now, &id);
+        if pay {
+            self.pay_invoice(origin, now, &id);
+        }
+        id
+    }
+
+    fn finalize_invoice(&mut self, origin: &Origin, now: i64, id: &str) {
+        self.invoice_seq += 1;
+        let seq = self.invoice_seq;
+        let Some(invoice) = self.invoices.get(id) else {
+            return;
+        };
+        let prefix = invoice
+            .customer
+            .get(4..11)
+            .unwrap_or("SANDBOX")
+            .to_uppercase();
+        let snapshot = invoice
+            .subscription
+            .as_deref()
+            .and_then(|s| self.subscriptions.get(s))
+            .map(|s| s.metadata.clone());
+        if let Some(invoice) = self.invoices.get_mut(id) {
+            invoice.status = "open".into();
+            invoice.number = Some(format!("{prefix}-{seq:04}"));
+            invoice.finalized_at = Some(now);
+            if invoice.subscription.is_some() {
+                invoice.subscription_metadata = snapshot;
+            }
+        }
+        self.emit(origin, now, "invoice.finalized", id);
+    }
+
+    /// Pays an open invoice: a payment (when something is due), its invoice payment, then
+    /// `invoice_payment.paid`, `invoice.paid`, `invoice.payment_succeeded`.
+    pub fn pay_invoice(&mut self, origin: &Origin, now: i64, id: &str) {
+        let Some(invoice) = self.invoices.get(id).cloned() else {
+            return;
+        };
+        if invoice.status != "open" {
+            return;
+        }
+        let due = invoice.amount_due();
+        let mut payment = None;
+        if due > 0 {
+            let description = match invoice.billing_reason.as_str() {
+                "subscription_create" => "Subscription creation",
+                "subscription_cycle" => "Subscription cycle",
+                "subscription_update" => "Subscription update",
+                _ => "Invoice payment",
+            };
+            let pi = self.create_payment(
+                origin,
+                now,
+                NewPayment {
+                    customer: Some(invoice.customer.clone()),
+                    amount: due,
+                    currency: invoice.currency.clone(),
+                    description: Some(description.into()),
+                    metadata: Default::default(),
+                    invoice: Some(id.to_owned()),
+                },
+                true,
+            );
+            let charge = self
+                .payment_intents
+                .get(&pi)
+                .and_then(|p| p.latest_charge.clone());
+            let inpay = ids::stripe_id("inpay");
+            self.invoice_payments.insert(
+                inpay.clone(),
+                InvoicePayment {
+                    id: inpay.clone(),
+                    created: now,
+                    invoice: id.to_owned(),
+                    amount: due,
+                    currency: invoice.currency.clone(),
+                    payment_intent: pi.clone(),
+                    paid_at: now,
+                },
+            );
+            payment = Some((pi, charge, inpay));
+        }
+        if let Some(invoice) = self.invoices.get_mut(id) {
+            invoice.status = "paid".into();
+            invoice.paid_at = Some(now);
+            if let Some((pi, charge, _)) = &payment {
+                invoice.payment_intent = Some(pi.clone());
+                invoice.charge = charge.clone();
+            }
+        }
+        if let Some((_, _, inpay)) = &payment {
+            self.emit(origin, now, "invoice_payment.paid", inpay);
+        }
+        self.emit(origin, now, "invoice.paid", id);
+        self.emit(origin, now, "invoice.payment_succeeded", id);
+    }
+}
+
+/// `GET /v1/invoices/{id}`
+pub async fn retrieve(
+    State(app): State<StripeApp>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Json<Value>, ApiError> {
+    ctx.require(Resource::Invoices, Access::Read)?;
+    let expand = ctx.expand()?;
+    app.read(|store| {
+        let mut v = store
+            .invoices
+            .get(&id)
+            .map(|i| render::invoice(store, i, ctx.shape))
+            .ok_or_else(|| ApiError::no_such("invoice", &id, "invoice"))?;
+        expand_payments(store, &mut v, &expand);
+        expand::apply(store, &mut v, &expand, ctx.shape);
+        Ok(Json(v))
+    })
+}
+
+/// `expand[]=payments` on an invoice: its invoice payments as a list (basil+).
+fn expand_payments(store: &Store, invoice: &mut Value, expand: &[String]) {
+    if !expand.iter().any(|e| e == "payments") {
+        return;
+    }
+    let Some(id) = invoice["id"].as_str().map(str::to_owned) else {
+        return;
+    };
+    let data: Vec<Value> = store
+        .invoice_payments
+        .newest_first()
+        .filter(|(_, p)| p.invoice == id)
+        .map(|(_, p)| render::invoice_payment(p))
+        .collect();
+    invoice["payments"] = render::list(data, false, &format!("/v1/invoice_payments?invoice={id}"));
+}
+
+/// `GET /v1/invoices`: `customer`, `subscription`, `status`, `created`, pagination.
+pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
+    ctx.require(Resource::Invoices, Access::Read)?;
+    let p = &ctx.params;
+    p.allow(&[
+        "customer",
+        "subscription",
+        "status",
+        "created",
+        "collection_method",
+        "limit",
+        "starting_after",
+        "ending_before",
+    ])?;
+    let page = Page::from_params(p)?;
+    let customer = p.str("customer")?.map(str::to_owned);
+    let subscription = p.str("subscription")?.map(str::to_owned);
+    let status = p.str("status")?.map(str::to_owned);
+    let created = super::events::CreatedFilter::from_params(p)?;
+    let expand = ctx.expand()?;
+    app.read(|store| {
+        let items = store
+            .invoices
+            .newest_first()
+            .filter(|(_, i)| customer.as_deref().is_none_or(|c| i.customer == c))
+            .filter(|(_, i)| {
+                subscription
+                    .as_deref()
+                    .is_none_or(|s| i.subscription.as_deref() == Some(s))
+            })
+            .filter(|(_, i)| status.as_deref().is_none_or(|s| i.status == s))
+            .filter(|(_, i)| created.matches(i.created))
+            .map(|(r, i)| (r, render::invoice(store, i, ctx.shape)))
+            .collect();
+        let mut v = page.apply(
+            items,
+            |id| store.invoices.rank(id),
+            "invoice",
+            "/v1/invoices",
+        )?;
+        expand::apply(store, &mut v, &expand, ctx.shape);
+        Ok(Json(v))
+    })
+}
+
+/// `GET /v1/invoice_payments/{id}`
+pub async fn retrieve_payment(
+    State(app): State<StripeApp>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Json<Value>, ApiError> {
+    ctx.require(Resource::InvoicePayments, Access::Read)?;
+    app.read(|store| {
+        store
+            .invoice_payments
+            .get(&id)
+            .map(|p| Json(render::invoice_payment(p)))
+            .ok_or_else(|| ApiError::no_such("invoice_payment", &id, "id"))
+    })
+}
+
+/// `GET /v1/invoice_payments`: `invoice`, or `payment[type]=payment_intent` with
+/// `payment[payment_intent]`; `status`; pagination.
+pub async fn list_payments(
+    State(app): State<StripeApp>,
+    ctx: Ctx,
+) -> Result<Json<Value>, ApiError> {
+    ctx.require(Resource::InvoicePayments, Access::Read)?;
+    let p = &ctx.params;
+    p.allow(&[
+        "invoice",
+        "payment",
+        "status",
+        "limit",
+        "starting_after",
+        "ending_before",
+    ])?;
+    let page = Page::from_params(p)?;
+    let invoice = p.str("invoice")?.map(str::to_owned);
+    let status = p.str("status")?.map(str::to_owned);
+    let payment_intent = match p.hash("payment")? {
+        None => None,
+        Some(h) => {
+            h.allow(&["type", "payment_intent", "payment_record"])?;
+            let kind = h.required_str("type")?;
+            if kind != "payment_intent" && kind != "payment_record" {
+                return Err(ApiError::invalid_request(
+                    "Invalid payment[type]: must be one of payment_intent or payment_record"
+                        .to_string(),
+                    Some("payment[type]".into()),
+                ));
+            }
+            if kind == "payment_record" {
+                // The sandbox has no payment records: nothing matches.
+                Some(String::new())
+            } else {
+                Some(h.required_str("payment_intent")?.to_owned())
+            }
+        }
+    };
+    app.read(|store| {
+        let items = store
+            .invoice_payments
+            .newest_first()
+            .filter(|(_, x)| invoice.as_deref().is_none_or(|i| x.invoice == i))
+            .filter(|(_, x)| {
+                payment_intent
+                    .as_deref()
+                    .is_none_or(|pi| x.payment_intent == pi)
+            })
+            .filter(|(_, _)| status.as_deref().is_none_or(|s| s == "paid"))
+            .map(|(r, x)| (r, render::invoice_payment(x)))
+            .collect();
+        Ok(Json(page.apply(
+            items,
+            |id| store.invoice_payments.rank(id),
+            "invoice_payment",
+            "/v1/invoice_payments",
+        )?))
+    })
+}
