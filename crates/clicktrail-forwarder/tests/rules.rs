@@ -1,0 +1,1204 @@
+//! The mapping rules of the architecture document, one or more cases each, in both API shapes.
+//! Every rule has a test here that fails when the rule is broken.
+
+mod common;
+
+use clicktrail_clickid::ClickId;
+use clicktrail_forwarder::config::{ClickIdKeys, NumericId, Trial};
+use clicktrail_forwarder::knowledge::{Knowledge, Owner, Record, TrialState};
+use clicktrail_forwarder::mapping::{Decision, Fetched, Need, Settings};
+use clicktrail_impact::{ImpactRequest, hash_email};
+use clicktrail_stripe::{Customer, Subscription};
+use common::*;
+use serde_json::json;
+
+const T0: i64 = 1_795_741_500;
+
+fn paid(id: &str, shape: Shape, spec: &Inv) -> clicktrail_stripe::Event {
+    event(id, "invoice.paid", T0, invoice(shape, spec))
+}
+
+fn settings(edit: impl FnOnce(&mut Settings)) -> Settings {
+    let mut s = Settings::demo();
+    edit(&mut s);
+    s
+}
+
+fn id(v: &str) -> NumericId {
+    NumericId::new(v).unwrap()
+}
+
+// ---------------------------------------------------------------- billing reasons and trackers
+
+#[test]
+fn billing_reasons_choose_the_tracker() {
+    for shape in SHAPES {
+        let cases = [
+            ("subscription_create", Some("2000")),
+            ("subscription_cycle", Some("2001")),
+            ("subscription_update", None),
+            ("manual", None),
+            ("subscription_threshold", None),
+            ("subscription", None),
+            ("upcoming", None),
+        ];
+        for (reason, tracker) in cases {
+            let mut run = Run::new();
+            let d = run.decide(&paid(
+                "evt_1",
+                shape,
+                &Inv {
+                    reason,
+                    ..Inv::default()
+                },
+            ));
+            match tracker {
+                Some(t) => {
+                    let (request, not_before) = sent(&d);
+                    assert_eq!(
+                        param(request, "EventTypeId").as_deref(),
+                        Some(t),
+                        "{shape:?} {reason}"
+                    );
+                    assert_eq!(not_before, T0, "conversions are sent at once");
+                }
+                None => assert!(skipped(&d).contains(reason), "{shape:?} {reason}: {d:?}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn subscription_update_goes_to_the_upgrade_tracker_when_set() {
+    for shape in SHAPES {
+        let spec = Inv {
+            reason: "subscription_update",
+            ..Inv::default()
+        };
+        let without = Run::new().decide(&paid("evt_1", shape, &spec));
+        assert!(
+            skipped(&without).contains("upgrade_event_type_id"),
+            "{without:?}"
+        );
+        let mut run = Run::with(settings(|s| s.upgrade_event_type_id = Some(id("2003"))));
+        let with = run.decide(&paid("evt_1", shape, &spec));
+        assert_eq!(param(sent(&with).0, "EventTypeId").as_deref(), Some("2003"));
+    }
+}
+
+#[test]
+fn every_skip_is_recorded_with_its_reason() {
+    let mut run = Run::new();
+    let e = paid(
+        "evt_manual",
+        Shape::Basil,
+        &Inv {
+            reason: "manual",
+            ..Inv::default()
+        },
+    );
+    let d = run.decide(&e);
+    assert!(!skipped(&d).is_empty());
+    assert!(
+        matches!(d.records().first(), Some(Record::EventHandled { event_id, .. }) if event_id == "evt_manual")
+    );
+    assert!(run.knowledge.event_seen("evt_manual"));
+}
+
+// ---------------------------------------------------------------- the conversion's fields
+
+#[test]
+fn conversion_fields_follow_the_contract() {
+    for shape in SHAPES {
+        let d = Run::new().decide(&paid("evt_1", shape, &Inv::default()));
+        let (request, _) = sent(&d);
+        assert_eq!(
+            request.path("IRsandbox"),
+            "/Advertisers/IRsandbox/Conversions"
+        );
+        assert_eq!(request.method().as_str(), "POST");
+        let p = |k| param(request, k);
+        assert_eq!(p("CampaignId").as_deref(), Some("1000"));
+        assert_eq!(p("OrderId").as_deref(), Some("in_1"));
+        assert_eq!(p("ClickId").as_deref(), Some("CLICK1"));
+        assert_eq!(
+            p("EventDate").as_deref(),
+            Some("2026-11-27T00:56:40Z"),
+            "status_transitions.paid_at"
+        );
+        assert_eq!(p("CustomerId").as_deref(), Some("cus_1"));
+        assert_eq!(p("CustomerEmail"), Some(hash_email("buyer@example.com")));
+        assert_eq!(p("CurrencyCode").as_deref(), Some("USD"));
+        assert_eq!(p("ItemSku1").as_deref(), Some("price_pro"));
+        assert_eq!(
+            p("ItemName1").as_deref(),
+            Some("1 × Pro (at $29.00 / month)")
+        );
+        assert_eq!(p("ItemQuantity1").as_deref(), Some("1"));
+        assert_eq!(p("ItemSubTotal1").as_deref(), Some("29.00"));
+        assert_eq!(p("OrderDiscount"), None);
+        assert_eq!(sale_amount(request, 2), 2900);
+    }
+}
+
+#[test]
+fn the_email_hash_is_sha1_of_the_trimmed_lower_cased_address() {
+    // Independent value: `printf 'buyer@example.com' | sha1sum`.
+    assert_eq!(
+        hash_email("buyer@example.com"),
+        "4ebd64f8975b89f564a6d25938addc1bd1decfe6"
+    );
+    let d = Run::new().decide(&paid("evt_1", Shape::Basil, &Inv::default()));
+    assert_eq!(
+        param(sent(&d).0, "CustomerEmail").as_deref(),
+        Some("4ebd64f8975b89f564a6d25938addc1bd1decfe6")
+    );
+}
+
+#[test]
+fn hash_customer_email_false_sends_no_email_at_all() {
+    let mut run = Run::with(settings(|s| s.rules.hash_customer_email = false));
+    let d = run.decide(&paid("evt_1", Shape::Basil, &Inv::default()));
+    assert!(
+        sent(&d)
+            .0
+            .params()
+            .iter()
+            .all(|(k, v)| k != "CustomerEmail" && !v.contains("xample"))
+    );
+}
+
+#[test]
+fn event_date_falls_back_to_the_event_time() {
+    for shape in SHAPES {
+        let d = Run::new().decide(&paid(
+            "evt_1",
+            shape,
+            &Inv {
+                paid_at: None,
+                ..Inv::default()
+            },
+        ));
+        assert_eq!(
+            param(sent(&d).0, "EventDate").as_deref(),
+            Some("2026-11-27T01:05:00Z")
+        );
+    }
+}
+
+// ---------------------------------------------------------------- amounts and items
+
+#[test]
+fn tax_is_not_credited() {
+    for shape in SHAPES {
+        let spec = Inv {
+            amount_paid: 3190,
+            tax: 290,
+            lines: vec![L(2900, 1, "Pro", "price_pro")],
+            ..Inv::default()
+        };
+        let d = Run::new().decide(&paid("evt_1", shape, &spec));
+        assert_eq!(sale_amount(sent(&d).0, 2), 2900, "{shape:?}");
+    }
+}
+
+#[test]
+fn discounts_and_credits_reduce_the_credit() {
+    for shape in SHAPES {
+        // 50 % coupon: line 29.00, paid 14.50.
+        let spec = Inv {
+            amount_paid: 1450,
+            ..Inv::default()
+        };
+        let d = Run::new().decide(&paid("evt_1", shape, &spec));
+        let (r, _) = sent(&d);
+        assert_eq!(param(r, "ItemSubTotal1").as_deref(), Some("29.00"));
+        assert_eq!(param(r, "OrderDiscount").as_deref(), Some("14.50"));
+        assert_eq!(sale_amount(r, 2), 1450);
+    }
+}
+
+#[test]
+fn negative_proration_lines_never_reach_impact() {
+    for shape in SHAPES {
+        let spec = Inv {
+            reason: "subscription_update",
+            amount_paid: 1500,
+            lines: vec![
+                L(-1000, 1, "Unused time on Basic", "price_basic"),
+                L(2500, 1, "Remaining time on Pro", "price_pro"),
+            ],
+            ..Inv::default()
+        };
+        let mut run = Run::with(settings(|s| s.upgrade_event_type_id = Some(id("2003"))));
+        let d = run.decide(&paid("evt_1", shape, &spec));
+        let (r, _) = sent(&d);
+        assert_eq!(param(r, "ItemSku1").as_deref(), Some("price_pro"));
+        assert_eq!(param(r, "ItemSubTotal2"), None);
+        assert_eq!(param(r, "OrderDiscount").as_deref(), Some("10.00"));
+        assert_eq!(sale_amount(r, 2), 1500);
+    }
+}
+
+#[test]
+fn currency_exponents_are_the_real_ones() {
+    for (currency, exponent, text) in [
+        ("jpy", 0, "2900"),
+        ("usd", 2, "29.00"),
+        ("kwd", 3, "2.900"),
+        ("bhd", 3, "2.900"),
+        ("krw", 0, "2900"),
+    ] {
+        for shape in SHAPES {
+            let spec = Inv {
+                currency,
+                ..Inv::default()
+            };
+            let d = Run::new().decide(&paid("evt_1", shape, &spec));
+            let (r, _) = sent(&d);
+            assert_eq!(
+                param(r, "ItemSubTotal1").as_deref(),
+                Some(text),
+                "{currency}"
+            );
+            assert_eq!(param(r, "CurrencyCode"), Some(currency.to_uppercase()));
+            assert_eq!(sale_amount(r, exponent), 2900);
+        }
+    }
+}
+
+#[test]
+fn lines_the_payload_does_not_carry_are_fetched() {
+    for shape in SHAPES {
+        let spec = Inv {
+            has_more: true,
+            amount_paid: 3900,
+            ..Inv::default()
+        };
+        let e = paid("evt_1", shape, &spec);
+        let mut run = Run::new();
+        let d = run.decide(&e);
+        assert_eq!(
+            d,
+            Decision::Lookup {
+                needs: Need::InvoiceLines {
+                    invoice: "in_1".into()
+                }
+            }
+        );
+        assert!(
+            d.records().is_empty() && !run.knowledge.event_seen("evt_1"),
+            "a lookup records nothing"
+        );
+
+        // What `GET /v1/invoices/in_1/lines` returns, read by the same tolerant view.
+        let full = Inv {
+            lines: vec![
+                L(2900, 1, "Pro", "price_pro"),
+                L(1000, 2, "Seats", "price_seat"),
+            ],
+            ..spec.clone()
+        };
+        let all = clicktrail_stripe::Invoice::from_value(&invoice(shape, &full))
+            .unwrap()
+            .lines;
+        let mut fetched = Fetched::default();
+        fetched.invoice_lines("in_1", all);
+        let d = run.decide_with(&e, &fetched, T0);
+        let (r, _) = sent(&d);
+        assert_eq!(param(r, "ItemSku2").as_deref(), Some("price_seat"));
+        assert_eq!(param(r, "ItemQuantity2").as_deref(), Some("2"));
+        assert_eq!(sale_amount(r, 2), 3900);
+    }
+}
+
+// ---------------------------------------------------------------- trials
+
+#[test]
+fn trial_signup_sends_the_zero_sign_up_invoice() {
+    for shape in SHAPES {
+        let spec = Inv {
+            amount_paid: 0,
+            lines: vec![L(0, 1, "Trial period for Pro", "price_pro")],
+            ..Inv::default()
+        };
+        let d = Run::new().decide(&paid("evt_1", shape, &spec));
+        let (r, _) = sent(&d);
+        assert_eq!(param(r, "EventTypeId").as_deref(), Some("2000"));
+        assert_eq!(param(r, "ItemSubTotal1").as_deref(), Some("0.00"));
+        assert_eq!(sale_amount(r, 2), 0);
+    }
+}
+
+#[test]
+fn trial_first_payment_credits_the_first_paid_invoice_on_the_first_tracker() {
+    for shape in SHAPES {
+        let mut run = Run::with(settings(|s| s.rules.trial = Trial::FirstPayment));
+        let signup = Inv {
+            id: "in_0",
+            amount_paid: 0,
+            lines: vec![L(0, 1, "Trial", "price_pro")],
+            ..Inv::default()
+        };
+        let d = run.decide(&paid("evt_0", shape, &signup));
+        assert!(skipped(&d).contains("first-payment"), "{d:?}");
+        assert_eq!(
+            run.knowledge.trial_state("sub_1"),
+            Some(TrialState::AwaitingFirstPayment)
+        );
+
+        let first = Inv {
+            id: "in_1",
+            reason: "subscription_cycle",
+            ..Inv::default()
+        };
+        let d = run.decide(&paid("evt_1", shape, &first));
+        assert_eq!(
+            param(sent(&d).0, "EventTypeId").as_deref(),
+            Some("2000"),
+            "first paid invoice"
+        );
+
+        let second = Inv {
+            id: "in_2",
+            reason: "subscription_cycle",
+            ..Inv::default()
+        };
+        let d = run.decide(&paid("evt_2", shape, &second));
+        assert_eq!(
+            param(sent(&d).0, "EventTypeId").as_deref(),
+            Some("2001"),
+            "then renewals"
+        );
+    }
+}
+
+#[test]
+fn trial_first_payment_without_a_trial_is_a_normal_sign_up() {
+    let mut run = Run::with(settings(|s| s.rules.trial = Trial::FirstPayment));
+    let d = run.decide(&paid("evt_1", Shape::Basil, &Inv::default()));
+    assert_eq!(param(sent(&d).0, "EventTypeId").as_deref(), Some("2000"));
+    let cycle = Inv {
+        id: "in_2",
+        reason: "subscription_cycle",
+        ..Inv::default()
+    };
+    let d = run.decide(&paid("evt_2", Shape::Basil, &cycle));
+    assert_eq!(param(sent(&d).0, "EventTypeId").as_deref(), Some("2001"));
+}
+
+#[test]
+fn trial_first_payment_skipped_for_lack_of_click_id_does_not_credit_the_next_renewal_as_first() {
+    let mut run = Run::with(settings(|s| {
+        s.rules.trial = Trial::FirstPayment;
+        s.rules.click_id_wait = std::time::Duration::ZERO;
+    }));
+    let signup = Inv {
+        id: "in_0",
+        amount_paid: 0,
+        ..Inv::default()
+    };
+    run.decide(&paid("evt_0", Shape::Basil, &signup));
+    let first = Inv {
+        id: "in_1",
+        reason: "subscription_cycle",
+        sub_metadata: Some(json!({})),
+        ..Inv::default()
+    };
+    let mut fetched = Fetched::default();
+    fetched.subscription("sub_1", None).customer("cus_1", None);
+    let d = run.decide_with(&paid("evt_1", Shape::Basil, &first), &fetched, T0);
+    assert!(skipped(&d).contains("no click id"));
+    assert_eq!(
+        run.knowledge.trial_state("sub_1"),
+        Some(TrialState::FirstPaymentHandled)
+    );
+    let second = Inv {
+        id: "in_2",
+        reason: "subscription_cycle",
+        ..Inv::default()
+    };
+    let d = run.decide(&paid("evt_2", Shape::Basil, &second));
+    assert_eq!(param(sent(&d).0, "EventTypeId").as_deref(), Some("2001"));
+}
+
+#[test]
+fn zero_renewals_are_not_credited() {
+    // The real $0 subscription_cycle payload (free tier), pre-basil.
+    let e = clicktrail_stripe::Event::from_value(fixture(
+        "invoice.paid__subscription_cycle__stripe-sync-engine.json",
+    ))
+    .unwrap();
+    let d = Run::new().decide(&e);
+    assert!(skipped(&d).contains("$0"), "{d:?}");
+}
+
+// ---------------------------------------------------------------- click ids
+
+#[test]
+fn click_id_comes_from_the_subscription_snapshot_in_both_shapes() {
+    for shape in SHAPES {
+        let spec = Inv {
+            sub_metadata: Some(json!({"IRCLICKID": "SNAP"})),
+            metadata: json!({"impact_click_id": "INVOICE"}),
+            ..Inv::default()
+        };
+        let d = Run::new().decide(&paid("evt_1", shape, &spec));
+        assert_eq!(
+            param(sent(&d).0, "ClickId").as_deref(),
+            Some("SNAP"),
+            "{shape:?}: the snapshot wins over invoice metadata"
+        );
+    }
+}
+
+#[test]
+fn click_id_lookup_order_across_every_source() {
+    let learned = |run: &mut Run, owner: Owner, value: &str| {
+        run.knowledge.apply(&[Record::ClickIdLearned {
+            owner,
+            click_id: ClickId::new(value).unwrap(),
+            session: "cs_x".into(),
+        }]);
+    };
+    let subscription = |value: &str| {
+        Subscription::from_value(&json!({"id": "sub_1", "object": "subscription", "created": T0 - 7200, "metadata": {"impact_click_id": value}})).unwrap()
+    };
+    let customer = |value: &str| {
+        Customer::from_value(
+            &json!({"id": "cus_1", "object": "customer", "metadata": {"im_ref": value}}),
+        )
+        .unwrap()
+    };
+
+    for shape in SHAPES {
+        let bare = Inv {
+            sub_metadata: None,
+            ..Inv::default()
+        };
+
+        // Invoice metadata when there is no snapshot.
+        let spec = Inv {
+            metadata: json!({"Impact_ClickId": "INVOICE"}),
+            ..bare.clone()
+        };
+        assert_eq!(
+            param(
+                sent(&Run::new().decide(&paid("e", shape, &spec))).0,
+                "ClickId"
+            )
+            .as_deref(),
+            Some("INVOICE")
+        );
+
+        // Learned from the subscription's Checkout Session beats everything Stripe would be asked.
+        let mut run = Run::new();
+        learned(&mut run, Owner::Subscription("sub_1".into()), "LEARNED_SUB");
+        learned(&mut run, Owner::Customer("cus_1".into()), "LEARNED_CUS");
+        assert_eq!(
+            param(sent(&run.decide(&paid("e", shape, &bare))).0, "ClickId").as_deref(),
+            Some("LEARNED_SUB")
+        );
+
+        // Then the subscription fetched from Stripe, before what we learned about the customer.
+        let mut run = Run::new();
+        learned(&mut run, Owner::Customer("cus_1".into()), "LEARNED_CUS");
+        let e = paid("e", shape, &bare);
+        assert_eq!(
+            run.decide(&e),
+            Decision::Lookup {
+                needs: Need::Subscription { id: "sub_1".into() }
+            }
+        );
+        let mut fetched = Fetched::default();
+        fetched.subscription("sub_1", Some(subscription("FETCHED_SUB")));
+        assert_eq!(
+            param(sent(&run.decide_with(&e, &fetched, T0)).0, "ClickId").as_deref(),
+            Some("FETCHED_SUB")
+        );
+
+        // Then the customer: learned first, then fetched.
+        let mut run = Run::new();
+        learned(&mut run, Owner::Customer("cus_1".into()), "LEARNED_CUS");
+        let mut fetched = Fetched::default();
+        fetched.subscription("sub_1", Some(subscription("")));
+        assert_eq!(
+            param(sent(&run.decide_with(&e, &fetched, T0)).0, "ClickId").as_deref(),
+            Some("LEARNED_CUS")
+        );
+
+        let mut run = Run::new();
+        let d = run.decide_with(&e, &fetched, T0);
+        assert_eq!(
+            d,
+            Decision::Lookup {
+                needs: Need::Customer { id: "cus_1".into() }
+            }
+        );
+        fetched.customer("cus_1", Some(customer("FETCHED_CUS")));
+        assert_eq!(
+            param(sent(&run.decide_with(&e, &fetched, T0)).0, "ClickId").as_deref(),
+            Some("FETCHED_CUS")
+        );
+    }
+}
+
+#[test]
+fn no_click_id_waits_for_a_new_subscription_then_skips() {
+    for shape in SHAPES {
+        let spec = Inv {
+            sub_metadata: Some(json!({})),
+            created: T0 - 60,
+            ..Inv::default()
+        };
+        let e = paid("evt_1", shape, &spec);
+        let mut fetched = Fetched::default();
+        fetched.subscription("sub_1", None).customer("cus_1", None);
+        let mut run = Run::new();
+        match run.decide_with(&e, &fetched, T0) {
+            Decision::Wait { until, reason } => {
+                assert_eq!(until, T0 - 60 + 600, "created + click_id_wait");
+                assert!(reason.contains("sub_1"));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(!run.knowledge.event_seen("evt_1"), "a wait records nothing");
+        let d = run.decide_with(&e, &fetched, T0 + 600);
+        assert!(skipped(&d).contains("no click id"), "{d:?}");
+
+        // An old subscription's renewal without a click id is skipped at once.
+        let renewal = Inv {
+            reason: "subscription_cycle",
+            sub_metadata: Some(json!({})),
+            created: T0 - 60,
+            ..Inv::default()
+        };
+        let d = Run::new().decide_with(&paid("evt_2", shape, &renewal), &fetched, T0);
+        assert!(skipped(&d).contains("no click id"), "{d:?}");
+    }
+}
+
+#[test]
+fn click_id_keys_are_configurable_and_case_insensitive_and_values_validated() {
+    let spec = Inv {
+        sub_metadata: Some(json!({"impact_click_id": "DEFAULTKEY", "My_Ref": "CUSTOM"})),
+        ..Inv::default()
+    };
+    let mut run = Run::with(settings(|s| {
+        s.rules.click_id_keys = ClickIdKeys::new(&["my_ref"]).unwrap()
+    }));
+    assert_eq!(
+        param(
+            sent(&run.decide(&paid("e", Shape::Basil, &spec))).0,
+            "ClickId"
+        )
+        .as_deref(),
+        Some("CUSTOM")
+    );
+
+    // An invalid value (a space) is passed over for the next source, and named if nothing is found.
+    let spec = Inv {
+        sub_metadata: Some(json!({"irclickid": "not valid"})),
+        metadata: json!({"im_ref": "OK123"}),
+        ..Inv::default()
+    };
+    assert_eq!(
+        param(
+            sent(&Run::new().decide(&paid("e", Shape::PreBasil, &spec))).0,
+            "ClickId"
+        )
+        .as_deref(),
+        Some("OK123")
+    );
+    let spec = Inv {
+        sub_metadata: Some(json!({"irclickid": "x".repeat(65)})),
+        reason: "subscription_cycle",
+        ..Inv::default()
+    };
+    let mut fetched = Fetched::default();
+    fetched.subscription("sub_1", None).customer("cus_1", None);
+    let d = Run::new().decide_with(&paid("e", Shape::Basil, &spec), &fetched, T0);
+    assert!(skipped(&d).contains("ignored invalid values"), "{d:?}");
+}
+
+// ---------------------------------------------------------------- Checkout
+
+fn checkout(id: &str, event_type: &str, object: serde_json::Value) -> clicktrail_stripe::Event {
+    event(id, event_type, T0, object)
+}
+
+#[test]
+fn paid_one_time_checkout_is_a_one_time_conversion() {
+    let object = session(
+        "payment",
+        "paid",
+        json!({
+            "metadata": {"impact_click_id": "CHECKOUT"},
+            "customer_details": {"email": "Buyer@Example.com"},
+            "line_items": {"object": "list", "has_more": false, "data": [
+                {"id": "li_1", "object": "item", "description": "Ebook", "quantity": 2, "amount_subtotal": 5000, "amount_total": 5400, "amount_tax": 400, "amount_discount": 0, "currency": "usd", "price": {"id": "price_ebook", "product": "prod_ebook"}}
+            ]}
+        }),
+    );
+    let d = Run::new().decide(&checkout(
+        "evt_cs",
+        "checkout.session.completed",
+        object.clone(),
+    ));
+    let (r, not_before) = sent(&d);
+    assert_eq!(not_before, T0);
+    assert_eq!(param(r, "EventTypeId").as_deref(), Some("2000"));
+    assert_eq!(param(r, "OrderId").as_deref(), Some("pi_checkout"));
+    assert_eq!(param(r, "ClickId").as_deref(), Some("CHECKOUT"));
+    assert_eq!(param(r, "ItemSku1").as_deref(), Some("price_ebook"));
+    assert_eq!(param(r, "ItemQuantity1").as_deref(), Some("2"));
+    assert_eq!(
+        param(r, "CustomerEmail"),
+        Some(hash_email("buyer@example.com"))
+    );
+    assert_eq!(sale_amount(r, 2), 5000, "amount_total minus amount_tax");
+
+    let mut run = Run::with(settings(|s| s.one_time_event_type_id = Some(id("2002"))));
+    let d = run.decide(&checkout("evt_cs", "checkout.session.completed", object));
+    assert_eq!(param(sent(&d).0, "EventTypeId").as_deref(), Some("2002"));
+}
+
+#[test]
+fn one_time_checkout_without_payment_intent_uses_the_session_id() {
+    let object = session(
+        "payment",
+        "paid",
+        json!({"payment_intent": null, "metadata": {"irclickid": "X1"}}),
+    );
+    let d = Run::new().decide(&checkout("evt_cs", "checkout.session.completed", object));
+    assert_eq!(param(sent(&d).0, "OrderId").as_deref(), Some("cs_test_1"));
+}
+
+#[test]
+fn unpaid_checkout_waits_for_async_payment_succeeded() {
+    let mut run = Run::new();
+    let unpaid = session(
+        "payment",
+        "unpaid",
+        json!({"metadata": {"irclickid": "X1"}}),
+    );
+    let d = run.decide(&checkout("evt_1", "checkout.session.completed", unpaid));
+    assert!(skipped(&d).contains("async_payment_succeeded"), "{d:?}");
+    let paid = session("payment", "paid", json!({"metadata": {"irclickid": "X1"}}));
+    let d = run.decide(&checkout(
+        "evt_2",
+        "checkout.session.async_payment_succeeded",
+        paid.clone(),
+    ));
+    assert_eq!(param(sent(&d).0, "OrderId").as_deref(), Some("pi_checkout"));
+    // The completed event delivered again is a duplicate by business key.
+    let again = session(
+        "payment",
+        "unpaid",
+        json!({"metadata": {"irclickid": "X1"}}),
+    );
+    assert!(
+        skipped(&run.decide(&checkout("evt_3", "checkout.session.completed", again)))
+            .contains("same change")
+    );
+    // A conversion per OrderId is sent once, even when another object names the same payment.
+    let mut other = paid;
+    other["id"] = json!("cs_test_2");
+    let d = run.decide(&checkout("evt_4", "checkout.session.completed", other));
+    assert!(skipped(&d).contains("already sent"), "{d:?}");
+    assert_eq!(run.knowledge.conversions().len(), 1);
+}
+
+#[test]
+fn client_reference_id_carries_the_click_id_only_in_the_irc_encoding() {
+    let click = ClickId::new("Qx9:abc").unwrap();
+    let object = session(
+        "payment",
+        "paid",
+        json!({"client_reference_id": click.to_client_reference_id()}),
+    );
+    let d = Run::new().decide(&checkout("evt_1", "checkout.session.completed", object));
+    assert_eq!(param(sent(&d).0, "ClickId").as_deref(), Some("Qx9:abc"));
+
+    // A merchant's own reference is not a click id.
+    let object = session(
+        "payment",
+        "paid",
+        json!({"client_reference_id": "user_42", "customer": null}),
+    );
+    let d = Run::new().decide(&checkout("evt_1", "checkout.session.completed", object));
+    assert!(skipped(&d).contains("no click id"), "{d:?}");
+}
+
+#[test]
+fn subscription_mode_teaches_the_click_id_to_the_invoice() {
+    for shape in SHAPES {
+        let mut run = Run::new();
+        let object = session(
+            "subscription",
+            "paid",
+            json!({"metadata": {"impact_click_id": "FROM_CHECKOUT"}}),
+        );
+        let d = run.decide(&checkout("evt_cs", "checkout.session.completed", object));
+        assert!(
+            skipped(&d).contains("invoice.paid carries the money"),
+            "{d:?}"
+        );
+        assert_eq!(
+            run.knowledge
+                .learned_click_id(&Owner::Subscription("sub_1".into()))
+                .unwrap()
+                .as_str(),
+            "FROM_CHECKOUT"
+        );
+        assert_eq!(
+            run.knowledge
+                .learned_click_id(&Owner::Customer("cus_1".into()))
+                .unwrap()
+                .as_str(),
+            "FROM_CHECKOUT"
+        );
+
+        let spec = Inv {
+            sub_metadata: Some(json!({})),
+            ..Inv::default()
+        };
+        let d = run.decide(&paid("evt_in", shape, &spec));
+        assert_eq!(
+            param(sent(&d).0, "ClickId").as_deref(),
+            Some("FROM_CHECKOUT")
+        );
+    }
+}
+
+#[test]
+fn real_checkout_payloads_are_read() {
+    // Pre-basil, EUR, with tax: 9.99 total, 0.65 tax.
+    let mut value = fixture("checkout.session.completed__payment__stripe-sync-engine.json");
+    value["data"]["object"]["metadata"] = json!({"irclickid": "REAL1"});
+    let e = clicktrail_stripe::Event::from_value(value).unwrap();
+    let d = Run::new().decide(&e);
+    let (r, _) = sent(&d);
+    assert_eq!(param(r, "CurrencyCode").as_deref(), Some("EUR"));
+    assert_eq!(
+        param(r, "OrderId").as_deref(),
+        Some("pi_1IqxJOJDPojXS6LN9uOebAea")
+    );
+    assert_eq!(sale_amount(r, 2), 934);
+
+    // Subscription mode, data-only payload from pay.
+    let object = fixture("checkout.session.completed__subscription__pay.json")["object"].clone();
+    let mut object = object;
+    object["client_reference_id"] = json!(ClickId::new("PAY1").unwrap().to_client_reference_id());
+    let mut run = Run::new();
+    run.decide(&checkout("evt_pay", "checkout.session.completed", object));
+    assert_eq!(
+        run.knowledge
+            .learned_click_id(&Owner::Subscription("sub_1LNkeSKXBGcbgpbZ7jMqOPSi".into()))
+            .unwrap()
+            .as_str(),
+        "PAY1"
+    );
+}
+
+// ---------------------------------------------------------------- refunds
+
+fn refunded(id: &str, created: i64, object: serde_json::Value) -> clicktrail_stripe::Event {
+    event(id, "charge.refunded", created, object)
+}
+
+#[test]
+fn partial_refunds_modify_and_full_refunds_reverse_after_the_hold() {
+    for shape in SHAPES {
+        let mut run = Run::new();
+        run.decide(&paid("evt_in", shape, &Inv::default()));
+        let mut fetched = Fetched::default();
+        fetched.invoice_of_payment_intent("pi_1", Some("in_1".into()));
+
+        let d = run.decide_with(
+            &refunded(
+                "evt_r1",
+                T0 + 100,
+                charge(shape, "ch_1", 2900, 900, Some("pi_1"), Some("in_1")),
+            ),
+            &fetched,
+            T0 + 100,
+        );
+        let (r, not_before) = sent(&d);
+        assert_eq!(not_before, T0 + 100 + 3600, "held for refund_delay");
+        assert_eq!(r.method().as_str(), "PUT");
+        assert_eq!(r.path("IRsandbox"), "/Advertisers/IRsandbox/Actions");
+        assert_eq!(
+            r.params(),
+            vec![
+                ("ActionTrackerId".into(), "2000".into()),
+                ("OrderId".into(), "in_1".into()),
+                ("Amount".into(), "20.00".into()),
+                ("Reason".into(), "ITEM_RETURNED".into()),
+            ]
+        );
+
+        let d = run.decide_with(
+            &refunded(
+                "evt_r2",
+                T0 + 200,
+                charge(shape, "ch_1", 2900, 2900, Some("pi_1"), Some("in_1")),
+            ),
+            &fetched,
+            T0 + 200,
+        );
+        let (r, _) = sent(&d);
+        assert_eq!(r.method().as_str(), "DELETE");
+        assert!(matches!(r, ImpactRequest::Reversal(_)));
+        assert_eq!(
+            param(r, "DispositionCode").as_deref(),
+            Some("ITEM_RETURNED")
+        );
+        assert_eq!(param(r, "ActionTrackerId").as_deref(), Some("2000"));
+        assert_eq!(param(r, "OrderId").as_deref(), Some("in_1"));
+    }
+}
+
+#[test]
+fn refund_codes_and_delay_are_configurable() {
+    let mut run = Run::with(settings(|s| {
+        s.rules.refund_delay = std::time::Duration::from_secs(2);
+        s.rules.refund_reason = clicktrail_forwarder::config::Code::new("ORDER_UPDATE").unwrap();
+        s.rules.refund_disposition = clicktrail_forwarder::config::Code::new("CONS_ERROR").unwrap();
+    }));
+    run.decide(&paid("evt_in", Shape::PreBasil, &Inv::default()));
+    let d = run.decide(&refunded(
+        "evt_r1",
+        T0,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            100,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert_eq!(sent(&d).1, T0 + 2);
+    assert_eq!(param(sent(&d).0, "Reason").as_deref(), Some("ORDER_UPDATE"));
+    let d = run.decide(&refunded(
+        "evt_r2",
+        T0,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            2900,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert_eq!(
+        param(sent(&d).0, "DispositionCode").as_deref(),
+        Some("CONS_ERROR")
+    );
+}
+
+#[test]
+fn basil_refunds_ask_stripe_which_invoice_was_paid() {
+    let mut run = Run::new();
+    run.decide(&paid("evt_in", Shape::Basil, &Inv::default()));
+    let e = refunded(
+        "evt_r",
+        T0,
+        charge(Shape::Basil, "ch_9", 2900, 900, Some("pi_9"), None),
+    );
+    assert_eq!(
+        run.decide(&e),
+        Decision::Lookup {
+            needs: Need::InvoiceOfPaymentIntent {
+                payment_intent: "pi_9".into()
+            }
+        }
+    );
+    let mut fetched = Fetched::default();
+    fetched.invoice_of_payment_intent("pi_9", Some("in_1".into()));
+    assert_eq!(
+        param(sent(&run.decide_with(&e, &fetched, T0)).0, "Amount").as_deref(),
+        Some("20.00")
+    );
+
+    // A payment that paid no invoice we credited.
+    let mut run = Run::new();
+    let mut fetched = Fetched::default();
+    fetched.invoice_of_payment_intent("pi_9", None);
+    assert!(skipped(&run.decide_with(&e, &fetched, T0)).contains("no conversion"));
+    fetched.invoice_of_payment_intent("pi_9", Some("in_404".into()));
+    assert!(skipped(&Run::new().decide_with(&e, &fetched, T0)).contains("in_404"));
+}
+
+#[test]
+fn refunds_without_a_matching_conversion_are_skipped() {
+    for name in [
+        "charge.refunded__full__stripe-sync-engine.json",
+        "charge.refunded__full__stripe-ruby-mock.json",
+    ] {
+        let e = clicktrail_stripe::Event::from_value(fixture(name)).unwrap();
+        assert!(
+            skipped(&Run::new().decide(&e)).contains("no conversion"),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn a_real_pre_basil_refund_matches_its_invoice() {
+    let mut run = Run::new();
+    let spec = Inv {
+        id: "in_1KJdKkJDPojXS6LNSwSWkZSN",
+        amount_paid: 2500,
+        payment_intent: None,
+        charge: None,
+        lines: vec![L(2500, 1, "Plan", "price_1")],
+        ..Inv::default()
+    };
+    run.decide(&paid("evt_in", Shape::PreBasil, &spec));
+    let e = clicktrail_stripe::Event::from_value(fixture(
+        "charge.refunded__full__stripe-sync-engine.json",
+    ))
+    .unwrap();
+    let d = run.decide(&e);
+    let (r, not_before) = sent(&d);
+    assert!(matches!(r, ImpactRequest::Reversal(_)));
+    assert_eq!(
+        param(r, "OrderId").as_deref(),
+        Some("in_1KJdKkJDPojXS6LNSwSWkZSN")
+    );
+    assert_eq!(not_before, e.created + 3600);
+}
+
+#[test]
+fn a_one_time_checkout_refund_matches_by_payment_intent() {
+    for shape in SHAPES {
+        let mut run = Run::new();
+        run.decide(&checkout(
+            "evt_cs",
+            "checkout.session.completed",
+            session("payment", "paid", json!({"metadata": {"irclickid": "X1"}})),
+        ));
+        let d = run.decide(&refunded(
+            "evt_r",
+            T0,
+            charge(shape, "ch_cs", 5400, 2700, Some("pi_checkout"), None),
+        ));
+        let (r, _) = sent(&d);
+        assert_eq!(param(r, "OrderId").as_deref(), Some("pi_checkout"));
+        assert_eq!(param(r, "Amount").as_deref(), Some("27.00"));
+    }
+}
+
+#[test]
+fn refunds_never_move_the_amount_back_up() {
+    let mut run = Run::new();
+    run.decide(&paid("evt_in", Shape::PreBasil, &Inv::default()));
+    let newer = run.decide(&refunded(
+        "evt_new",
+        T0 + 20,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            1500,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert_eq!(param(sent(&newer).0, "Amount").as_deref(), Some("14.00"));
+    // The older refund (500 refunded in total) arrives late.
+    let older = run.decide(&refunded(
+        "evt_old",
+        T0 + 10,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            500,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert!(skipped(&older).contains("never moved back up"), "{older:?}");
+    // After a reversal nothing else is sent.
+    run.decide(&refunded(
+        "evt_full",
+        T0 + 30,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            2900,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    let after = run.decide(&refunded(
+        "evt_more",
+        T0 + 40,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            2950,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert!(skipped(&after).contains("reversed"), "{after:?}");
+}
+
+#[test]
+fn the_modified_amount_never_exceeds_what_was_credited() {
+    // Paid 31.90 including 2.90 tax; credited 29.00. A refund of 1.00 leaves 30.90: still 29.00,
+    // so nothing changes; a refund of 10.00 leaves 21.90.
+    let mut run = Run::new();
+    run.decide(&paid(
+        "evt_in",
+        Shape::PreBasil,
+        &Inv {
+            amount_paid: 3190,
+            tax: 290,
+            ..Inv::default()
+        },
+    ));
+    let d = run.decide(&refunded(
+        "evt_r1",
+        T0,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            3190,
+            100,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert!(skipped(&d).contains("nothing to change"), "{d:?}");
+    let d = run.decide(&refunded(
+        "evt_r2",
+        T0,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            3190,
+            1000,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("21.90"));
+}
+
+// ---------------------------------------------------------------- duplicates
+
+#[test]
+fn duplicates_are_skipped_by_event_id_and_by_business_key() {
+    for shape in SHAPES {
+        let mut run = Run::new();
+        let e = paid("evt_1", shape, &Inv::default());
+        sent(&run.decide(&e));
+        assert!(skipped(&run.decide(&e)).contains("duplicate delivery"));
+        // Another event id for the same invoice and type.
+        let twin = paid("evt_twin", shape, &Inv::default());
+        assert!(skipped(&run.decide(&twin)).contains("same change"));
+        assert!(
+            run.knowledge.event_seen("evt_twin"),
+            "the twin is remembered too"
+        );
+        assert_eq!(run.knowledge.conversions().len(), 1);
+    }
+}
+
+#[test]
+fn each_partial_refund_of_one_charge_is_its_own_business_key() {
+    let mut run = Run::new();
+    run.decide(&paid("evt_in", Shape::PreBasil, &Inv::default()));
+    let first = run.decide(&refunded(
+        "evt_a",
+        T0,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            500,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    let second = run.decide(&refunded(
+        "evt_b",
+        T0,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            1000,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert_eq!(param(sent(&first).0, "Amount").as_deref(), Some("24.00"));
+    assert_eq!(param(sent(&second).0, "Amount").as_deref(), Some("19.00"));
+    // A second event for the second refund (same charge, same cumulative amount): duplicate.
+    let again = run.decide(&refunded(
+        "evt_c",
+        T0,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            1000,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert!(skipped(&again).contains("same change"), "{again:?}");
+}
+
+#[test]
+fn unhandled_event_types_are_skipped_with_the_type() {
+    let e = clicktrail_stripe::Event::from_value(fixture(
+        "invoice.created__subscription_create__stripe-ruby-mock.json",
+    ))
+    .unwrap();
+    assert!(skipped(&Run::new().decide(&e)).contains("invoice.created"));
+}
+
+#[test]
+fn real_invoice_payloads_of_both_shapes_are_credited() {
+    // Stripe's own basil fixture (a manual invoice) turned into a subscription_create invoice.
+    let mut basil = openapi("invoice");
+    basil["billing_reason"] = json!("subscription_create");
+    basil["status"] = json!("paid");
+    basil["amount_paid"] = json!(1000);
+    basil["parent"]["subscription_details"] =
+        json!({"subscription": "sub_x", "metadata": {"impact_click_id": "BASIL"}});
+    let d = Run::new().decide(&event("evt_b", "invoice.paid", T0, basil));
+    let (r, _) = sent(&d);
+    assert_eq!(param(r, "ClickId").as_deref(), Some("BASIL"));
+    assert_eq!(
+        param(r, "ItemName1").as_deref(),
+        Some("My First Invoice Item (created for API docs)")
+    );
+    assert_eq!(sale_amount(r, 2), 1000);
+
+    // dj-stripe's pre-basil subscription_create invoice: 20.00 paid, 2.61 tax, no lines.
+    let mut old = fixture("invoice__subscription_create__dj-stripe.json");
+    old["metadata"] = json!({"irclickid": "DJ"});
+    let d = Run::new().decide(&event("evt_d", "invoice.paid", T0, old));
+    let (r, _) = sent(&d);
+    assert_eq!(
+        param(r, "OrderId").as_deref(),
+        Some("in_fakefakefakefakefake0001")
+    );
+    assert_eq!(param(r, "EventTypeId").as_deref(), Some("2000"));
+    assert_eq!(sale_amount(r, 2), 1739);
+    assert_eq!(
+        param(r, "CustomerEmail"),
+        Some(hash_email("michael.smith@example.com"))
+    );
+}
