@@ -1202,3 +1202,38 @@ fn real_invoice_payloads_of_both_shapes_are_credited() {
         Some(hash_email("michael.smith@example.com"))
     );
 }
+
+#[test]
+fn one_time_checkout_falls_back_to_the_customer() {
+    let object = session("payment", "paid", json!({}));
+    let e = checkout("evt_1", "checkout.session.completed", object);
+    let mut run = Run::new();
+    assert_eq!(
+        run.decide(&e),
+        Decision::Lookup {
+            needs: Need::Customer { id: "cus_1".into() }
+        }
+    );
+    let mut fetched = Fetched::default();
+    fetched.customer("cus_1", Some(Customer::from_value(&json!({"id": "cus_1", "object": "customer", "metadata": {"IMPACT_CLICK_ID": "CUS1"}})).unwrap()));
+    assert_eq!(
+        param(sent(&run.decide_with(&e, &fetched, T0)).0, "ClickId").as_deref(),
+        Some("CUS1")
+    );
+    fetched.customer("cus_1", None);
+    assert!(skipped(&Run::new().decide_with(&e, &fetched, T0)).contains("no click id"));
+}
+
+#[test]
+fn setup_mode_checkout_is_skipped() {
+    let d = Run::new().decide(&checkout(
+        "evt_1",
+        "checkout.session.completed",
+        session(
+            "setup",
+            "no_payment_required",
+            json!({"metadata": {"irclickid": "X"}}),
+        ),
+    ));
+    assert!(skipped(&d).contains("mode setup"), "{d:?}");
+}

@@ -47,11 +47,8 @@ pub(super) fn build(settings: &Settings, draft: Draft<'_>) -> Result<ImpactReque
         builder = builder.customer_email(clicktrail_impact::hash_email(email));
     }
     for item in itemised.items {
-        let sku = item.sku.unwrap_or_else(|| draft.order_id.to_owned());
-        let name = item
-            .name
-            .filter(|n| !n.trim().is_empty())
-            .unwrap_or_else(|| sku.clone());
+        let sku = clip(non_blank(item.sku).unwrap_or_else(|| draft.order_id.to_owned()));
+        let name = clip(non_blank(item.name).unwrap_or_else(|| sku.clone()));
         let quantity = u32::try_from(item.quantity).unwrap_or(u32::MAX);
         builder = builder.item(Item::new(sku, name, quantity, money(item.subtotal)?));
     }
@@ -62,4 +59,19 @@ pub(super) fn build(settings: &Settings, draft: Draft<'_>) -> Result<ImpactReque
         .build()
         .map(ImpactRequest::from)
         .map_err(|e| format!("cannot build the conversion: {e}"))
+}
+
+/// `None` for absent, empty or whitespace-only text.
+fn non_blank(text: Option<String>) -> Option<String> {
+    text.filter(|t| !t.trim().is_empty())
+}
+
+/// impact.com takes strings of at most 255 characters; longer descriptions are cut (on a
+/// character boundary) rather than failing the conversion.
+fn clip(mut text: String) -> String {
+    const MAX: usize = 255;
+    if let Some((cut, _)) = text.char_indices().nth(MAX) {
+        text.truncate(cut);
+    }
+    text
 }
