@@ -249,6 +249,7 @@ fn a_missing_file_is_a_clear_error() {
 }
 
 #[test]
+#[allow(clippy::result_large_err)] // figment::Jail's own signature
 fn environment_overrides_win_and_their_errors_name_the_variable() {
     figment::Jail::expect_with(|jail| {
         jail.create_file("clicktrail.toml", MINIMAL)?;

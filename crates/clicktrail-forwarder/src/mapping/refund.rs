@@ -9,7 +9,7 @@
 //! arrives late is skipped).
 
 use clicktrail_impact::{Amount, ImpactRequest, Modification, Reversal};
-use clicktrail_stripe::{Charge, Currency};
+use clicktrail_stripe::{Charge, Currency, Money};
 
 use super::{Cx, Decision, Need};
 use crate::knowledge::{Knowledge, PaymentRef, Record, SentConversion};
@@ -39,11 +39,20 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
             vec![],
         );
     }
+    let major = |minor: i64| match Currency::new(&sent.currency) {
+        Ok(currency) => format!(
+            "{} {}",
+            Money::new(minor, currency).to_decimal_string(),
+            currency
+        ),
+        Err(_) => minor.to_string(),
+    };
     if refunded <= sent.amount_refunded {
         return skip(
             format!(
-                "older refund event: {refunded} refunded in total, but {} was already handled for OrderId {order}; the amount is never moved back up",
-                sent.amount_refunded
+                "older refund event: {} refunded in total, but {} was already handled for OrderId {order}; the amount is never moved back up",
+                major(refunded),
+                major(sent.amount_refunded)
             ),
             vec![],
         );
@@ -78,8 +87,10 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
     if new_amount >= sent.current_amount {
         return skip(
             format!(
-                "partial refund of charge {}: the remaining {remaining} is not below the action's current amount {} (OrderId {order}); nothing to change",
-                charge.id, sent.current_amount
+                "partial refund of charge {}: the remaining {} is not below the action's current amount {} (OrderId {order}); nothing to change",
+                charge.id,
+                major(remaining),
+                major(sent.current_amount)
             ),
             vec![change(sent.current_amount, false)],
         );
