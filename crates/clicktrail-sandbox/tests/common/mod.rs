@@ -1,0 +1,140 @@
+//! Shared test helpers: a running sandbox and small clients for both emulators.
+
+#![allow(dead_code)]
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use clicktrail_sandbox::{Sandbox, SandboxConfig, start};
+use serde_json::Value;
+
+/// A sandbox on free ports with test settings.
+pub async fn sandbox() -> Sandbox {
+    sandbox_with(SandboxConfig::ephemeral()).await
+}
+
+/// A sandbox with a custom configuration.
+pub async fn sandbox_with(config: SandboxConfig) -> Sandbox {
+    start(config).await.expect("sandbox starts")
+}
+
+/// A Stripe API client for tests: form bodies, Bearer key, JSON answers.
+#[derive(Debug, Clone)]
+pub struct Stripe {
+    pub base: String,
+    pub key: String,
+    pub version: Option<String>,
+    client: reqwest::Client,
+}
+
+impl Stripe {
+    pub fn new(sandbox: &Sandbox) -> Self {
+        Self { base: sandbox.stripe_url(), key: sandbox.secret_key().to_owned(), version: None, client: reqwest::Client::new() }
+    }
+
+    pub fn with_key(&self, key: &str) -> Self {
+        Self { key: key.to_owned(), ..self.clone() }
+    }
+
+    pub fn with_version(&self, version: &str) -> Self {
+        Self { version: Some(version.to_owned()), ..self.clone() }
+    }
+
+    fn prepare(&self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
+        let builder = builder.bearer_auth(&self.key);
+        match &self.version {
+            Some(v) => builder.header("stripe-version", v),
+            None => builder,
+        }
+    }
+
+    async fn send(builder: reqwest::RequestBuilder) -> (u16, Value) {
+        let response = builder.send().await.expect("request sent");
+        let status = response.status().as_u16();
+        let body = response.json().await.expect("JSON body");
+        (status, body)
+    }
+
+    pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
+        Self::send(self.prepare(self.client.post(format!("{}{path}", self.base))).form(form)).await
+    }
+
+    pub async fn post_idempotent(&self, path: &str, key: &str, form: &[(&str, &str)]) -> (u16, Value, bool) {
+        let response = self
+            .prepare(self.client.post(format!("{}{path}", self.base)))
+            .header("idempotency-key", key)
+            .form(form)
+            .send()
+            .await
+            .expect("request sent");
+        let replayed = response.headers().get("idempotent-replayed").is_some();
+        (response.status().as_u16(), response.json().await.expect("JSON"), replayed)
+    }
+
+    pub async fn get(&self, path: &str) -> (u16, Value) {
+        Self::send(self.prepare(self.client.get(format!("{}{path}", self.base)))).await
+    }
+
+    pub async fn delete(&self, path: &str) -> (u16, Value) {
+        Self::send(self.prepare(self.client.delete(format!("{}{path}", self.base)))).await
+    }
+
+    /// POST that must succeed.
+    pub async fn ok(&self, path: &str, form: &[(&str, &str)]) -> Value {
+        let (status, body) = self.post(path, form).await;
+        assert_eq!(status, 200, "POST {path}: {body}");
+        body
+    }
+
+    /// GET that must succeed.
+    pub async fn fetch(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "GET {path}: {body}");
+        body
+    }
+
+    /// A customer, a monthly price of `amount` cents, and a subscription with `metadata[impact_click_id]`.
+    pub async fn subscribe(&self, amount: i64, extra: &[(&str, &str)]) -> (Value, Value, Value) {
+        let customer = self.ok("/v1/customers", &[("email", "jenny@example.com")]).await;
+        let amount = amount.to_string();
+        let price = self
+            .ok(
+                "/v1/prices",
+                &[("currency", "usd"), ("unit_amount", &amount), ("recurring[interval]", "month"), ("product_data[name]", "Pro")],
+            )
+            .await;
+        let mut form = vec![
+            ("customer", customer["id"].as_str().unwrap()),
+            ("items[0][price]", price["id"].as_str().unwrap()),
+            ("metadata[impact_click_id]", "click-123"),
+        ];
+        form.extend_from_slice(extra);
+        let sub = self.ok("/v1/subscriptions", &form).await;
+        (customer, price, sub)
+    }
+
+    /// Event types in creation order (oldest first), optionally filtered by `types[]`.
+    pub async fn event_types(&self) -> Vec<String> {
+        let events = self.fetch("/v1/events?limit=100").await;
+        let mut types: Vec<String> =
+            events["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+        types.reverse();
+        types
+    }
+}
+
+/// Polls `probe` until it returns `Some`, or panics after `deadline`.
+pub async fn eventually<T, F, Fut>(deadline: Duration, what: &str, mut probe: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let start = Instant::now();
+    loop {
+        if let Some(v) = probe().await {
+            return v;
+        }
+        assert!(start.elapsed() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
