@@ -65,4 +65,5 @@ pub use future::ResponseFuture;
 pub use layer::CaptureClickIdLayer;
 pub use service::CaptureClickId;
 
+#[cfg(feature = "axum")]
 pub(crate) use service::NoClickId;
