@@ -12,7 +12,7 @@ use std::hint::black_box;
 
 use bytes::Bytes;
 use clicktrail_tower::CaptureClickIdLayer;
-use criterion::{BatchSize, Criterion, criterion_group, criterion_main};
+use criterion::{BatchSize, Criterion};
 use futures_util::FutureExt;
 use http::{Request, Response};
 use http_body::Body;
@@ -134,5 +134,10 @@ fn capture(c: &mut Criterion) {
     bench_path(c, "form 2 KiB", || form_request(&body));
 }
 
-criterion_group!(benches, capture);
-criterion_main!(benches);
+// What `criterion_group!` / `criterion_main!` expand to, written out so that the generated
+// function does not trip the workspace's `missing_docs` lint.
+fn main() {
+    let mut criterion = Criterion::default().configure_from_args();
+    capture(&mut criterion);
+    criterion.final_summary();
+}
