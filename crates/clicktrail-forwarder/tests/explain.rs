@@ -350,3 +350,22 @@ fn help_lists_explain() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2), "a path is required");
 }
+
+#[test]
+fn standard_input_is_read_with_a_dash() {
+    use std::io::Write as _;
+    use std::process::Stdio;
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_clicktrail"))
+        .args(["explain", "-"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let input = std::fs::read(data("duplicates.jsonl")).unwrap();
+    child.stdin.take().unwrap().write_all(&input).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(decisions(&lines(&out)), ["send", "skip", "skip"]);
+}

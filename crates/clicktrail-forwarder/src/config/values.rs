@@ -226,9 +226,8 @@ impl ClickIdKeys {
 
     /// Whether `key` is one of these keys, ignoring case.
     pub fn matches(&self, key: &str) -> bool {
-        self.0
-            .iter()
-            .any(|k| k.eq_ignore_ascii_case(key) || *k == key.to_lowercase())
+        let key = key.to_lowercase();
+        self.0.iter().any(|k| *k == key)
     }
 
     /// The keys, lower-cased, in their configured order of preference.

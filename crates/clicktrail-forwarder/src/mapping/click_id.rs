@@ -24,7 +24,7 @@ impl Search {
     ) -> Option<ClickId> {
         for wanted in keys.iter() {
             for (key, value) in metadata {
-                if !key.eq_ignore_ascii_case(wanted) || value.trim().is_empty() {
+                if key.to_lowercase() != wanted || value.trim().is_empty() {
                     continue;
                 }
                 match ClickId::new(value.trim()) {
