@@ -1237,3 +1237,58 @@ fn setup_mode_checkout_is_skipped() {
     ));
     assert!(skipped(&d).contains("mode setup"), "{d:?}");
 }
+
+#[test]
+fn trial_first_payment_asks_stripe_when_the_sign_up_was_never_seen() {
+    let subscription = |trial_end: Option<i64>| {
+        Subscription::from_value(&json!({"id": "sub_1", "object": "subscription", "created": T0 - 30 * 86400, "trial_end": trial_end, "metadata": {}})).unwrap()
+    };
+    for shape in SHAPES {
+        let first = Inv {
+            reason: "subscription_cycle",
+            created: T0,
+            ..Inv::default()
+        };
+        let e = paid("evt_1", shape, &first);
+        let mut run = Run::with(settings(|s| s.rules.trial = Trial::FirstPayment));
+        assert_eq!(
+            run.decide(&e),
+            Decision::Lookup {
+                needs: Need::Subscription { id: "sub_1".into() }
+            }
+        );
+
+        // The trial ended an hour before this invoice: it is the first payment.
+        let mut fetched = Fetched::default();
+        fetched.subscription("sub_1", Some(subscription(Some(T0 - 3600))));
+        let d = run.decide_with(&e, &fetched, T0);
+        assert_eq!(param(sent(&d).0, "EventTypeId").as_deref(), Some("2000"));
+        assert_eq!(
+            run.knowledge.trial_state("sub_1"),
+            Some(TrialState::FirstPaymentHandled)
+        );
+
+        // The next renewal is decided from what was recorded, without asking again.
+        let next = Inv {
+            id: "in_2",
+            reason: "subscription_cycle",
+            created: T0 + 30 * 86400,
+            ..Inv::default()
+        };
+        let d = run.decide(&paid("evt_2", shape, &next));
+        assert_eq!(param(sent(&d).0, "EventTypeId").as_deref(), Some("2001"));
+
+        // A trial that ended long ago, or none: a renewal.
+        for trial_end in [Some(T0 - 20 * 86400), None] {
+            let mut run = Run::with(settings(|s| s.rules.trial = Trial::FirstPayment));
+            let mut fetched = Fetched::default();
+            fetched.subscription("sub_1", Some(subscription(trial_end)));
+            let d = run.decide_with(&e, &fetched, T0);
+            assert_eq!(
+                param(sent(&d).0, "EventTypeId").as_deref(),
+                Some("2001"),
+                "{trial_end:?}"
+            );
+        }
+    }
+}

@@ -33,8 +33,9 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
     let credited = amount_paid.saturating_sub(invoice.tax.unwrap_or(0)).max(0);
 
     let (tracker, trial_records) = match choose_tracker(cx, &invoice, amount_paid) {
-        Ok(chosen) => chosen,
-        Err((reason, records)) => return cx.skip(reason, records, Some(handled)),
+        Chosen::Tracker(tracker, records) => (tracker, records),
+        Chosen::Skip(reason, records) => return cx.skip(reason, records, Some(handled)),
+        Chosen::Lookup(needs) => return Decision::Lookup { needs },
     };
     let skip = |reason: String| cx.skip(reason, trial_records.clone(), Some(handled.clone()));
 
@@ -117,10 +118,20 @@ fn line(line: &InvoiceLine) -> Line {
     }
 }
 
-type Chosen<'a> = Result<(&'a NumericId, Vec<Record>), (String, Vec<Record>)>;
+/// How long after a subscription's `trial_end` an invoice still counts as the first one after
+/// the trial (Stripe creates it at the end of the trial; finalisation and retries take hours).
+const TRIAL_END_WINDOW: i64 = 2 * 24 * 3600;
 
-/// The tracker for this invoice and the trial-state records that go with the decision, or a
-/// skip reason (with the records to keep even so).
+enum Chosen<'a> {
+    /// The tracker, and the trial-state records that go with any final decision.
+    Tracker(&'a NumericId, Vec<Record>),
+    /// A skip reason, with the records to keep even so.
+    Skip(String, Vec<Record>),
+    /// `trial = "first-payment"` and the subscription's sign-up was never seen: ask Stripe.
+    Lookup(Need),
+}
+
+/// The tracker for this invoice.
 fn choose_tracker<'a, K: Knowledge + ?Sized>(
     cx: &Cx<'a, K>,
     invoice: &Invoice,
@@ -141,51 +152,64 @@ fn choose_tracker<'a, K: Knowledge + ?Sized>(
         "subscription_create" => {
             if amount_paid == 0 && first_payment {
                 let sub = subscription.unwrap_or("(unknown)");
-                return Err((
+                return Chosen::Skip(
                     format!(
                         "$0 sign-up invoice (trial): with trial = \"first-payment\" the first paid invoice of subscription {sub} is credited instead"
                     ),
                     trial_record(TrialState::AwaitingFirstPayment),
-                ));
+                );
             }
-            Ok((
+            Chosen::Tracker(
                 &s.event_type_id,
                 trial_record(TrialState::FirstPaymentHandled),
-            ))
+            )
         }
         "subscription_cycle" | "subscription_update" => {
             if amount_paid == 0 {
-                return Err((format!("$0 {reason} invoice: nothing was paid"), vec![]));
+                return Chosen::Skip(format!("$0 {reason} invoice: nothing was paid"), vec![]);
             }
-            let awaiting = first_payment
-                && subscription.and_then(|sub| cx.knowledge.trial_state(sub))
-                    == Some(TrialState::AwaitingFirstPayment);
-            if awaiting {
-                // The first paid invoice after a trial: the first-subscription tracker, whatever
-                // Stripe calls it.
-                return Ok((
-                    &s.event_type_id,
-                    trial_record(TrialState::FirstPaymentHandled),
-                ));
+            let records = trial_record(TrialState::FirstPaymentHandled);
+            if let (true, Some(sub)) = (first_payment, subscription) {
+                let first = match cx.knowledge.trial_state(sub) {
+                    Some(TrialState::AwaitingFirstPayment) => true,
+                    Some(TrialState::FirstPaymentHandled) => false,
+                    // The sign-up was never seen (the subscription predates the forwarder, or
+                    // its $0 invoice was missed): a trial that ended just now says this is the
+                    // first payment.
+                    None => match cx.fetched.get_subscription(sub) {
+                        None => return Chosen::Lookup(Need::Subscription { id: sub.to_owned() }),
+                        Some(fetched) => fetched
+                            .and_then(|f| f.trial_end)
+                            .zip(invoice.created)
+                            .is_some_and(|(end, created)| {
+                                created >= end - 3600 && created - end <= TRIAL_END_WINDOW
+                            }),
+                    },
+                };
+                if first {
+                    // The first paid invoice after a trial: the first-subscription tracker,
+                    // whatever Stripe calls it.
+                    return Chosen::Tracker(&s.event_type_id, records);
+                }
             }
             if reason == "subscription_cycle" {
-                return Ok((&s.recurring_event_type_id, vec![]));
+                return Chosen::Tracker(&s.recurring_event_type_id, records);
             }
             match &s.upgrade_event_type_id {
-                Some(tracker) => Ok((tracker, vec![])),
-                None => Err((
+                Some(tracker) => Chosen::Tracker(tracker, records),
+                None => Chosen::Skip(
                     "subscription_update invoice (plan change): upgrade_event_type_id is not set"
                         .to_owned(),
-                    vec![],
-                )),
+                    records,
+                ),
             }
         }
-        other => Err((
+        other => Chosen::Skip(
             format!(
                 "billing_reason {other} is not credited (only subscription_create, subscription_cycle and, with upgrade_event_type_id, subscription_update)"
             ),
             vec![],
-        )),
+        ),
     }
 }
 
