@@ -20,12 +20,27 @@ async fn keys_bearer_basic_and_401() {
         .await
         .unwrap();
     assert_eq!(basic.status(), 200);
-    assert!(basic.headers()["request-id"].to_str().unwrap().starts_with("req_"));
-    let (status, body) = stripe.with_key("sk_test_unknown_key_123456").get("/v1/customers").await;
+    assert!(
+        basic.headers()["request-id"]
+            .to_str()
+            .unwrap()
+            .starts_with("req_")
+    );
+    let (status, body) = stripe
+        .with_key("sk_test_unknown_key_123456")
+        .get("/v1/customers")
+        .await;
     assert_eq!(status, 401);
     assert_eq!(body["error"]["type"], "invalid_request_error");
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("Invalid API Key provided"));
-    let anonymous = reqwest::get(format!("{}/v1/customers", sb.stripe_url())).await.unwrap();
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Invalid API Key provided")
+    );
+    let anonymous = reqwest::get(format!("{}/v1/customers", sb.stripe_url()))
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), 401);
 }
 
@@ -41,34 +56,62 @@ async fn errors_use_stripe_envelope_and_statuses() {
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "parameter_unknown");
     assert_eq!(body["error"]["param"], "colour");
-    let (status, body) = stripe.post("/v1/subscriptions", &[("items[0][price]", "price_x")]).await;
+    let (status, body) = stripe
+        .post("/v1/subscriptions", &[("items[0][price]", "price_x")])
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "parameter_missing");
     assert_eq!(body["error"]["param"], "customer");
     let (status, body) = stripe.get("/v1/nothing").await;
     assert_eq!(status, 404);
-    assert!(body["error"]["message"].as_str().unwrap().starts_with("Unrecognized request URL (GET: /v1/nothing)"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Unrecognized request URL (GET: /v1/nothing)")
+    );
     let (status, body) = stripe.with_version("yesterday").get("/v1/customers").await;
     assert_eq!(status, 400);
-    assert!(body["error"]["message"].as_str().unwrap().contains("Invalid Stripe API version"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("Invalid Stripe API version")
+    );
 }
 
 #[tokio::test]
 async fn customers_create_retrieve_update_metadata() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
-    let c = stripe.ok("/v1/customers", &[("email", "a@b.c"), ("metadata[impact_click_id]", "XYZ")]).await;
+    let c = stripe
+        .ok(
+            "/v1/customers",
+            &[("email", "a@b.c"), ("metadata[impact_click_id]", "XYZ")],
+        )
+        .await;
     let id = c["id"].as_str().unwrap();
     assert!(id.starts_with("cus_"));
     assert_eq!(c["object"], "customer");
     assert_eq!(c["email"], "a@b.c");
-    let updated = stripe.ok(&format!("/v1/customers/{id}"), &[("metadata[plan]", "pro"), ("metadata[impact_click_id]", "")]).await;
+    let updated = stripe
+        .ok(
+            &format!("/v1/customers/{id}"),
+            &[("metadata[plan]", "pro"), ("metadata[impact_click_id]", "")],
+        )
+        .await;
     assert_eq!(updated["metadata"], serde_json::json!({"plan": "pro"}));
-    assert_eq!(stripe.fetch(&format!("/v1/customers/{id}")).await["metadata"]["plan"], "pro");
+    assert_eq!(
+        stripe.fetch(&format!("/v1/customers/{id}")).await["metadata"]["plan"],
+        "pro"
+    );
     let types = stripe.event_types().await;
     assert_eq!(types, ["customer.created", "customer.updated"]);
     let listed = stripe.fetch("/v1/events?type=customer.updated").await;
-    assert_eq!(listed["data"][0]["data"]["previous_attributes"]["metadata"]["impact_click_id"], "XYZ");
+    assert_eq!(
+        listed["data"][0]["data"]["previous_attributes"]["metadata"]["impact_click_id"],
+        "XYZ"
+    );
 }
 
 #[tokio::test]
@@ -76,26 +119,61 @@ async fn idempotency_replays_and_conflicts() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
     let form = [("email", "idem@example.com")];
-    let (s1, first, replayed1) = stripe.post_idempotent("/v1/customers", "key-1", &form).await;
-    let (s2, second, replayed2) = stripe.post_idempotent("/v1/customers", "key-1", &form).await;
+    let (s1, first, replayed1) = stripe
+        .post_idempotent("/v1/customers", "key-1", &form)
+        .await;
+    let (s2, second, replayed2) = stripe
+        .post_idempotent("/v1/customers", "key-1", &form)
+        .await;
     assert_eq!((s1, s2), (200, 200));
     assert!(!replayed1 && replayed2);
     assert_eq!(first, second);
-    assert_eq!(stripe.fetch("/v1/customers").await["data"].as_array().unwrap().len(), 1);
-    let (status, body, _) = stripe.post_idempotent("/v1/customers", "key-1", &[("email", "other@example.com")]).await;
+    assert_eq!(
+        stripe.fetch("/v1/customers").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1
+    );
+    let (status, body, _) = stripe
+        .post_idempotent("/v1/customers", "key-1", &[("email", "other@example.com")])
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["type"], "idempotency_error");
-    assert!(body["error"]["message"].as_str().unwrap().contains("'key-1'"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'key-1'")
+    );
     // Another key: another object. A failed request is not remembered.
-    let (_, third, _) = stripe.post_idempotent("/v1/customers", "key-2", &form).await;
+    let (_, third, _) = stripe
+        .post_idempotent("/v1/customers", "key-2", &form)
+        .await;
     assert_ne!(third["id"], first["id"]);
-    let (status, _, _) = stripe.post_idempotent("/v1/subscriptions", "key-3", &[("customer", "cus_nope"), ("items[0][price]", "p")]).await;
+    let (status, _, _) = stripe
+        .post_idempotent(
+            "/v1/subscriptions",
+            "key-3",
+            &[("customer", "cus_nope"), ("items[0][price]", "p")],
+        )
+        .await;
     assert_eq!(status, 404);
-    let (status, _, replayed) = stripe.post_idempotent("/v1/customers", "key-3", &form).await;
+    let (status, _, replayed) = stripe
+        .post_idempotent("/v1/customers", "key-3", &form)
+        .await;
     assert_eq!((status, replayed), (200, false));
     // Events record the key.
-    let events = stripe.fetch("/v1/events?type=customer.created&limit=100").await;
-    assert!(events["data"].as_array().unwrap().iter().any(|e| e["request"]["idempotency_key"] == "key-1"));
+    let events = stripe
+        .fetch("/v1/events?type=customer.created&limit=100")
+        .await;
+    assert!(
+        events["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|e| e["request"]["idempotency_key"] == "key-1")
+    );
 }
 
 #[tokio::test]
@@ -104,7 +182,14 @@ async fn pagination_walks_both_ways() {
     let stripe = Stripe::new(&sb);
     let mut ids = Vec::new();
     for i in 0..7 {
-        ids.push(stripe.ok("/v1/customers", &[("email", &format!("c{i}@x.io"))]).await["id"].as_str().unwrap().to_owned());
+        ids.push(
+            stripe
+                .ok("/v1/customers", &[("email", &format!("c{i}@x.io"))])
+                .await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
     }
     let newest_first: Vec<String> = ids.iter().rev().cloned().collect();
     let mut seen = Vec::new();
@@ -117,7 +202,12 @@ async fn pagination_walks_both_ways() {
         let page = stripe.fetch(&path).await;
         assert_eq!(page["object"], "list");
         assert_eq!(page["url"], "/v1/customers");
-        let data: Vec<String> = page["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect();
+        let data: Vec<String> = page["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| c["id"].as_str().unwrap().to_owned())
+            .collect();
         seen.extend(data.clone());
         if page["has_more"] == false {
             break;
@@ -125,8 +215,15 @@ async fn pagination_walks_both_ways() {
         cursor = data.last().cloned();
     }
     assert_eq!(seen, newest_first);
-    let page = stripe.fetch(&format!("/v1/customers?limit=2&ending_before={}", ids[2])).await;
-    let data: Vec<&str> = page["data"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap()).collect();
+    let page = stripe
+        .fetch(&format!("/v1/customers?limit=2&ending_before={}", ids[2]))
+        .await;
+    let data: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["id"].as_str().unwrap())
+        .collect();
     assert_eq!(data, [ids[4].as_str(), ids[3].as_str()]);
     assert_eq!(page["has_more"], true);
     for bad in ["limit=0", "limit=101"] {
@@ -139,15 +236,27 @@ async fn pagination_walks_both_ways() {
 #[tokio::test]
 async fn restricted_keys_need_their_permission() {
     let mut config = SandboxConfig::ephemeral();
-    config.stripe.restricted_keys =
-        vec!["rk_test_reader00xyz=customers:read,webhook_endpoints:write".parse().unwrap()];
+    config.stripe.restricted_keys = vec![
+        "rk_test_reader00xyz=customers:read,webhook_endpoints:write"
+            .parse()
+            .unwrap(),
+    ];
     let sb = sandbox_with(config).await;
     let admin = Stripe::new(&sb);
     let (_, _, sub) = admin.subscribe(2000, &[]).await;
     let reader = admin.with_key("rk_test_reader00xyz");
     assert_eq!(reader.get("/v1/customers").await.0, 200);
-    assert_eq!(reader.get("/v1/webhook_endpoints").await.0, 200, "write implies read");
-    let (status, body) = reader.get(&format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap())).await;
+    assert_eq!(
+        reader.get("/v1/webhook_endpoints").await.0,
+        200,
+        "write implies read"
+    );
+    let (status, body) = reader
+        .get(&format!(
+            "/v1/subscriptions/{}",
+            sub["id"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(status, 403);
     assert_eq!(body["error"]["type"], "invalid_request_error");
     assert_eq!(
@@ -159,12 +268,21 @@ async fn restricted_keys_need_their_permission() {
     );
     let (status, body) = reader.post("/v1/customers", &[("email", "x@y.z")]).await;
     assert_eq!(status, 403);
-    assert!(body["error"]["message"].as_str().unwrap().contains("'rak_customer_write'"));
+    assert!(
+        body["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("'rak_customer_write'")
+    );
 }
 
 fn redacted(key: &str) -> String {
     let visible = 6.min((key.len() - 8) / 2);
-    format!("{}{}", "*".repeat(key.len() - 8 - visible), &key[key.len() - visible..])
+    format!(
+        "{}{}",
+        "*".repeat(key.len() - 8 - visible),
+        &key[key.len() - visible..]
+    )
 }
 
 #[tokio::test]
@@ -182,36 +300,84 @@ async fn subscription_create_pays_its_first_invoice() {
     assert_eq!(invoice["amount_paid"], 2000);
     assert_eq!(invoice["customer"], customer["id"]);
     assert_eq!(invoice["customer_email"], "jenny@example.com");
-    assert_eq!(invoice["parent"]["subscription_details"]["subscription"], sub["id"]);
-    assert_eq!(invoice["parent"]["subscription_details"]["metadata"]["impact_click_id"], "click-123");
-    assert!(invoice.get("subscription").is_none() && invoice.get("charge").is_none() && invoice.get("paid").is_none());
-    assert_eq!(invoice["lines"]["data"][0]["pricing"]["price_details"]["price"], price["id"]);
+    assert_eq!(
+        invoice["parent"]["subscription_details"]["subscription"],
+        sub["id"]
+    );
+    assert_eq!(
+        invoice["parent"]["subscription_details"]["metadata"]["impact_click_id"],
+        "click-123"
+    );
+    assert!(
+        invoice.get("subscription").is_none()
+            && invoice.get("charge").is_none()
+            && invoice.get("paid").is_none()
+    );
+    assert_eq!(
+        invoice["lines"]["data"][0]["pricing"]["price_details"]["price"],
+        price["id"]
+    );
     assert!(invoice["status_transitions"]["paid_at"].is_i64());
     // The payment is reachable through invoice payments, both ways.
-    let payments = stripe.fetch(&format!("/v1/invoice_payments?invoice={invoice_id}")).await;
-    let pi = payments["data"][0]["payment"]["payment_intent"].as_str().unwrap().to_owned();
+    let payments = stripe
+        .fetch(&format!("/v1/invoice_payments?invoice={invoice_id}"))
+        .await;
+    let pi = payments["data"][0]["payment"]["payment_intent"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     assert_eq!(payments["data"][0]["amount_paid"], 2000);
-    let by_pi = stripe.fetch(&format!("/v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]={pi}")).await;
+    let by_pi = stripe
+        .fetch(&format!(
+            "/v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]={pi}"
+        ))
+        .await;
     assert_eq!(by_pi["data"][0]["invoice"], invoice_id);
     let intent = stripe.fetch(&format!("/v1/payment_intents/{pi}")).await;
     assert_eq!(intent["status"], "succeeded");
-    let charge = stripe.fetch(&format!("/v1/charges/{}", intent["latest_charge"].as_str().unwrap())).await;
+    let charge = stripe
+        .fetch(&format!(
+            "/v1/charges/{}",
+            intent["latest_charge"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(charge["amount"], 2000);
     assert!(charge.get("invoice").is_none());
     // Metadata changed later does not rewrite the frozen snapshot.
-    stripe.ok(&format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap()), &[("metadata[impact_click_id]", "changed")]).await;
+    stripe
+        .ok(
+            &format!("/v1/subscriptions/{}", sub["id"].as_str().unwrap()),
+            &[("metadata[impact_click_id]", "changed")],
+        )
+        .await;
     let again = stripe.fetch(&format!("/v1/invoices/{invoice_id}")).await;
-    assert_eq!(again["parent"]["subscription_details"]["metadata"]["impact_click_id"], "click-123");
+    assert_eq!(
+        again["parent"]["subscription_details"]["metadata"]["impact_click_id"],
+        "click-123"
+    );
     let types = stripe.event_types().await;
     for t in [
-        "customer.subscription.created", "invoice.created", "invoice.finalized", "charge.succeeded",
-        "payment_intent.succeeded", "invoice.paid", "invoice.payment_succeeded",
+        "customer.subscription.created",
+        "invoice.created",
+        "invoice.finalized",
+        "charge.succeeded",
+        "payment_intent.succeeded",
+        "invoice.paid",
+        "invoice.payment_succeeded",
     ] {
         assert!(types.contains(&t.to_owned()), "{t} in {types:?}");
     }
     let pos = |t: &str| types.iter().position(|x| x == t).unwrap();
-    assert!(pos("invoice.created") < pos("invoice.finalized") && pos("invoice.finalized") < pos("invoice.paid"));
-    let lists = stripe.fetch(&format!("/v1/invoices?subscription={}", sub["id"].as_str().unwrap())).await;
+    assert!(
+        pos("invoice.created") < pos("invoice.finalized")
+            && pos("invoice.finalized") < pos("invoice.paid")
+    );
+    let lists = stripe
+        .fetch(&format!(
+            "/v1/invoices?subscription={}",
+            sub["id"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(lists["data"].as_array().unwrap().len(), 1);
 }
 
@@ -221,12 +387,26 @@ async fn trials_bill_zero_without_a_charge() {
     let stripe = Stripe::new(&sb);
     let (_, _, sub) = stripe.subscribe(2000, &[("trial_period_days", "14")]).await;
     assert_eq!(sub["status"], "trialing");
-    assert_eq!(sub["trial_end"].as_i64().unwrap() - sub["trial_start"].as_i64().unwrap(), 14 * 86_400);
-    let invoice = stripe.fetch(&format!("/v1/invoices/{}", sub["latest_invoice"].as_str().unwrap())).await;
+    assert_eq!(
+        sub["trial_end"].as_i64().unwrap() - sub["trial_start"].as_i64().unwrap(),
+        14 * 86_400
+    );
+    let invoice = stripe
+        .fetch(&format!(
+            "/v1/invoices/{}",
+            sub["latest_invoice"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(invoice["amount_paid"], 0);
     assert_eq!(invoice["status"], "paid");
     assert_eq!(invoice["billing_reason"], "subscription_create");
-    assert_eq!(stripe.fetch("/v1/charges").await["data"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        stripe.fetch("/v1/charges").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     let types = stripe.event_types().await;
     assert!(types.contains(&"invoice.paid".to_owned()));
     assert!(!types.contains(&"charge.succeeded".to_owned()));
@@ -236,25 +416,75 @@ async fn trials_bill_zero_without_a_charge() {
 async fn coupons_discount_the_invoice() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
-    stripe.ok("/v1/coupons", &[("id", "QUARTER"), ("percent_off", "25"), ("duration", "once")]).await;
-    stripe.ok("/v1/coupons", &[("id", "FIVE"), ("amount_off", "500"), ("currency", "usd"), ("duration", "forever")]).await;
+    stripe
+        .ok(
+            "/v1/coupons",
+            &[
+                ("id", "QUARTER"),
+                ("percent_off", "25"),
+                ("duration", "once"),
+            ],
+        )
+        .await;
+    stripe
+        .ok(
+            "/v1/coupons",
+            &[
+                ("id", "FIVE"),
+                ("amount_off", "500"),
+                ("currency", "usd"),
+                ("duration", "forever"),
+            ],
+        )
+        .await;
     let (_, _, sub) = stripe.subscribe(2000, &[("coupon", "QUARTER")]).await;
-    let invoice = stripe.fetch(&format!("/v1/invoices/{}", sub["latest_invoice"].as_str().unwrap())).await;
+    let invoice = stripe
+        .fetch(&format!(
+            "/v1/invoices/{}",
+            sub["latest_invoice"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(invoice["subtotal"], 2000);
     assert_eq!(invoice["total"], 1500);
     assert_eq!(invoice["amount_paid"], 1500);
     assert_eq!(invoice["total_discount_amounts"][0]["amount"], 500);
     assert_eq!(invoice["discounts"].as_array().unwrap().len(), 1);
-    let (_, _, sub2) = stripe.subscribe(2000, &[("discounts[0][coupon]", "FIVE")]).await;
-    let invoice = stripe.fetch(&format!("/v1/invoices/{}", sub2["latest_invoice"].as_str().unwrap())).await;
+    let (_, _, sub2) = stripe
+        .subscribe(2000, &[("discounts[0][coupon]", "FIVE")])
+        .await;
+    let invoice = stripe
+        .fetch(&format!(
+            "/v1/invoices/{}",
+            sub2["latest_invoice"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(invoice["total"], 1500);
     // A once coupon does not apply to the next period; a forever one does.
-    let next = stripe.ok(&format!("/_sandbox/subscriptions/{}/advance", sub["id"].as_str().unwrap()), &[]).await;
+    let next = stripe
+        .ok(
+            &format!(
+                "/_sandbox/subscriptions/{}/advance",
+                sub["id"].as_str().unwrap()
+            ),
+            &[],
+        )
+        .await;
     assert_eq!(next["total"], 2000);
-    let next = stripe.ok(&format!("/_sandbox/subscriptions/{}/advance", sub2["id"].as_str().unwrap()), &[]).await;
+    let next = stripe
+        .ok(
+            &format!(
+                "/_sandbox/subscriptions/{}/advance",
+                sub2["id"].as_str().unwrap()
+            ),
+            &[],
+        )
+        .await;
     assert_eq!(next["total"], 1500);
     let (status, body) = stripe.post("/v1/coupons", &[("percent_off", "120")]).await;
-    assert_eq!((status, body["error"]["param"].as_str()), (400, Some("percent_off")));
+    assert_eq!(
+        (status, body["error"]["param"].as_str()),
+        (400, Some("percent_off"))
+    );
 }
 
 #[tokio::test]
@@ -266,10 +496,18 @@ async fn pre_basil_versions_get_the_old_shape() {
     let path = format!("/v1/invoices/{}", sub["latest_invoice"].as_str().unwrap());
     let invoice = old.fetch(&path).await;
     assert_eq!(invoice["subscription"], sub["id"]);
-    assert_eq!(invoice["subscription_details"]["metadata"]["impact_click_id"], "click-123");
+    assert_eq!(
+        invoice["subscription_details"]["metadata"]["impact_click_id"],
+        "click-123"
+    );
     assert_eq!(invoice["paid"], true);
     let charge_id = invoice["charge"].as_str().unwrap();
-    assert!(invoice["payment_intent"].as_str().unwrap().starts_with("pi_"));
+    assert!(
+        invoice["payment_intent"]
+            .as_str()
+            .unwrap()
+            .starts_with("pi_")
+    );
     assert!(invoice.get("parent").is_none());
     assert_eq!(invoice["lines"]["data"][0]["price"]["unit_amount"], 2000);
     let charge = old.fetch(&format!("/v1/charges/{charge_id}")).await;
@@ -284,7 +522,16 @@ async fn pre_basil_versions_get_the_old_shape() {
 async fn checkout_sessions_in_both_modes() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
-    let one_time = stripe.ok("/v1/prices", &[("currency", "usd"), ("unit_amount", "4900"), ("product_data[name]", "Course")]).await;
+    let one_time = stripe
+        .ok(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", "4900"),
+                ("product_data[name]", "Course"),
+            ],
+        )
+        .await;
     let session = stripe
         .ok(
             "/v1/checkout/sessions",
@@ -304,14 +551,31 @@ async fn checkout_sessions_in_both_modes() {
     assert_eq!(session["status"], "open");
     assert_eq!(session["amount_total"], 9800);
     assert_eq!(session["client_reference_id"], "irc_abc");
-    let done = stripe.ok(&format!("/_sandbox/checkout/sessions/{id}/complete"), &[]).await;
+    let done = stripe
+        .ok(&format!("/_sandbox/checkout/sessions/{id}/complete"), &[])
+        .await;
     assert_eq!(done["payment_status"], "paid");
     let pi = done["payment_intent"].as_str().unwrap();
-    assert_eq!(stripe.fetch(&format!("/v1/payment_intents/{pi}")).await["metadata"]["impact_click_id"], "abc");
-    let by_pi = stripe.fetch(&format!("/v1/checkout/sessions?payment_intent={pi}")).await;
+    assert_eq!(
+        stripe.fetch(&format!("/v1/payment_intents/{pi}")).await["metadata"]["impact_click_id"],
+        "abc"
+    );
+    let by_pi = stripe
+        .fetch(&format!("/v1/checkout/sessions?payment_intent={pi}"))
+        .await;
     assert_eq!(by_pi["data"][0]["id"], id);
     // An invalid client_reference_id is dropped silently.
-    let price = stripe.ok("/v1/prices", &[("currency", "usd"), ("unit_amount", "1000"), ("recurring[interval]", "month"), ("product_data[name]", "Plan")]).await;
+    let price = stripe
+        .ok(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", "1000"),
+                ("recurring[interval]", "month"),
+                ("product_data[name]", "Plan"),
+            ],
+        )
+        .await;
     let sub_session = stripe
         .ok(
             "/v1/checkout/sessions",
@@ -321,18 +585,43 @@ async fn checkout_sessions_in_both_modes() {
                 ("line_items[0][quantity]", "1"),
                 ("client_reference_id", "not valid!"),
                 ("customer_email", "sub@example.com"),
-                ("subscription_data[metadata][impact_click_id]", "from-checkout"),
+                (
+                    "subscription_data[metadata][impact_click_id]",
+                    "from-checkout",
+                ),
                 ("metadata[impact_click_id]", "session-only"),
             ],
         )
         .await;
     assert!(sub_session["client_reference_id"].is_null());
-    let done = stripe.ok(&format!("/_sandbox/checkout/sessions/{}/complete", sub_session["id"].as_str().unwrap()), &[]).await;
-    let sub = stripe.fetch(&format!("/v1/subscriptions/{}", done["subscription"].as_str().unwrap())).await;
+    let done = stripe
+        .ok(
+            &format!(
+                "/_sandbox/checkout/sessions/{}/complete",
+                sub_session["id"].as_str().unwrap()
+            ),
+            &[],
+        )
+        .await;
+    let sub = stripe
+        .fetch(&format!(
+            "/v1/subscriptions/{}",
+            done["subscription"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(sub["metadata"]["impact_click_id"], "from-checkout");
     assert_eq!(done["invoice"], sub["latest_invoice"]);
     assert_eq!(done["customer_details"]["email"], "sub@example.com");
-    let (status, body) = stripe.post("/v1/checkout/sessions", &[("mode", "payment"), ("line_items[0][price]", price["id"].as_str().unwrap()), ("line_items[0][quantity]", "1")]).await;
+    let (status, body) = stripe
+        .post(
+            "/v1/checkout/sessions",
+            &[
+                ("mode", "payment"),
+                ("line_items[0][price]", price["id"].as_str().unwrap()),
+                ("line_items[0][quantity]", "1"),
+            ],
+        )
+        .await;
     assert_eq!(status, 400, "{body}");
 }
 
@@ -340,21 +629,59 @@ async fn checkout_sessions_in_both_modes() {
 async fn delayed_checkout_is_paid_later() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
-    let price = stripe.ok("/v1/prices", &[("currency", "eur"), ("unit_amount", "1500"), ("product_data[name]", "Book")]).await;
+    let price = stripe
+        .ok(
+            "/v1/prices",
+            &[
+                ("currency", "eur"),
+                ("unit_amount", "1500"),
+                ("product_data[name]", "Book"),
+            ],
+        )
+        .await;
     let s = stripe
-        .ok("/v1/checkout/sessions", &[("mode", "payment"), ("line_items[0][price]", price["id"].as_str().unwrap()), ("line_items[0][quantity]", "1")])
+        .ok(
+            "/v1/checkout/sessions",
+            &[
+                ("mode", "payment"),
+                ("line_items[0][price]", price["id"].as_str().unwrap()),
+                ("line_items[0][quantity]", "1"),
+            ],
+        )
         .await;
     let id = s["id"].as_str().unwrap();
-    let done = stripe.ok(&format!("/_sandbox/checkout/sessions/{id}/complete"), &[("delayed", "true")]).await;
-    assert_eq!((done["status"].as_str(), done["payment_status"].as_str()), (Some("complete"), Some("unpaid")));
-    assert!(!stripe.event_types().await.contains(&"charge.succeeded".to_owned()));
-    let paid = stripe.ok(&format!("/_sandbox/checkout/sessions/{id}/pay"), &[]).await;
+    let done = stripe
+        .ok(
+            &format!("/_sandbox/checkout/sessions/{id}/complete"),
+            &[("delayed", "true")],
+        )
+        .await;
+    assert_eq!(
+        (done["status"].as_str(), done["payment_status"].as_str()),
+        (Some("complete"), Some("unpaid"))
+    );
+    assert!(
+        !stripe
+            .event_types()
+            .await
+            .contains(&"charge.succeeded".to_owned())
+    );
+    let paid = stripe
+        .ok(&format!("/_sandbox/checkout/sessions/{id}/pay"), &[])
+        .await;
     assert_eq!(paid["payment_status"], "paid");
     let types = stripe.event_types().await;
-    let pos = |t: &str| types.iter().position(|x| x == t).unwrap_or_else(|| panic!("{t} in {types:?}"));
+    let pos = |t: &str| {
+        types
+            .iter()
+            .position(|x| x == t)
+            .unwrap_or_else(|| panic!("{t} in {types:?}"))
+    };
     assert!(pos("checkout.session.completed") < pos("charge.succeeded"));
     assert!(pos("charge.succeeded") < pos("checkout.session.async_payment_succeeded"));
-    let (status, _) = stripe.post(&format!("/_sandbox/checkout/sessions/{id}/pay"), &[]).await;
+    let (status, _) = stripe
+        .post(&format!("/_sandbox/checkout/sessions/{id}/pay"), &[])
+        .await;
     assert_eq!(status, 400);
 }
 
@@ -363,28 +690,64 @@ async fn refunds_partial_then_full() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
     let (_, _, sub) = stripe.subscribe(3000, &[]).await;
-    let invoice = stripe.with_version("2024-06-20").fetch(&format!("/v1/invoices/{}", sub["latest_invoice"].as_str().unwrap())).await;
+    let invoice = stripe
+        .with_version("2024-06-20")
+        .fetch(&format!(
+            "/v1/invoices/{}",
+            sub["latest_invoice"].as_str().unwrap()
+        ))
+        .await;
     let charge = invoice["charge"].as_str().unwrap();
     let pi = invoice["payment_intent"].as_str().unwrap();
-    let r1 = stripe.ok("/v1/refunds", &[("charge", charge), ("amount", "1000")]).await;
+    let r1 = stripe
+        .ok("/v1/refunds", &[("charge", charge), ("amount", "1000")])
+        .await;
     assert_eq!(r1["amount"], 1000);
     assert_eq!(r1["status"], "succeeded");
     let c = stripe.fetch(&format!("/v1/charges/{charge}")).await;
-    assert_eq!((c["amount_refunded"].as_i64(), c["refunded"].as_bool()), (Some(1000), Some(false)));
-    let (status, body) = stripe.post("/v1/refunds", &[("payment_intent", pi), ("amount", "2500")]).await;
+    assert_eq!(
+        (c["amount_refunded"].as_i64(), c["refunded"].as_bool()),
+        (Some(1000), Some(false))
+    );
+    let (status, body) = stripe
+        .post("/v1/refunds", &[("payment_intent", pi), ("amount", "2500")])
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["code"], "amount_too_large");
     let r2 = stripe.ok("/v1/refunds", &[("payment_intent", pi)]).await;
     assert_eq!(r2["amount"], 2000);
     let c = stripe.fetch(&format!("/v1/charges/{charge}")).await;
-    assert_eq!((c["amount_refunded"].as_i64(), c["refunded"].as_bool()), (Some(3000), Some(true)));
+    assert_eq!(
+        (c["amount_refunded"].as_i64(), c["refunded"].as_bool()),
+        (Some(3000), Some(true))
+    );
     let (status, body) = stripe.post("/v1/refunds", &[("charge", charge)]).await;
-    assert_eq!((status, body["error"]["code"].as_str()), (400, Some("charge_already_refunded")));
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (400, Some("charge_already_refunded"))
+    );
     let refunded = stripe.fetch("/v1/events?type=charge.refunded").await;
-    let amounts: Vec<i64> = refunded["data"].as_array().unwrap().iter().map(|e| e["data"]["object"]["amount_refunded"].as_i64().unwrap()).collect();
+    let amounts: Vec<i64> = refunded["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["data"]["object"]["amount_refunded"].as_i64().unwrap())
+        .collect();
     assert_eq!(amounts, [3000, 1000]);
-    assert_eq!(stripe.fetch("/v1/events?type=refund.created").await["data"].as_array().unwrap().len(), 2);
-    assert_eq!(stripe.fetch(&format!("/v1/refunds?charge={charge}")).await["data"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        stripe.fetch("/v1/events?type=refund.created").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
+    assert_eq!(
+        stripe.fetch(&format!("/v1/refunds?charge={charge}")).await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        2
+    );
 }
 
 #[tokio::test]
@@ -394,25 +757,65 @@ async fn events_filters_and_retention() {
     stripe.subscribe(2000, &[]).await;
     let all = stripe.fetch("/v1/events?limit=100").await;
     let total = all["data"].as_array().unwrap().len();
-    let paid = stripe.fetch("/v1/events?types[]=invoice.paid&types[]=charge.succeeded").await;
-    let kinds: Vec<&str> = paid["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap()).collect();
+    let paid = stripe
+        .fetch("/v1/events?types[]=invoice.paid&types[]=charge.succeeded")
+        .await;
+    let kinds: Vec<&str> = paid["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["type"].as_str().unwrap())
+        .collect();
     assert_eq!(kinds.len(), 2);
     assert!(kinds.contains(&"invoice.paid") && kinds.contains(&"charge.succeeded"));
     let wildcard = stripe.fetch("/v1/events?type=invoice.*&limit=100").await;
-    assert!(wildcard["data"].as_array().unwrap().iter().all(|e| e["type"].as_str().unwrap().starts_with("invoice.")));
+    assert!(
+        wildcard["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|e| e["type"].as_str().unwrap().starts_with("invoice."))
+    );
     let first = &all["data"][total - 1];
     let created = first["created"].as_i64().unwrap();
     let id = first["id"].as_str().unwrap();
     assert_eq!(stripe.fetch(&format!("/v1/events/{id}")).await["id"], id);
-    let future = stripe.fetch(&format!("/v1/events?created[gt]={created}")).await;
-    assert!(future["data"].as_array().unwrap().is_empty() || future["data"].as_array().unwrap().iter().all(|e| e["created"].as_i64().unwrap() > created));
-    let since = stripe.fetch(&format!("/v1/events?created[gte]={created}&limit=100")).await;
+    let future = stripe
+        .fetch(&format!("/v1/events?created[gt]={created}"))
+        .await;
+    assert!(
+        future["data"].as_array().unwrap().is_empty()
+            || future["data"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|e| e["created"].as_i64().unwrap() > created)
+    );
+    let since = stripe
+        .fetch(&format!("/v1/events?created[gte]={created}&limit=100"))
+        .await;
     assert_eq!(since["data"].as_array().unwrap().len(), total);
     // No endpoint: every event is delivered (nothing pending).
-    assert_eq!(stripe.fetch("/v1/events?delivery_success=false").await["data"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        stripe.fetch("/v1/events?delivery_success=false").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     // 31 days later, nothing is listed or retrievable.
-    stripe.ok("/_sandbox/clock/advance", &[("seconds", &(31 * 86_400).to_string())]).await;
-    assert!(stripe.fetch("/v1/events").await["data"].as_array().unwrap().is_empty());
+    stripe
+        .ok(
+            "/_sandbox/clock/advance",
+            &[("seconds", &(31 * 86_400).to_string())],
+        )
+        .await;
+    assert!(
+        stripe.fetch("/v1/events").await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
     assert_eq!(stripe.get(&format!("/v1/events/{id}")).await.0, 404);
 }
 
@@ -423,32 +826,94 @@ async fn webhook_endpoints_crud_secret_and_limit() {
     let created = stripe
         .ok(
             "/v1/webhook_endpoints",
-            &[("url", "https://hooks.example/stripe"), ("enabled_events[]", "invoice.paid"), ("enabled_events[]", "charge.refunded"), ("api_version", "2025-03-31.basil")],
+            &[
+                ("url", "https://hooks.example/stripe"),
+                ("enabled_events[]", "invoice.paid"),
+                ("enabled_events[]", "charge.refunded"),
+                ("api_version", "2025-03-31.basil"),
+            ],
         )
         .await;
     let id = created["id"].as_str().unwrap();
     assert!(created["secret"].as_str().unwrap().starts_with("whsec_"));
-    assert_eq!(created["enabled_events"], serde_json::json!(["invoice.paid", "charge.refunded"]));
+    assert_eq!(
+        created["enabled_events"],
+        serde_json::json!(["invoice.paid", "charge.refunded"])
+    );
     let fetched = stripe.fetch(&format!("/v1/webhook_endpoints/{id}")).await;
     assert!(fetched.get("secret").is_none());
-    let updated = stripe.ok(&format!("/v1/webhook_endpoints/{id}"), &[("enabled_events[0]", "*"), ("disabled", "true")]).await;
+    let updated = stripe
+        .ok(
+            &format!("/v1/webhook_endpoints/{id}"),
+            &[("enabled_events[0]", "*"), ("disabled", "true")],
+        )
+        .await;
     assert_eq!(updated["status"], "disabled");
     assert_eq!(updated["enabled_events"], serde_json::json!(["*"]));
-    let (status, _) = stripe.post(&format!("/v1/webhook_endpoints/{id}"), &[("api_version", "2020-08-27")]).await;
+    let (status, _) = stripe
+        .post(
+            &format!("/v1/webhook_endpoints/{id}"),
+            &[("api_version", "2020-08-27")],
+        )
+        .await;
     assert_eq!(status, 400, "api_version is fixed at creation");
     for i in 1..16 {
-        stripe.ok("/v1/webhook_endpoints", &[("url", &format!("https://hooks.example/{i}")), ("enabled_events[]", "*")]).await;
+        stripe
+            .ok(
+                "/v1/webhook_endpoints",
+                &[
+                    ("url", &format!("https://hooks.example/{i}")),
+                    ("enabled_events[]", "*"),
+                ],
+            )
+            .await;
     }
-    let (status, body) = stripe.post("/v1/webhook_endpoints", &[("url", "https://hooks.example/17"), ("enabled_events[]", "*")]).await;
+    let (status, body) = stripe
+        .post(
+            "/v1/webhook_endpoints",
+            &[
+                ("url", "https://hooks.example/17"),
+                ("enabled_events[]", "*"),
+            ],
+        )
+        .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["type"], "invalid_request_error");
     assert!(body["error"]["message"].as_str().unwrap().contains("16"));
-    let deleted = stripe.delete(&format!("/v1/webhook_endpoints/{id}")).await.1;
-    assert_eq!(deleted, serde_json::json!({"id": id, "object": "webhook_endpoint", "deleted": true}));
-    assert_eq!(stripe.fetch("/v1/webhook_endpoints?limit=100").await["data"].as_array().unwrap().len(), 15);
-    let (status, body) = stripe.post("/v1/webhook_endpoints", &[("url", "ftp://x"), ("enabled_events[]", "*")]).await;
-    assert_eq!((status, body["error"]["param"].as_str()), (400, Some("url")));
-    let (status, _) = stripe.post("/v1/webhook_endpoints", &[("url", "https://x.io"), ("enabled_events[]", "Not An Event")]).await;
+    let deleted = stripe
+        .delete(&format!("/v1/webhook_endpoints/{id}"))
+        .await
+        .1;
+    assert_eq!(
+        deleted,
+        serde_json::json!({"id": id, "object": "webhook_endpoint", "deleted": true})
+    );
+    assert_eq!(
+        stripe.fetch("/v1/webhook_endpoints?limit=100").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        15
+    );
+    let (status, body) = stripe
+        .post(
+            "/v1/webhook_endpoints",
+            &[("url", "ftp://x"), ("enabled_events[]", "*")],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["param"].as_str()),
+        (400, Some("url"))
+    );
+    let (status, _) = stripe
+        .post(
+            "/v1/webhook_endpoints",
+            &[
+                ("url", "https://x.io"),
+                ("enabled_events[]", "Not An Event"),
+            ],
+        )
+        .await;
     assert_eq!(status, 400);
 }
 
@@ -458,37 +923,78 @@ async fn helpers_bill_cycles_and_prorate_upgrades() {
     let stripe = Stripe::new(&sb);
     let (_, _, sub) = stripe.subscribe(3000, &[("trial_period_days", "7")]).await;
     let id = sub["id"].as_str().unwrap();
-    let cycle = stripe.ok(&format!("/_sandbox/subscriptions/{id}/advance"), &[]).await;
+    let cycle = stripe
+        .ok(&format!("/_sandbox/subscriptions/{id}/advance"), &[])
+        .await;
     assert_eq!(cycle["billing_reason"], "subscription_cycle");
     assert_eq!(cycle["amount_paid"], 3000);
-    assert_eq!(cycle["parent"]["subscription_details"]["metadata"]["impact_click_id"], "click-123");
+    assert_eq!(
+        cycle["parent"]["subscription_details"]["metadata"]["impact_click_id"],
+        "click-123"
+    );
     let now_sub = stripe.fetch(&format!("/v1/subscriptions/{id}")).await;
     assert_eq!(now_sub["status"], "active");
     assert_eq!(now_sub["latest_invoice"], cycle["id"]);
     let item = &now_sub["items"]["data"][0];
     assert_eq!(item["current_period_start"], sub["trial_end"]);
-    let bigger = stripe.ok("/v1/prices", &[("currency", "usd"), ("unit_amount", "6000"), ("recurring[interval]", "month"), ("product_data[name]", "Team")]).await;
-    let update = stripe.ok(&format!("/_sandbox/subscriptions/{id}/change_price"), &[("price", bigger["id"].as_str().unwrap())]).await;
+    let bigger = stripe
+        .ok(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", "6000"),
+                ("recurring[interval]", "month"),
+                ("product_data[name]", "Team"),
+            ],
+        )
+        .await;
+    let update = stripe
+        .ok(
+            &format!("/_sandbox/subscriptions/{id}/change_price"),
+            &[("price", bigger["id"].as_str().unwrap())],
+        )
+        .await;
     assert_eq!(update["billing_reason"], "subscription_update");
     let lines = update["lines"]["data"].as_array().unwrap();
     assert_eq!(lines.len(), 2);
-    let (unused, remaining) = (lines[0]["amount"].as_i64().unwrap(), lines[1]["amount"].as_i64().unwrap());
+    let (unused, remaining) = (
+        lines[0]["amount"].as_i64().unwrap(),
+        lines[1]["amount"].as_i64().unwrap(),
+    );
     assert!(unused < 0 && remaining > 0, "{unused} {remaining}");
-    assert!(lines.iter().all(|l| l["parent"]["subscription_item_details"]["proration"] == true));
+    assert!(
+        lines
+            .iter()
+            .all(|l| l["parent"]["subscription_item_details"]["proration"] == true)
+    );
     // Right after the period started, nearly the whole period is unused/remaining.
     assert!(-unused > 2900 && remaining > 5800, "{unused} {remaining}");
     assert_eq!(update["amount_paid"], unused + remaining);
     let after = stripe.fetch(&format!("/v1/subscriptions/{id}")).await;
     assert_eq!(after["items"]["data"][0]["price"]["id"], bigger["id"]);
-    let reasons: Vec<String> = stripe.fetch(&format!("/v1/invoices?subscription={id}")).await["data"]
+    let reasons: Vec<String> = stripe
+        .fetch(&format!("/v1/invoices?subscription={id}"))
+        .await["data"]
         .as_array()
         .unwrap()
         .iter()
         .map(|i| i["billing_reason"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(reasons, ["subscription_update", "subscription_cycle", "subscription_create"]);
+    assert_eq!(
+        reasons,
+        [
+            "subscription_update",
+            "subscription_cycle",
+            "subscription_create"
+        ]
+    );
     stripe.ok("/_sandbox/reset", &[]).await;
-    assert!(stripe.fetch("/v1/invoices").await["data"].as_array().unwrap().is_empty());
+    assert!(
+        stripe.fetch("/v1/invoices").await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -497,11 +1003,22 @@ async fn expand_replaces_ids_with_objects() {
     let stripe = Stripe::new(&sb);
     let (_, _, sub) = stripe.subscribe(2000, &[]).await;
     let id = sub["id"].as_str().unwrap();
-    let expanded = stripe.fetch(&format!("/v1/subscriptions/{id}?expand[]=latest_invoice&expand[]=customer")).await;
+    let expanded = stripe
+        .fetch(&format!(
+            "/v1/subscriptions/{id}?expand[]=latest_invoice&expand[]=customer"
+        ))
+        .await;
     assert_eq!(expanded["latest_invoice"]["object"], "invoice");
     assert_eq!(expanded["customer"]["object"], "customer");
-    let invoice = stripe.fetch(&format!("/v1/invoices/{}?expand[0]=payments", sub["latest_invoice"].as_str().unwrap())).await;
+    let invoice = stripe
+        .fetch(&format!(
+            "/v1/invoices/{}?expand[0]=payments",
+            sub["latest_invoice"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(invoice["payments"]["data"][0]["object"], "invoice_payment");
-    let list: Value = stripe.fetch("/v1/subscriptions?expand[]=data.customer").await;
+    let list: Value = stripe
+        .fetch("/v1/subscriptions?expand[]=data.customer")
+        .await;
     assert_eq!(list["data"][0]["customer"]["object"], "customer");
 }

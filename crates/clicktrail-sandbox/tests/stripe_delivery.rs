@@ -46,7 +46,10 @@ async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> 
     if let Some(gate) = &r.gate {
         gate.acquire().await.unwrap().forget();
     }
-    let signature = headers.get("stripe-signature").map(|v| v.to_str().unwrap().to_owned()).unwrap_or_default();
+    let signature = headers
+        .get("stripe-signature")
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
     r.got.lock().unwrap().push((signature, body));
     let status = r.script.lock().unwrap().pop_front().unwrap_or(200);
     StatusCode::from_u16(status).unwrap()
@@ -59,7 +62,10 @@ fn config(scale: f64) -> SandboxConfig {
 }
 
 fn events_of(received: &[(String, Bytes)]) -> Vec<Value> {
-    received.iter().map(|(_, b)| serde_json::from_slice(b).unwrap()).collect()
+    received
+        .iter()
+        .map(|(_, b)| serde_json::from_slice(b).unwrap())
+        .collect()
 }
 
 #[tokio::test]
@@ -68,7 +74,16 @@ async fn deliveries_are_signed_filtered_and_recorded() {
     let stripe = Stripe::new(&sb);
     let receiver = Receiver::default();
     let url = receiver.clone().serve().await;
-    let endpoint = stripe.ok("/v1/webhook_endpoints", &[("url", &url), ("enabled_events[]", "invoice.paid"), ("enabled_events[]", "customer.created")]).await;
+    let endpoint = stripe
+        .ok(
+            "/v1/webhook_endpoints",
+            &[
+                ("url", &url),
+                ("enabled_events[]", "invoice.paid"),
+                ("enabled_events[]", "customer.created"),
+            ],
+        )
+        .await;
     let secret = WebhookSecret::new(endpoint["secret"].as_str().unwrap()).unwrap();
     stripe.subscribe(2000, &[]).await;
     let received = eventually(Duration::from_secs(5), "two deliveries", || {
@@ -77,27 +92,53 @@ async fn deliveries_are_signed_filtered_and_recorded() {
     })
     .await;
     let verifier = Verifier::with_default_tolerance(vec![secret]).unwrap();
-    let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs() as i64;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
     for (signature, body) in &received {
-        verifier.verify(body, signature, now).expect("signature verifies");
+        verifier
+            .verify(body, signature, now)
+            .expect("signature verifies");
     }
-    let mut types: Vec<String> = events_of(&received).iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+    let mut types: Vec<String> = events_of(&received)
+        .iter()
+        .map(|e| e["type"].as_str().unwrap().to_owned())
+        .collect();
     types.sort();
     assert_eq!(types, ["customer.created", "invoice.paid"]);
-    let paid = events_of(&received).into_iter().find(|e| e["type"] == "invoice.paid").unwrap();
-    assert_eq!(paid["data"]["object"]["parent"]["subscription_details"]["metadata"]["impact_click_id"], "click-123");
+    let paid = events_of(&received)
+        .into_iter()
+        .find(|e| e["type"] == "invoice.paid")
+        .unwrap();
+    assert_eq!(
+        paid["data"]["object"]["parent"]["subscription_details"]["metadata"]["impact_click_id"],
+        "click-123"
+    );
     assert_eq!(paid["api_version"], "2025-03-31.basil");
     let id = paid["id"].as_str().unwrap().to_owned();
-    let event = eventually(Duration::from_secs(5), "pending_webhooks to reach 0", || {
-        let (stripe, id) = (stripe.clone(), id.clone());
-        async move {
-            let e = stripe.fetch(&format!("/v1/events/{id}")).await;
-            (e["pending_webhooks"] == 0).then_some(e)
-        }
-    })
+    let event = eventually(
+        Duration::from_secs(5),
+        "pending_webhooks to reach 0",
+        || {
+            let (stripe, id) = (stripe.clone(), id.clone());
+            async move {
+                let e = stripe.fetch(&format!("/v1/events/{id}")).await;
+                (e["pending_webhooks"] == 0).then_some(e)
+            }
+        },
+    )
     .await;
     assert_eq!(event["type"], "invoice.paid");
-    let attempts: Value = reqwest::get(format!("{}/_sandbox/deliveries?event={id}", sb.stripe_url())).await.unwrap().json().await.unwrap();
+    let attempts: Value = reqwest::get(format!(
+        "{}/_sandbox/deliveries?event={id}",
+        sb.stripe_url()
+    ))
+    .await
+    .unwrap()
+    .json()
+    .await
+    .unwrap();
     assert_eq!(attempts.as_array().unwrap().len(), 1);
     assert_eq!(attempts[0]["success"], true);
     assert_eq!(attempts[0]["status"], 200);
@@ -111,7 +152,12 @@ async fn failures_are_retried_with_backoff_then_succeed() {
     let receiver = Receiver::default();
     receiver.script.lock().unwrap().extend([500, 302]);
     let url = receiver.clone().serve().await;
-    stripe.ok("/v1/webhook_endpoints", &[("url", &url), ("enabled_events[]", "customer.created")]).await;
+    stripe
+        .ok(
+            "/v1/webhook_endpoints",
+            &[("url", &url), ("enabled_events[]", "customer.created")],
+        )
+        .await;
     let customer = stripe.ok("/v1/customers", &[("email", "r@x.io")]).await;
     let event = stripe.fetch("/v1/events?type=customer.created").await["data"][0].clone();
     assert_eq!(event["data"]["object"]["id"], customer["id"]);
@@ -120,21 +166,44 @@ async fn failures_are_retried_with_backoff_then_succeed() {
         let base = sb.stripe_url();
         let id = id.clone();
         async move {
-            let a: Value = reqwest::get(format!("{base}/_sandbox/deliveries?event={id}")).await.ok()?.json().await.ok()?;
+            let a: Value = reqwest::get(format!("{base}/_sandbox/deliveries?event={id}"))
+                .await
+                .ok()?
+                .json()
+                .await
+                .ok()?;
             (a.as_array()?.iter().any(|x| x["success"] == true)).then_some(a)
         }
     })
     .await;
-    let statuses: Vec<i64> = attempts.as_array().unwrap().iter().map(|a| a["status"].as_i64().unwrap()).collect();
+    let statuses: Vec<i64> = attempts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status"].as_i64().unwrap())
+        .collect();
     assert_eq!(statuses, [500, 302, 200], "redirects count as failures");
-    let numbers: Vec<i64> = attempts.as_array().unwrap().iter().map(|a| a["attempt"].as_i64().unwrap()).collect();
+    let numbers: Vec<i64> = attempts
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["attempt"].as_i64().unwrap())
+        .collect();
     assert_eq!(numbers, [1, 2, 3]);
     // Each retry is signed afresh and carries the same event.
     let received = receiver.received();
     assert_eq!(received.len(), 3);
     assert!(events_of(&received).iter().all(|e| e["id"] == id.as_str()));
-    assert_eq!(stripe.fetch(&format!("/v1/events/{id}")).await["pending_webhooks"], 0);
-    assert!(stripe.fetch("/v1/events?delivery_success=false").await["data"].as_array().unwrap().is_empty());
+    assert_eq!(
+        stripe.fetch(&format!("/v1/events/{id}")).await["pending_webhooks"],
+        0
+    );
+    assert!(
+        stripe.fetch("/v1/events?delivery_success=false").await["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
 }
 
 #[tokio::test]
@@ -144,25 +213,45 @@ async fn an_endpoint_that_keeps_failing_leaves_the_event_pending() {
     let receiver = Receiver::default();
     receiver.script.lock().unwrap().extend([503; 10]);
     let url = receiver.clone().serve().await;
-    stripe.ok("/v1/webhook_endpoints", &[("url", &url), ("enabled_events[]", "customer.created")]).await;
+    stripe
+        .ok(
+            "/v1/webhook_endpoints",
+            &[("url", &url), ("enabled_events[]", "customer.created")],
+        )
+        .await;
     stripe.ok("/v1/customers", &[]).await;
     eventually(Duration::from_secs(5), "four attempts", || {
         let r = receiver.clone();
         async move { (r.received().len() == 4).then_some(()) }
     })
     .await;
-    let failed = eventually(Duration::from_secs(5), "the event listed as undelivered", || {
-        let stripe = stripe.clone();
-        async move {
-            let l = stripe.fetch("/v1/events?delivery_success=false").await;
-            (l["data"].as_array()?.len() == 1).then_some(l)
-        }
-    })
+    let failed = eventually(
+        Duration::from_secs(5),
+        "the event listed as undelivered",
+        || {
+            let stripe = stripe.clone();
+            async move {
+                let l = stripe.fetch("/v1/events?delivery_success=false").await;
+                (l["data"].as_array()?.len() == 1).then_some(l)
+            }
+        },
+    )
     .await;
     assert_eq!(failed["data"][0]["pending_webhooks"], 1);
-    assert_eq!(stripe.fetch("/v1/events?delivery_success=true").await["data"].as_array().unwrap().len(), 0);
+    assert_eq!(
+        stripe.fetch("/v1/events?delivery_success=true").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        0
+    );
     // Stripe's test-mode schedule has three retries: a fifth attempt never comes.
-    let attempts: Value = reqwest::get(format!("{}/_sandbox/deliveries", sb.stripe_url())).await.unwrap().json().await.unwrap();
+    let attempts: Value = reqwest::get(format!("{}/_sandbox/deliveries", sb.stripe_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(attempts.as_array().unwrap().len(), 4);
 }
 
@@ -172,7 +261,16 @@ async fn pinned_old_versions_receive_the_old_shape() {
     let stripe = Stripe::new(&sb);
     let receiver = Receiver::default();
     let url = receiver.clone().serve().await;
-    stripe.ok("/v1/webhook_endpoints", &[("url", &url), ("enabled_events[]", "invoice.paid"), ("api_version", "2024-06-20")]).await;
+    stripe
+        .ok(
+            "/v1/webhook_endpoints",
+            &[
+                ("url", &url),
+                ("enabled_events[]", "invoice.paid"),
+                ("api_version", "2024-06-20"),
+            ],
+        )
+        .await;
     let (_, _, sub) = stripe.subscribe(2000, &[]).await;
     let received = eventually(Duration::from_secs(5), "invoice.paid", || {
         let r = receiver.clone();
@@ -182,7 +280,10 @@ async fn pinned_old_versions_receive_the_old_shape() {
     let event = &events_of(&received)[0];
     assert_eq!(event["api_version"], "2024-06-20");
     assert_eq!(event["data"]["object"]["subscription"], sub["id"]);
-    assert_eq!(event["data"]["object"]["subscription_details"]["metadata"]["impact_click_id"], "click-123");
+    assert_eq!(
+        event["data"]["object"]["subscription_details"]["metadata"]["impact_click_id"],
+        "click-123"
+    );
     assert!(event["data"]["object"].get("parent").is_none());
 }
 
@@ -191,19 +292,36 @@ async fn a_slow_receiver_does_not_block_the_api() {
     let sb = sandbox_with(config(0.0001)).await;
     let stripe = Stripe::new(&sb);
     let gate = Arc::new(Semaphore::new(0));
-    let receiver = Receiver { gate: Some(gate.clone()), ..Receiver::default() };
+    let receiver = Receiver {
+        gate: Some(gate.clone()),
+        ..Receiver::default()
+    };
     let url = receiver.clone().serve().await;
-    stripe.ok("/v1/webhook_endpoints", &[("url", &url), ("enabled_events[]", "*")]).await;
+    stripe
+        .ok(
+            "/v1/webhook_endpoints",
+            &[("url", &url), ("enabled_events[]", "*")],
+        )
+        .await;
     // The receiver holds every delivery; API calls still answer.
-    let (_, _, sub) = tokio::time::timeout(Duration::from_secs(5), stripe.subscribe(2000, &[])).await.expect("API answers while deliveries wait");
+    let (_, _, sub) = tokio::time::timeout(Duration::from_secs(5), stripe.subscribe(2000, &[]))
+        .await
+        .expect("API answers while deliveries wait");
     assert_eq!(sub["status"], "active");
     assert!(receiver.received().is_empty());
-    let pending = stripe.fetch("/v1/events?delivery_success=false&limit=100").await;
+    let pending = stripe
+        .fetch("/v1/events?delivery_success=false&limit=100")
+        .await;
     assert!(!pending["data"].as_array().unwrap().is_empty());
     gate.add_permits(1000);
     eventually(Duration::from_secs(5), "every event delivered", || {
         let stripe = stripe.clone();
-        async move { stripe.fetch("/v1/events?delivery_success=false").await["data"].as_array()?.is_empty().then_some(()) }
+        async move {
+            stripe.fetch("/v1/events?delivery_success=false").await["data"]
+                .as_array()?
+                .is_empty()
+                .then_some(())
+        }
     })
     .await;
 }

@@ -70,6 +70,18 @@ fn expand_at(store: &Store, value: &mut Value, path: &[&str], shape: Shape) {
     let Some(slot) = value.get_mut(*head) else {
         return;
     };
+    // An array of ids (`discounts`): expand each.
+    if let Some(items) = slot.as_array_mut() {
+        for item in items {
+            if let Some(object) = item.as_str().and_then(|id| object(store, id, shape)) {
+                *item = object;
+            }
+            if !rest.is_empty() {
+                expand_at(store, item, rest, shape);
+            }
+        }
+        return;
+    }
     if let Some(id) = slot.as_str()
         && let Some(object) = object(store, id, shape)
     {

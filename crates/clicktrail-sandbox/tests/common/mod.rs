@@ -29,15 +29,26 @@ pub struct Stripe {
 
 impl Stripe {
     pub fn new(sandbox: &Sandbox) -> Self {
-        Self { base: sandbox.stripe_url(), key: sandbox.secret_key().to_owned(), version: None, client: reqwest::Client::new() }
+        Self {
+            base: sandbox.stripe_url(),
+            key: sandbox.secret_key().to_owned(),
+            version: None,
+            client: reqwest::Client::new(),
+        }
     }
 
     pub fn with_key(&self, key: &str) -> Self {
-        Self { key: key.to_owned(), ..self.clone() }
+        Self {
+            key: key.to_owned(),
+            ..self.clone()
+        }
     }
 
     pub fn with_version(&self, version: &str) -> Self {
-        Self { version: Some(version.to_owned()), ..self.clone() }
+        Self {
+            version: Some(version.to_owned()),
+            ..self.clone()
+        }
     }
 
     fn prepare(&self, builder: reqwest::RequestBuilder) -> reqwest::RequestBuilder {
@@ -56,10 +67,19 @@ impl Stripe {
     }
 
     pub async fn post(&self, path: &str, form: &[(&str, &str)]) -> (u16, Value) {
-        Self::send(self.prepare(self.client.post(format!("{}{path}", self.base))).form(form)).await
+        Self::send(
+            self.prepare(self.client.post(format!("{}{path}", self.base)))
+                .form(form),
+        )
+        .await
     }
 
-    pub async fn post_idempotent(&self, path: &str, key: &str, form: &[(&str, &str)]) -> (u16, Value, bool) {
+    pub async fn post_idempotent(
+        &self,
+        path: &str,
+        key: &str,
+        form: &[(&str, &str)],
+    ) -> (u16, Value, bool) {
         let response = self
             .prepare(self.client.post(format!("{}{path}", self.base)))
             .header("idempotency-key", key)
@@ -68,7 +88,11 @@ impl Stripe {
             .await
             .expect("request sent");
         let replayed = response.headers().get("idempotent-replayed").is_some();
-        (response.status().as_u16(), response.json().await.expect("JSON"), replayed)
+        (
+            response.status().as_u16(),
+            response.json().await.expect("JSON"),
+            replayed,
+        )
     }
 
     pub async fn get(&self, path: &str) -> (u16, Value) {
@@ -95,12 +119,19 @@ impl Stripe {
 
     /// A customer, a monthly price of `amount` cents, and a subscription with `metadata[impact_click_id]`.
     pub async fn subscribe(&self, amount: i64, extra: &[(&str, &str)]) -> (Value, Value, Value) {
-        let customer = self.ok("/v1/customers", &[("email", "jenny@example.com")]).await;
+        let customer = self
+            .ok("/v1/customers", &[("email", "jenny@example.com")])
+            .await;
         let amount = amount.to_string();
         let price = self
             .ok(
                 "/v1/prices",
-                &[("currency", "usd"), ("unit_amount", &amount), ("recurring[interval]", "month"), ("product_data[name]", "Pro")],
+                &[
+                    ("currency", "usd"),
+                    ("unit_amount", &amount),
+                    ("recurring[interval]", "month"),
+                    ("product_data[name]", "Pro"),
+                ],
             )
             .await;
         let mut form = vec![
@@ -116,8 +147,12 @@ impl Stripe {
     /// Event types in creation order (oldest first), optionally filtered by `types[]`.
     pub async fn event_types(&self) -> Vec<String> {
         let events = self.fetch("/v1/events?limit=100").await;
-        let mut types: Vec<String> =
-            events["data"].as_array().unwrap().iter().map(|e| e["type"].as_str().unwrap().to_owned()).collect();
+        let mut types: Vec<String> = events["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["type"].as_str().unwrap().to_owned())
+            .collect();
         types.reverse();
         types
     }
