@@ -49,9 +49,11 @@
 //!   [`Refund`], [`Subscription`], [`Customer`]; a private `read` module holds the tolerant
 //!   typed accessors they share, and `metadata` the [`Metadata`] map with [`metadata_value`].
 //! - `error`: [`Error`], the crate's error, and [`VerifyError`], why a delivery was refused.
-//!
-//! The REST client arrives in a later issue.
+//! - [`client`] (cargo feature `client`, on by default): the async REST client, with its own
+//!   error type `StripeError`. Without the feature the crate has no I/O and no reqwest or tokio.
 
+#[cfg(feature = "client")]
+pub mod client;
 mod error;
 mod event;
 mod money;

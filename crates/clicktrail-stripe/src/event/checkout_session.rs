@@ -147,6 +147,12 @@ impl CheckoutSession {
 }
 
 impl CheckoutLineItem {
+    /// Reads one line item (an element of `line_items.data`, or of
+    /// `GET /v1/checkout/sessions/{id}/line_items`).
+    pub fn from_value(value: &Value) -> Result<Self, Error> {
+        Self::read(&Obj::new(value, "")?)
+    }
+
     fn read(o: &Obj<'_>) -> Result<Self, Error> {
         let price_obj = match o.get("price") {
             Some(Value::Object(_)) => o.obj("price")?,
