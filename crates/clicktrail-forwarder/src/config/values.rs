@@ -227,7 +227,7 @@ impl ClickIdKeys {
     /// Whether `key` is one of these keys, ignoring case.
     pub fn matches(&self, key: &str) -> bool {
         let key = key.to_lowercase();
-        self.0.iter().any(|k| *k == key)
+        self.0.contains(&key)
     }
 
     /// The keys, lower-cased, in their configured order of preference.

@@ -1,4 +1,17 @@
 //! `invoice.paid`: subscription payments.
+//!
+//! In order: the billing reason picks the tracker (`subscription_create` -> `event_type_id`,
+//! `subscription_cycle` -> `recurring_event_type_id`, `subscription_update` ->
+//! `upgrade_event_type_id` when set; anything else is skipped), with `trial` deciding what a $0
+//! sign-up means; a conversion already sent for the invoice stops here; then the click id is
+//! looked for (`find_click_id`); then the lines, fetched when the payload holds only part of
+//! them. OrderId = invoice id, EventDate = `status_transitions.paid_at` (else the event's
+//! `created`), amount credited = `amount_paid` minus tax.
+//!
+//! With `trial = "first-payment"` a subscription's state is remembered: `AwaitingFirstPayment`
+//! after its $0 sign-up, `FirstPaymentHandled` once its first paid invoice was decided. When the
+//! sign-up was never seen, the subscription is fetched and a trial that ended within two days of
+//! the invoice marks it as the first payment.
 
 use clicktrail_clickid::ClickId;
 use clicktrail_stripe::{Invoice, InvoiceLine};

@@ -73,6 +73,7 @@ pub const HANDLED_EVENT_TYPES: [&str; 4] = [
 ///
 /// `fetched` holds the answers to earlier [`Decision::Lookup`]s for this event; `now` (unix
 /// seconds) is only used to tell whether a new subscription is still worth waiting for.
+#[must_use = "a decision carries records that must be stored"]
 pub fn decide<K: Knowledge + ?Sized>(
     event: &Event,
     settings: &Settings,
