@@ -8,9 +8,10 @@
 //! - `/v1/checkout/sessions` (create; the `mode` in the body picks the parameters),
 //!
 //! it appends the [Stripe parameters](crate::stripe) of the click id of the request being
-//! served, except those the body already sets: an explicit `metadata[impact_click_id]` or the
-//! merchant's own `client_reference_id` is never replaced. Every other request passes through
-//! untouched.
+//! served, except those the body already sets: an explicit `metadata[impact_click_id]`, a
+//! `metadata=` that clears the metadata, or the merchant's own `client_reference_id` is never
+//! replaced. Every other request passes through untouched. It matches paths only, so wrap the
+//! client you use for Stripe, not a client shared with other APIs.
 //!
 //! "The request being served" is a tokio task-local. [`CaptureClickId`](crate::CaptureClickId)
 //! sets it while the inner service runs; outside a request (a job, a CLI), or in a task spawned
@@ -367,7 +368,12 @@ fn append_params(body: &[u8], target: StripeTarget, click_id: &ClickId) -> Optio
     let present: Vec<_> = form_urlencoded::parse(body).map(|(key, _)| key).collect();
     let mut out = body.to_vec();
     for &key in target.keys() {
-        if present.iter().any(|k| k == key) {
+        // Set already, or its whole metadata hash is (`metadata=` clears it on an update).
+        let parent = key.rfind('[').map(|at| &key[..at]);
+        if present
+            .iter()
+            .any(|k| k == key || Some(k.as_ref()) == parent)
+        {
             continue;
         }
         if !out.is_empty() {
@@ -437,6 +443,21 @@ mod tests {
         let all = "metadata%5Bimpact_click_id%5D=x&payment_intent_data[metadata][impact_click_id]=x\
                    &client_reference_id=y";
         assert_eq!(append_params(all.as_bytes(), target, &id), None);
+        // An update that clears the metadata is left alone.
+        assert_eq!(
+            append_params(b"metadata=", StripeTarget::CustomerUpdate, &id),
+            None
+        );
+        let out = append_params(
+            b"mode=subscription&metadata=",
+            StripeTarget::CheckoutSubscription,
+            &id,
+        );
+        assert_eq!(
+            out.unwrap(),
+            "mode=subscription&metadata=&subscription_data[metadata][impact_click_id]=a%3Ab\
+             &client_reference_id=irc_YTpi"
+        );
         assert_eq!(
             append_params(b"", StripeTarget::CustomerCreate, &id).unwrap(),
             "metadata[impact_click_id]=a%3Ab"

@@ -154,7 +154,9 @@ pub(crate) fn remember(parts: &mut Parts, found: Option<ClickId>) -> Option<Clic
             scoped
         }
         None => {
-            parts.extensions.insert(NoClickId);
+            if cfg!(feature = "axum") {
+                parts.extensions.insert(NoClickId);
+            }
             None
         }
     }
