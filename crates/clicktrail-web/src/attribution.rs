@@ -55,7 +55,10 @@ mod tests {
     fn last_takes_the_new_one_first_keeps_the_held_one() {
         let (old, new) = (id("Old"), id("New"));
         assert_eq!(Attribution::Last.choose(Some(&old), Some(&new)), Some(&new));
-        assert_eq!(Attribution::First.choose(Some(&old), Some(&new)), Some(&old));
+        assert_eq!(
+            Attribution::First.choose(Some(&old), Some(&new)),
+            Some(&old)
+        );
     }
 
     #[test]

@@ -55,7 +55,26 @@ pub fn is_cookie_name(name: &str) -> bool {
     !name.is_empty()
         && name.len() <= 64
         && name.bytes().all(|b| {
-            b.is_ascii_graphic() && !b"()<>@,;:\\\"/[]?={}".contains(&b)
+            b.is_ascii_graphic()
+                && !matches!(
+                    b,
+                    b'(' | b')'
+                        | b'<'
+                        | b'>'
+                        | b'@'
+                        | b','
+                        | b';'
+                        | b':'
+                        | b'\\'
+                        | b'"'
+                        | b'/'
+                        | b'['
+                        | b']'
+                        | b'?'
+                        | b'='
+                        | b'{'
+                        | b'}'
+                )
         })
 }
 
@@ -77,7 +96,11 @@ mod tests {
 
     #[test]
     fn set_string_on_http_without_domain() {
-        let attributes = CookieAttributes { max_age: THIRTY_DAYS, domain: None, secure: false };
+        let attributes = CookieAttributes {
+            max_age: THIRTY_DAYS,
+            domain: None,
+            secure: false,
+        };
         assert_eq!(
             set_cookie_string("impact_click_id", "Abc:123", attributes),
             "impact_click_id=Abc:123; Max-Age=2592000; Path=/; SameSite=Lax"
@@ -86,8 +109,11 @@ mod tests {
 
     #[test]
     fn set_string_on_https_with_domain() {
-        let attributes =
-            CookieAttributes { max_age: 86_400, domain: Some(".shop.example"), secure: true };
+        let attributes = CookieAttributes {
+            max_age: 86_400,
+            domain: Some(".shop.example"),
+            secure: true,
+        };
         assert_eq!(
             set_cookie_string("ct", "Abc", attributes),
             "ct=Abc; Max-Age=86400; Path=/; SameSite=Lax; Domain=.shop.example; Secure"

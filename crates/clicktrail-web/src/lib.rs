@@ -16,10 +16,11 @@
 //!
 //! ```
 //! use clicktrail_clickid::ClickId;
-//! use clicktrail_web::{Attribution, CookieAttributes, click_id_from_query, set_cookie_string};
+//! use clicktrail_web::{Attribution, CookieAttributes, click_id_from_params, set_cookie_string};
 //!
-//! let params = ["irclickid".to_owned(), "im_ref".to_owned()];
-//! let landing = click_id_from_query("?im_ref=Abc%3A123&utm_source=partner", &params);
+//! // `?im_ref=Abc%3A123&utm_source=partner`, as the browser's URLSearchParams decodes it.
+//! let lookup = |name: &str| (name == "im_ref").then(|| "Abc:123".to_owned());
+//! let landing = click_id_from_params("irclickid,im_ref", lookup);
 //! let new = landing.click_id.unwrap();
 //! assert_eq!(new.as_str(), "Abc:123");
 //!
@@ -39,13 +40,12 @@
 //!
 //! Plain logic, tested on the host:
 //! - [`options`]: the options of `init`, their defaults, and validation of raw values.
-//! - [`query`](click_id_from_query): the click id in the landing URL (decoded once, validated).
+//! - [`query`](click_id_from_params): which landing-URL parameter holds the click id, validated.
 //! - [`attribution`](Attribution): first or last click.
 //! - [`cookie`](set_cookie_string): the `document.cookie` string and reading a cookie back.
 //! - [`storage`](encode_record): the localStorage mirror's record and its expiry.
 //! - [`stripe`](decorate_link): `client_reference_id` on Payment Links and elements.
-//! - `fill`: the CSS selectors of the fields to fill; `decimal` and `text`: numbers and
-//!   splitting without `core::fmt` or `memchr`.
+//! - `decimal` and `text`: numbers and splitting without `core::fmt` or `memchr`.
 //! - [`Warning`]: the problems the kit reports with one `console.warn` each.
 //!
 //! Browser glue (`wasm32` only), in `web`: `sys` declares exactly the browser functions used,
@@ -64,9 +64,6 @@ mod attribution;
 mod bundle;
 mod cookie;
 mod decimal;
-// Used by the browser glue only.
-#[cfg_attr(not(target_arch = "wasm32"), allow(dead_code))]
-mod fill;
 pub mod options;
 mod query;
 mod storage;
@@ -77,11 +74,15 @@ mod warning;
 mod web;
 
 pub use attribution::Attribution;
-pub use cookie::{CookieAttributes, find_cookie, is_cookie_domain, is_cookie_name, set_cookie_string};
+pub use cookie::{
+    CookieAttributes, find_cookie, is_cookie_domain, is_cookie_name, set_cookie_string,
+};
 pub use options::{Consent, Options, Raw};
-pub use query::{QueryClickId, click_id_from_query, query_of};
+pub use query::{QueryClickId, click_id_from_params};
 pub use storage::{Record, decode_record, encode_record, expires_at};
-pub use stripe::{ELEMENT_ATTRIBUTE, LINK_PARAM, PAYMENT_LINK_PREFIX, decorate_link, may_replace};
+pub use stripe::{
+    ELEMENT_ATTRIBUTE, ELEMENTS, LINK_PARAM, PAYMENT_LINK_PREFIX, PAYMENT_LINKS, decorate_link, may_replace,
+};
 pub use warning::Warning;
 #[cfg(target_arch = "wasm32")]
 pub use web::{ClicktrailOptions, click_id, dispose, grant_consent, init};

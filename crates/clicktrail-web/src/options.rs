@@ -1,6 +1,6 @@
 //! The options of `init(options)`, their defaults, and how a raw JavaScript value becomes one.
 
-use alloc::{string::String, vec, vec::Vec};
+use alloc::string::String;
 
 use crate::{Attribution, Warning, cookie, text};
 
@@ -40,10 +40,11 @@ pub enum Raw {
 }
 
 /// The kit's settings. [`Options::default`] gives the documented defaults.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub struct Options {
-    /// `params`: landing-URL parameters that carry the click id, in order of preference.
-    pub params: Vec<String>,
+    /// `params`: landing-URL parameters that carry the click id, in order of preference,
+    /// separated by commas (`"irclickid,im_ref"`).
+    pub params: String,
     /// `cookieName`: the first-party cookie (and localStorage key) holding the click id.
     pub cookie_name: String,
     /// `cookieDays`, in seconds: the cookie's `Max-Age` and the mirror's lifetime.
@@ -67,7 +68,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Self {
-            params: vec![String::from("irclickid"), String::from("im_ref")],
+            params: String::from("irclickid,im_ref"),
             cookie_name: String::from("impact_click_id"),
             max_age: 30 * DAY,
             cookie_domain: None,
@@ -83,17 +84,18 @@ impl Default for Options {
 
 const DAY: u32 = 86_400;
 
-/// The option names, as `init` reads them from the JavaScript object.
+/// The option names, as `init` reads them from the JavaScript object: six texts, two numbers,
+/// two booleans.
 pub const NAMES: [&str; 10] = [
     "params",
     "cookieName",
-    "cookieDays",
     "cookieDomain",
     "fieldName",
-    "useUtt",
-    "uttTimeoutMs",
     "attribution",
     "consent",
+    "cookieDays",
+    "uttTimeoutMs",
+    "useUtt",
     "decorateStripe",
 ];
 
@@ -104,90 +106,79 @@ impl Options {
     pub fn from_raw(mut read: impl FnMut(&'static str) -> Raw) -> (Self, Option<Warning>) {
         let mut options = Self::default();
         let mut warning = None;
-        for name in NAMES {
-            let raw = read(name);
-            if raw != Raw::Missing && !options.set(name, raw) && warning.is_none() {
+        for (index, name) in NAMES.into_iter().enumerate() {
+            if !options.set(index, read(name)) && warning.is_none() {
                 warning = Some(Warning::InvalidOption(name));
             }
         }
         (options, warning)
     }
 
-    /// Sets one option from its raw value; `false` when the value is invalid (nothing changes).
-    fn set(&mut self, name: &str, raw: Raw) -> bool {
-        match (name, raw) {
-            ("params", Raw::Text(list)) => {
-                let params: Vec<String> = text::split(&list, b',')
-                    .map(str::trim_ascii)
-                    .filter(|p| !p.is_empty())
-                    .map(String::from)
-                    .collect();
-                let ok = !params.is_empty();
-                if ok {
-                    self.params = params;
+    /// Sets option `NAMES[index]` from its raw value; `false` when the value is invalid
+    /// (nothing changes then). Dispatching on the index rather than the name keeps the wasm
+    /// small.
+    fn set(&mut self, index: usize, raw: Raw) -> bool {
+        match raw {
+            Raw::Missing => true,
+            Raw::Text(text) => match index {
+                0 => replace(&mut self.params, normalize_params(&text)),
+                1 => replace(
+                    &mut self.cookie_name,
+                    cookie::is_cookie_name(&text).then_some(text),
+                ),
+                2 => {
+                    let ok = cookie::is_cookie_domain(&text);
+                    if ok {
+                        self.cookie_domain = Some(text);
+                    }
+                    ok
                 }
-                ok
-            }
-            ("cookieName", Raw::Text(name)) => {
-                let ok = cookie::is_cookie_name(&name);
-                if ok {
-                    self.cookie_name = name;
-                }
-                ok
-            }
-            ("cookieDays", Raw::Number(days)) => match max_age(days) {
-                Some(seconds) => {
-                    self.max_age = seconds;
-                    true
-                }
-                None => false,
+                3 => replace(&mut self.field_name, is_field_name(&text).then_some(text)),
+                4 => replace(&mut self.attribution, Attribution::parse(&text)),
+                5 => replace(&mut self.consent, Consent::parse(&text)),
+                _ => false,
             },
-            ("cookieDomain", Raw::Text(domain)) => {
-                let ok = cookie::is_cookie_domain(&domain);
-                if ok {
-                    self.cookie_domain = Some(domain);
-                }
-                ok
-            }
-            ("fieldName", Raw::Text(field)) => {
-                let ok = is_field_name(&field);
-                if ok {
-                    self.field_name = field;
-                }
-                ok
-            }
-            ("useUtt", Raw::Bool(on)) => {
-                self.use_utt = on;
-                true
-            }
-            ("uttTimeoutMs", Raw::Number(ms)) => {
-                let ok = (0.0..=60_000.0).contains(&ms);
-                if ok {
-                    self.utt_timeout_ms = ms as u32;
-                }
-                ok
-            }
-            ("attribution", Raw::Text(mode)) => match Attribution::parse(&mode) {
-                Some(mode) => {
-                    self.attribution = mode;
-                    true
-                }
-                None => false,
+            Raw::Number(number) => match index {
+                6 => replace(&mut self.max_age, max_age(number)),
+                7 => replace(
+                    &mut self.utt_timeout_ms,
+                    (0.0..=60_000.0).contains(&number).then_some(number as u32),
+                ),
+                _ => false,
             },
-            ("consent", Raw::Text(consent)) => match Consent::parse(&consent) {
-                Some(consent) => {
-                    self.consent = consent;
-                    true
-                }
-                None => false,
+            Raw::Bool(flag) => match index {
+                8 => replace(&mut self.use_utt, Some(flag)),
+                9 => replace(&mut self.decorate_stripe, Some(flag)),
+                _ => false,
             },
-            ("decorateStripe", Raw::Bool(on)) => {
-                self.decorate_stripe = on;
-                true
-            }
-            _ => false,
         }
     }
+}
+
+/// Stores `value` in `slot` when there is one; whether there was.
+fn replace<T>(slot: &mut T, value: Option<T>) -> bool {
+    match value {
+        Some(value) => {
+            *slot = value;
+            true
+        }
+        None => false,
+    }
+}
+
+/// `params` as a comma-separated list without blanks or empty names, or `None` when no name is
+/// left.
+fn normalize_params(list: &str) -> Option<String> {
+    let mut params = String::new();
+    for name in text::split(list, b',').map(str::trim_ascii) {
+        if !name.is_empty() {
+            if !params.is_empty() {
+                params.push(',');
+            }
+            params.push_str(name);
+        }
+    }
+    (!params.is_empty()).then_some(params)
 }
 
 /// `cookieDays` as whole seconds: more than zero and at most 400 days (the longest lifetime
@@ -202,7 +193,7 @@ pub fn max_age(days: f64) -> Option<u32> {
 /// Whether `name` can be used as a field name: it goes between double quotes in a CSS selector,
 /// so it must not hold `"` or `\` (or be empty, or longer than 100 characters).
 pub fn is_field_name(name: &str) -> bool {
-    !name.is_empty() && name.len() <= 100 && !name.contains(['"', '\\'])
+    !name.is_empty() && name.len() <= 100 && !name.bytes().any(|b| b == b'"' || b == b'\\')
 }
 
 #[cfg(test)]
@@ -226,7 +217,7 @@ mod tests {
     fn defaults_match_the_documentation() {
         let (options, warning) = parse(&[]);
         assert_eq!(warning, None);
-        assert_eq!(options.params, ["irclickid", "im_ref"]);
+        assert_eq!(options.params, "irclickid,im_ref");
         assert_eq!(options.cookie_name, "impact_click_id");
         assert_eq!(options.max_age, 2_592_000);
         assert_eq!(options.cookie_domain, None);
@@ -256,7 +247,7 @@ mod tests {
         assert_eq!(
             options,
             Options {
-                params: vec![String::from("ref"), String::from("irclickid")],
+                params: String::from("ref,irclickid"),
                 cookie_name: String::from("ct"),
                 max_age: 7 * 86_400,
                 cookie_domain: Some(String::from(".shop.example")),
@@ -278,7 +269,7 @@ mod tests {
             ("useUtt", text("false")),
         ]);
         assert_eq!(options, Options::default());
-        assert_eq!(warning, Some(Warning::InvalidOption("cookieDays")));
+        assert_eq!(warning, Some(Warning::InvalidOption("consent")));
 
         for (name, raw) in [
             ("params", text(" , ")),

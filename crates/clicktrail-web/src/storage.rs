@@ -43,7 +43,11 @@ pub fn decode_record(record: &str, now_ms: f64) -> Record {
     let (Ok(expiry), Ok(id)) = (decimal::parse_u64(expiry).ok_or(()), ClickId::new(id)) else {
         return Record::Invalid;
     };
-    if (now_ms as u64) < expiry { Record::Valid(id) } else { Record::Expired }
+    if (now_ms as u64) < expiry {
+        Record::Valid(id)
+    } else {
+        Record::Expired
+    }
 }
 
 #[cfg(test)]
@@ -54,7 +58,10 @@ mod tests {
 
     #[test]
     fn expiry_arithmetic() {
-        assert_eq!(expires_at(NOW, 30 * 86_400), 1_767_225_600_000 + 2_592_000_000);
+        assert_eq!(
+            expires_at(NOW, 30 * 86_400),
+            1_767_225_600_000 + 2_592_000_000
+        );
         assert_eq!(expires_at(-5.0, 1), 1000);
         assert_eq!(expires_at(f64::MAX, u32::MAX), u64::MAX);
     }
@@ -71,7 +78,14 @@ mod tests {
 
     #[test]
     fn refuses_what_it_did_not_write() {
-        for bad in ["", "Abc", "soon Abc", "1767225660000 bad;id", "1767225660000 ", "-1 Abc"] {
+        for bad in [
+            "",
+            "Abc",
+            "soon Abc",
+            "1767225660000 bad;id",
+            "1767225660000 ",
+            "-1 Abc",
+        ] {
             assert_eq!(decode_record(bad, NOW), Record::Invalid, "{bad:?}");
         }
     }

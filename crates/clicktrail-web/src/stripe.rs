@@ -15,6 +15,12 @@ pub const PAYMENT_LINK_PREFIX: &str = "https://buy.stripe.com/";
 /// The query parameter Payment Links read.
 pub const LINK_PARAM: &str = "client_reference_id";
 
+/// Selects Payment Links.
+pub const PAYMENT_LINKS: &str = "a[href^=\"https://buy.stripe.com/\"]";
+
+/// Selects Stripe's embeddable elements.
+pub const ELEMENTS: &str = "stripe-pricing-table,stripe-buy-button";
+
 /// The attribute `<stripe-pricing-table>` and `<stripe-buy-button>` read.
 pub const ELEMENT_ATTRIBUTE: &str = "client-reference-id";
 
@@ -100,12 +106,18 @@ mod tests {
     #[test]
     fn replaces_only_our_own_value() {
         assert_eq!(
-            decorate_link("https://buy.stripe.com/abc?client_reference_id=irc_T2xk&a=1", REF)
-                .unwrap(),
+            decorate_link(
+                "https://buy.stripe.com/abc?client_reference_id=irc_T2xk&a=1",
+                REF
+            )
+            .unwrap(),
             "https://buy.stripe.com/abc?client_reference_id=irc_QWJjOjEyMw&a=1"
         );
         assert_eq!(
-            decorate_link("https://buy.stripe.com/abc?client_reference_id=user_42", REF),
+            decorate_link(
+                "https://buy.stripe.com/abc?client_reference_id=user_42",
+                REF
+            ),
             None
         );
         // Already decorated with this reference: nothing to do.
@@ -126,6 +138,11 @@ mod tests {
     }
 
     #[test]
+    fn the_link_selector_matches_the_prefix() {
+        assert!(PAYMENT_LINKS.contains(PAYMENT_LINK_PREFIX));
+    }
+
+    #[test]
     fn element_attribute_rule() {
         assert!(may_replace(None, REF));
         assert!(may_replace(Some(""), REF));
@@ -139,6 +156,9 @@ mod tests {
         let reference = ClickId::new("Abc:123").unwrap().to_client_reference_id();
         let href = decorate_link("https://buy.stripe.com/abc", &reference).unwrap();
         let (_, value) = href.split_once("client_reference_id=").unwrap();
-        assert_eq!(ClickId::from_client_reference_id(value).unwrap().as_str(), "Abc:123");
+        assert_eq!(
+            ClickId::from_client_reference_id(value).unwrap().as_str(),
+            "Abc:123"
+        );
     }
 }

@@ -36,7 +36,10 @@ mod tests {
     #[test]
     fn splits_like_the_standard_library() {
         for s in ["", "a", "a&b", "&a&&b&", "é&ü", "&&"] {
-            assert_eq!(split(s, b'&').collect::<Vec<_>>(), s.split('&').collect::<Vec<_>>());
+            assert_eq!(
+                split(s, b'&').collect::<Vec<_>>(),
+                s.split('&').collect::<Vec<_>>()
+            );
             assert_eq!(split_once(s, b'&'), s.split_once('&'));
         }
     }

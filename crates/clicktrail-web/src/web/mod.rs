@@ -8,7 +8,6 @@ mod dom;
 mod store;
 mod sys;
 
-use alloc::string::String;
 use core::sync::atomic::{AtomicU8, AtomicU32, Ordering::Relaxed};
 
 use clicktrail_clickid::ClickId;
@@ -61,8 +60,27 @@ struct Kit {
     utt_deadline: f64,
 }
 
+impl Kit {
+    /// Makes `id` the current click id, stores it when `store` is set and consent allows, and
+    /// fills the page.
+    fn adopt(&mut self, id: ClickId, store: bool) {
+        if store && self.options.consent == Consent::Granted {
+            store::save(&self.options, &id, sys::now());
+        }
+        self.click_id = Some(id);
+        self.fill();
+    }
+
+    fn fill(&self) {
+        if let Some(id) = &self.click_id {
+            dom::fill_page(id, &self.options.field_name, self.options.decorate_stripe);
+        }
+    }
+}
+
 /// The kit between calls. `try_lock` never waits: wasm here is single-threaded, so a busy lock
-/// means a re-entrant call, which backs off.
+/// means a re-entrant call (a page script calling `clickId()` from inside a DOM callback the kit
+/// triggered), which backs off.
 static KIT: Mutex<Option<Kit>> = Mutex::new(None);
 static GENERATION: AtomicU32 = AtomicU32::new(0);
 /// The [`Warning::bit`]s already reported since the last `init`.
@@ -75,11 +93,11 @@ fn with_kit<R>(f: impl FnOnce(&mut Kit) -> R) -> Option<R> {
 /// Logs `warning` with `console.warn`, once per kind until the next `init`.
 fn report(warning: Warning) {
     if WARNED.fetch_or(warning.bit(), Relaxed) & warning.bit() == 0 {
-        let mut message = String::from(warning.as_str());
-        if let Warning::InvalidOption(name) = warning {
-            message.push_str(name);
-        }
-        sys::warn(&message);
+        let detail = match warning {
+            Warning::InvalidOption(name) => name,
+            _ => "",
+        };
+        sys::warn(warning.as_str(), detail);
     }
 }
 
@@ -94,8 +112,7 @@ pub fn init(options: Option<ClicktrailOptions>) {
     let now = sys::now();
 
     let stored = store::load(&options, now);
-    let url = sys::DOCUMENT.with(sys::Document::url);
-    let landing = query::click_id_from_query(query::query_of(&url), &options.params);
+    let landing = query::click_id_from_params(&options.params, sys::param);
     if landing.rejected.is_some() {
         report(Warning::InvalidClickId);
     }
@@ -109,45 +126,52 @@ pub fn init(options: Option<ClicktrailOptions>) {
         && options.attribution.open_to_new(chosen.as_ref());
 
     let generation = GENERATION.fetch_add(1, Relaxed).wrapping_add(1);
-    let kit = Kit {
+    let mut kit = Kit {
         utt_deadline: now + f64::from(options.utt_timeout_ms),
         options,
         click_id: None,
         generation,
     };
+    if let Some(id) = chosen {
+        kit.adopt(id, changed);
+    }
     if let Some(mut slot) = KIT.try_lock() {
         *slot = Some(kit);
     }
-
-    if let Some(id) = chosen {
-        adopt(id, changed);
-    }
     watch();
     if ask_utt {
-        let callback = Closure::new(move |answer: JsValue| on_utt_answer(generation, answer));
-        // An error means the page has no `ire`: there is no UTT to ask.
-        let _ = sys::ire("generateClickId", callback);
+        // `false` means the page has no `ire`: there is no UTT to ask.
+        sys::ask_utt(Closure::new(move |answer: JsValue| {
+            on_utt_answer(generation, answer)
+        }));
     }
 }
 
 /// The current click id, or `undefined` (before `init`, after `dispose`, or when none is known).
-#[wasm_bindgen(js_name = clickId)]
-pub fn click_id() -> Option<String> {
-    with_kit(|kit| kit.click_id.as_ref().map(|id| String::from(id.as_str()))).flatten()
+#[wasm_bindgen(js_name = clickId, unchecked_return_type = "string | undefined")]
+pub fn click_id() -> JsValue {
+    // A `JsValue` rather than `Option<String>`: one string import instead of the return shim.
+    with_kit(|kit| {
+        kit.click_id
+            .as_ref()
+            .map(|id| JsValue::from_str(id.as_str()))
+    })
+    .flatten()
+    .unwrap_or(JsValue::UNDEFINED)
 }
 
 /// Records the visitor's consent: the click id held in memory is stored now, and later ones as
 /// they come.
 #[wasm_bindgen(js_name = grantConsent)]
 pub fn grant_consent() {
-    let pending = with_kit(|kit| {
-        let was_pending = kit.options.consent == Consent::Pending;
-        kit.options.consent = Consent::Granted;
-        was_pending.then(|| kit.click_id.clone()).flatten().map(|id| (id, kit.options.clone()))
+    with_kit(|kit| {
+        if kit.options.consent == Consent::Pending {
+            kit.options.consent = Consent::Granted;
+            if let Some(id) = &kit.click_id {
+                store::save(&kit.options, id, sys::now());
+            }
+        }
     });
-    if let Some((id, options)) = pending.flatten() {
-        store::save(&options, &id, sys::now());
-    }
 }
 
 /// Stops the kit: the DOM observer is disconnected, a UTT answer still pending is ignored, and
@@ -160,40 +184,15 @@ pub fn dispose() {
     sys::disconnect();
 }
 
-/// Makes `id` the current click id, stores it when `store` is set and consent allows, and fills
-/// the page.
-fn adopt(id: ClickId, store: bool) {
-    let settings = with_kit(|kit| {
-        kit.click_id = Some(id.clone());
-        let save = store && kit.options.consent == Consent::Granted;
-        (save.then(|| kit.options.clone()), kit.options.field_name.clone(), kit.options.decorate_stripe)
-    });
-    let Some((save, field_name, decorate_stripe)) = settings else {
-        return;
-    };
-    if let Some(options) = save {
-        store::save(&options, &id, sys::now());
-    }
-    dom::fill_page(&id, &field_name, decorate_stripe);
-}
-
 /// Fills the page again whenever nodes are added.
 fn watch() {
     // JavaScript owns the callback: the observer keeps it alive until `dispose()` disconnects
     // the observer, then the garbage collector frees both.
-    let callback = Closure::new(|_records: JsValue| refill());
-    if sys::observe(callback).is_err() {
-        report(Warning::Dom);
-    }
-}
-
-fn refill() {
-    let settings = with_kit(|kit| {
-        let id = kit.click_id.clone()?;
-        Some((id, kit.options.field_name.clone(), kit.options.decorate_stripe))
+    let callback = Closure::new(|_records: JsValue| {
+        with_kit(|kit| kit.fill());
     });
-    if let Some((id, field_name, decorate_stripe)) = settings.flatten() {
-        dom::fill_page(&id, &field_name, decorate_stripe);
+    if !sys::observe(callback) {
+        report(Warning::Dom);
     }
 }
 
@@ -202,21 +201,24 @@ fn on_utt_answer(generation: u32, answer: JsValue) {
         report(Warning::InvalidClickId);
         return;
     };
-    let take = with_kit(|kit| {
-        kit.generation == generation
-            && sys::now() <= kit.utt_deadline
-            && kit.options.attribution.choose(kit.click_id.as_ref(), Some(&id))
+    with_kit(|kit| {
+        let fresh = kit.generation == generation && sys::now() <= kit.utt_deadline;
+        if fresh
+            && kit
+                .options
+                .attribution
+                .choose(kit.click_id.as_ref(), Some(&id))
                 != kit.click_id.as_ref()
+        {
+            kit.adopt(id, true);
+        }
     });
-    if take == Some(true) {
-        adopt(id, true);
-    }
 }
 
 fn read_options(options: Option<&JsValue>) -> Options {
     let (options, warning) = Options::from_raw(|name| match options {
         None => Raw::Missing,
-        Some(object) => to_raw(sys::reflect_get(object, name).unwrap_or(JsValue::UNDEFINED)),
+        Some(object) => to_raw(sys::option(object, name)),
     });
     if let Some(warning) = warning {
         report(warning);
@@ -225,13 +227,13 @@ fn read_options(options: Option<&JsValue>) -> Options {
 }
 
 fn to_raw(value: JsValue) -> Raw {
-    if value.is_undefined() || value.is_null() {
-        Raw::Missing
+    if let Some(text) = value.as_string() {
+        Raw::Text(text)
     } else if let Some(number) = value.as_f64() {
         Raw::Number(number)
     } else if let Some(flag) = value.as_bool() {
         Raw::Bool(flag)
     } else {
-        Raw::Text(sys::js_string(&value).unwrap_or_default())
+        Raw::Missing
     }
 }
