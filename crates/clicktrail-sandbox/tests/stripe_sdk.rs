@@ -41,15 +41,41 @@ async fn the_official_python_sdk_works_against_the_sandbox() {
         .expect("python runs");
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "SDK script failed:\n{stdout}\n{stderr}");
+    assert!(
+        output.status.success(),
+        "SDK script failed:\n{stdout}\n{stderr}"
+    );
     let summary: Value = serde_json::from_str(stdout.trim()).expect("a JSON summary");
     assert_eq!(summary["verified"].as_array().unwrap().len(), 2);
     // What the SDK created is what the emulator holds.
     let stripe = Stripe::new(&sb);
-    let sub = stripe.fetch(&format!("/v1/subscriptions/{}", summary["subscription"].as_str().unwrap())).await;
+    let sub = stripe
+        .fetch(&format!(
+            "/v1/subscriptions/{}",
+            summary["subscription"].as_str().unwrap()
+        ))
+        .await;
     assert_eq!(sub["metadata"]["impact_click_id"], "XYZ");
     assert_eq!(sub["latest_invoice"], summary["invoice"]);
-    assert_eq!(stripe.fetch("/v1/subscriptions").await["data"].as_array().unwrap().len(), 1, "the replay created nothing");
-    let deliveries: Value = reqwest::get(format!("{}/_sandbox/deliveries", sb.stripe_url())).await.unwrap().json().await.unwrap();
-    assert!(deliveries.as_array().unwrap().iter().all(|d| d["success"] == true));
+    assert_eq!(
+        stripe.fetch("/v1/subscriptions").await["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        1,
+        "the replay created nothing"
+    );
+    let deliveries: Value = reqwest::get(format!("{}/_sandbox/deliveries", sb.stripe_url()))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        deliveries
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|d| d["success"] == true)
+    );
 }

@@ -1,0 +1,169 @@
+//! One handler per impact.com endpoint and per inspection helper.
+
+use axum::Json;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde_json::{Value, json};
+
+use super::ImpactApp;
+use super::faults::Fault;
+use super::records::Kind;
+use super::state::ImpactStore;
+use super::validate;
+use super::wire::{Answer, authenticate, error, fields, wants_json};
+
+async fn submit(
+    app: ImpactApp,
+    kind: Kind,
+    sid: String,
+    headers: HeaderMap,
+    query: Option<String>,
+    body: Bytes,
+) -> Answer {
+    let json = wants_json(&headers);
+    if let Err(answer) = authenticate(&app, &headers, &sid) {
+        return answer;
+    }
+    let params = match fields(&headers, query.as_deref(), &body) {
+        Ok(p) => p,
+        Err(message) => return error(StatusCode::BAD_REQUEST, &message, vec![], json),
+    };
+    let checked = match kind {
+        Kind::Conversion => validate::conversion(&params),
+        Kind::Modification => validate::modification(&params),
+        Kind::Reversal => validate::reversal(&params),
+    };
+    if let Err(errors) = checked {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "The request is invalid",
+            errors,
+            json,
+        );
+    }
+    let received_at = app.inner.clock.now_rfc3339();
+    let id = app.with_store(|s| s.accept(kind, params, received_at, tokio::time::Instant::now()));
+    Answer {
+        status: StatusCode::OK,
+        body: json!({"Status": "QUEUED", "QueuedUri": format!("/Advertisers/{sid}/APISubmissions/{id}")}),
+        json,
+    }
+}
+
+/// `POST /Advertisers/{SID}/Conversions`: a new conversion.
+pub async fn conversions(
+    State(app): State<ImpactApp>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Answer {
+    submit(app, Kind::Conversion, sid, headers, q, body).await
+}
+
+/// `PUT /Advertisers/{SID}/Actions`: a modification (`Amount` is the new total).
+pub async fn modify(
+    State(app): State<ImpactApp>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Answer {
+    submit(app, Kind::Modification, sid, headers, q, body).await
+}
+
+/// `DELETE /Advertisers/{SID}/Actions`: a reversal.
+pub async fn reverse(
+    State(app): State<ImpactApp>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+    RawQuery(q): RawQuery,
+    body: Bytes,
+) -> Answer {
+    submit(app, Kind::Reversal, sid, headers, q, body).await
+}
+
+/// `GET /Advertisers/{SID}/APISubmissions/{id}`: what became of a queued request.
+pub async fn submission(
+    State(app): State<ImpactApp>,
+    Path((sid, id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Answer {
+    let json = wants_json(&headers);
+    if let Err(answer) = authenticate(&app, &headers, &sid) {
+        return answer;
+    }
+    let found = app.with_store(|s| {
+        s.records
+            .iter()
+            .find(|r| r.id == id)
+            .map(|r| r.submission(&sid))
+    });
+    match found {
+        Some(body) => Answer {
+            status: StatusCode::OK,
+            body,
+            json,
+        },
+        None => error(
+            StatusCode::NOT_FOUND,
+            &format!("APISubmission {id} not found"),
+            vec![],
+            json,
+        ),
+    }
+}
+
+/// `GET /_sandbox/records`: every accepted request, in order.
+pub async fn records(State(app): State<ImpactApp>) -> Json<Value> {
+    Json(app.with_store(|s| json!(s.records.iter().map(|r| r.to_json()).collect::<Vec<_>>())))
+}
+
+/// `GET /_sandbox/actions`: the current actions.
+pub async fn actions(State(app): State<ImpactApp>) -> Json<Value> {
+    Json(app.with_store(|s| json!(s.actions.iter().map(|a| a.to_json()).collect::<Vec<_>>())))
+}
+
+/// `POST /_sandbox/faults`: queues a fault (JSON body, see [`super::faults`]).
+pub async fn add_fault(State(app): State<ImpactApp>, body: Bytes) -> Response {
+    match serde_json::from_slice::<Fault>(&body) {
+        Ok(fault) => {
+            app.lock().faults.push(fault);
+            Json(json!({"pending": app.lock().faults.pending()})).into_response()
+        }
+        Err(e) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"Status": "ERROR", "Message": format!("Invalid fault: {e}. Expected {{\"kind\": \"unavailable|rate_limited|slow|drop\", \"count\": N, \"delay_ms\": D, \"reset_after_secs\": S}}")})),
+        )
+            .into_response(),
+    }
+}
+
+/// `GET /_sandbox/faults`: the faults still queued.
+pub async fn list_faults(State(app): State<ImpactApp>) -> Json<Value> {
+    Json(json!({"pending": app.lock().faults.pending()}))
+}
+
+/// `DELETE /_sandbox/faults`: forgets the queued faults.
+pub async fn clear_faults(State(app): State<ImpactApp>) -> Json<Value> {
+    app.lock().faults.clear();
+    Json(json!({"pending": []}))
+}
+
+/// `POST /_sandbox/reset`: forgets records, actions and faults.
+pub async fn reset(State(app): State<ImpactApp>) -> Json<Value> {
+    *app.lock() = ImpactStore::default();
+    Json(json!({"reset": true}))
+}
+
+/// Any other path: 404 in impact's envelope.
+pub async fn not_found(headers: HeaderMap) -> Answer {
+    error(
+        StatusCode::NOT_FOUND,
+        "Resource not found",
+        vec![],
+        wants_json(&headers),
+    )
+}

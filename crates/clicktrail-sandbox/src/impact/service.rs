@@ -1,0 +1,116 @@
+//! The impact.com emulator as a connection service: each API request (not `/_sandbox/`) first
+//! takes the next queued fault; `drop` makes the service fail, which makes the server close the
+//! connection without an answer.
+
+use std::convert::Infallible;
+use std::fmt;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use tower::ServiceExt;
+
+use super::faults::FaultKind;
+use super::wire::{error, wants_json};
+use super::{ImpactApp, router};
+
+/// The error that makes the server drop a connection (fault `drop`).
+#[derive(Debug)]
+pub struct Dropped;
+
+impl fmt::Display for Dropped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("connection dropped by fault injection")
+    }
+}
+
+impl std::error::Error for Dropped {}
+
+/// The router behind the fault queue: each API request (not `/_sandbox/`) first takes the next
+/// queued fault, if any.
+#[derive(Debug, Clone)]
+pub struct ImpactService {
+    app: ImpactApp,
+    router: Router,
+}
+
+impl ImpactService {
+    /// Wraps the router.
+    pub fn new(app: ImpactApp) -> Self {
+        Self {
+            router: router(app.clone()),
+            app,
+        }
+    }
+}
+
+impl<B> tower::Service<http::Request<B>> for ImpactService
+where
+    B: http_body::Body<Data = Bytes> + Send + 'static,
+    B::Error: Into<axum::BoxError>,
+{
+    type Response = Response;
+    type Error = Dropped;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Dropped>> + Send>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Dropped>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let fault = if request.uri().path().starts_with("/_sandbox/") {
+            None
+        } else {
+            self.app.lock().faults.take()
+        };
+        let router = self.router.clone();
+        let json = wants_json(request.headers());
+        let request = request.map(Body::new);
+        Box::pin(async move {
+            if let Some(fault) = fault {
+                tracing::info!(target: "clicktrail_sandbox", api = "impact", kind = ?fault.kind, path = request.uri().path(), "fault injected");
+                match fault.kind {
+                    FaultKind::Drop => return Err(Dropped),
+                    FaultKind::Unavailable => {
+                        return Ok(error(
+                            StatusCode::SERVICE_UNAVAILABLE,
+                            "Service temporarily unavailable",
+                            vec![],
+                            json,
+                        )
+                        .into_response());
+                    }
+                    FaultKind::RateLimited => {
+                        let reset = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .map_or(0, |d| d.as_secs())
+                            + fault.reset_after_secs.unwrap_or(60);
+                        let mut response = error(
+                            StatusCode::TOO_MANY_REQUESTS,
+                            "Rate limit exceeded",
+                            vec![],
+                            json,
+                        )
+                        .into_response();
+                        let h = response.headers_mut();
+                        h.insert("x-ratelimit-limit", HeaderValue::from_static("1000"));
+                        h.insert("x-ratelimit-remaining", HeaderValue::from_static("0"));
+                        h.insert("x-ratelimit-reset", HeaderValue::from(reset));
+                        return Ok(response);
+                    }
+                    FaultKind::Slow => {
+                        tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(1000)))
+                            .await;
+                    }
+                }
+            }
+            let response: Result<Response, Infallible> = router.oneshot(request).await;
+            Ok(response.unwrap_or_else(|never| match never {}))
+        })
+    }
+}
