@@ -4,9 +4,9 @@
 //! recorded when the conversion was sent (pre-basil invoices and one-time payments, whose
 //! `OrderId` is the payment intent), by the pre-basil `charge.invoice`, else by asking Stripe
 //! which invoice the payment intent paid. Remaining = `amount - amount_refunded` (cumulative):
-//! 0 reverses the action; otherwise the action is modified to the remaining amount, never above
-//! what was credited (tax is not commissionable) and never back up (an older refund event that
-//! arrives late is skipped).
+//! 0 reverses the action; otherwise the action is modified to the remaining amount when that is
+//! below its current amount: never above what was credited (tax is not commissionable), never
+//! back up (an older refund event that arrives late is skipped).
 
 use clicktrail_impact::{Amount, ImpactRequest, Modification, Reversal};
 use clicktrail_stripe::{Charge, Currency, Money};
@@ -83,8 +83,9 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
         };
     }
 
-    let new_amount = remaining.min(sent.amount);
-    if new_amount >= sent.current_amount {
+    // The action's current amount is at most what was credited, so this also keeps tax (which
+    // is not credited) out of it.
+    if remaining >= sent.current_amount {
         return skip(
             format!(
                 "partial refund of charge {}: the remaining {} is not below the action's current amount {} (OrderId {order}); nothing to change",
@@ -98,7 +99,7 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
     let exponent = Currency::new(&sent.currency)
         .map(|c| c.exponent())
         .unwrap_or(2);
-    let request = Amount::from_minor(new_amount, u8::try_from(exponent).unwrap_or(u8::MAX))
+    let request = Amount::from_minor(remaining, u8::try_from(exponent).unwrap_or(u8::MAX))
         .and_then(|amount| {
             Modification::new(&sent.tracker, order, amount, rules.refund_reason.as_str())
         });
@@ -106,7 +107,7 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
         Ok(m) => Decision::Send {
             request: m.into(),
             not_before,
-            records: vec![handled.clone(), change(new_amount, false)],
+            records: vec![handled.clone(), change(remaining, false)],
         },
         Err(e) => skip(format!("cannot build the modification: {e}"), vec![]),
     }
