@@ -18,11 +18,12 @@
 //!
 //! # Example
 //!
-//! ```no_run
-//! # async fn demo() -> Result<(), clicktrail_sandbox::Error> {
+//! ```
 //! use clicktrail_sandbox::{SandboxConfig, start};
 //!
-//! let sandbox = start(SandboxConfig::ephemeral()).await?;
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let sandbox = start(SandboxConfig::ephemeral()).await?; // free loopback ports
 //! let customer: serde_json::Value = reqwest::Client::new()
 //!     .post(format!("{}/v1/customers", sandbox.stripe_url()))
 //!     .bearer_auth(sandbox.secret_key())
@@ -33,7 +34,8 @@
 //!     .await?;
 //! assert_eq!(customer["metadata"]["impact_click_id"], "XYZ");
 //! sandbox.shutdown().await;
-//! # Ok(()) }
+//! # Ok(())
+//! # }
 //! ```
 //!
 //! # Layout
