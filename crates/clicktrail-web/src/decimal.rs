@@ -39,7 +39,7 @@ mod tests {
         for n in [0, 1, 9, 10, 99, 100, 2_592_000, 1_767_225_600_000, u64::MAX] {
             let mut out = String::from("x=");
             push_u64(&mut out, n);
-            assert_eq!(out, alloc::format!("x={}", n.to_string()));
+            assert_eq!(out, alloc::format!("x={n}"));
         }
     }
 

@@ -81,7 +81,8 @@ pub use options::{Consent, Options, Raw};
 pub use query::{QueryClickId, click_id_from_params};
 pub use storage::{Record, decode_record, encode_record, expires_at};
 pub use stripe::{
-    ELEMENT_ATTRIBUTE, ELEMENTS, LINK_PARAM, PAYMENT_LINK_PREFIX, PAYMENT_LINKS, decorate_link, may_replace,
+    ELEMENT_ATTRIBUTE, ELEMENTS, LINK_PARAM, PAYMENT_LINK_PREFIX, PAYMENT_LINKS, decorate_link,
+    may_replace,
 };
 pub use warning::Warning;
 #[cfg(target_arch = "wasm32")]
