@@ -6,6 +6,8 @@
 //! The first path segment of the client's `api_base` picks the fake's behaviour, so one server
 //! serves every case. Retries wait nothing (`RetryPolicy::immediate`); nothing sleeps.
 
+#![cfg(feature = "client")]
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -532,6 +534,22 @@ async fn pages_forward_and_backward_across_three_pages() {
         ["evt_2", "evt_3", "evt_4", "evt_5", "evt_6", "evt_7"]
     );
     assert_eq!(fake.under("list").len(), 3 + 3);
+
+    // Oldest first without a cursor: a forward walk, reversed.
+    let all = stripe
+        .event_pages(&EventQuery {
+            limit: Some(3),
+            ..Default::default()
+        })
+        .collect_oldest_first()
+        .await
+        .unwrap();
+    assert_eq!(
+        ids(&all),
+        [
+            "evt_1", "evt_2", "evt_3", "evt_4", "evt_5", "evt_6", "evt_7"
+        ]
+    );
 
     // A cap below the list's length fails rather than stopping silently.
     let err = stripe

@@ -3,6 +3,8 @@
 //! server that parses bracket keys, checks keys and permissions, pages, and replays idempotency
 //! keys on its own.
 
+#![cfg(feature = "client")]
+
 use clicktrail_sandbox::stripe::auth::RestrictedKey;
 use clicktrail_sandbox::{Sandbox, SandboxConfig, start};
 use clicktrail_stripe::client::{

@@ -207,6 +207,21 @@ impl<'a> Pages<'a> {
         }
         Ok(all)
     }
+
+    /// Every remaining item, oldest first, whichever way the walk goes.
+    ///
+    /// A backward walk needs a starting cursor; without one (the first backfill of a window,
+    /// `created[gte]=...`), this walks forward, which Stripe's cursors allow from the newest
+    /// item, and reverses what it collected, so the whole window is held in memory (bounded by
+    /// the page cap).
+    pub async fn collect_oldest_first(self) -> Result<Vec<Value>, StripeError> {
+        let direction = self.direction;
+        let mut all = self.collect_all().await?;
+        if direction == Direction::Forward {
+            all.reverse();
+        }
+        Ok(all)
+    }
 }
 
 #[cfg(test)]
