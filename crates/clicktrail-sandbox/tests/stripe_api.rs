@@ -1022,3 +1022,136 @@ async fn expand_replaces_ids_with_objects() {
         .await;
     assert_eq!(list["data"][0]["customer"]["object"], "customer");
 }
+
+#[tokio::test]
+async fn nested_lists_line_items_lines_and_subscription_items() {
+    let sb = sandbox().await;
+    let stripe = Stripe::new(&sb);
+    let a = stripe
+        .ok(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", "1000"),
+                ("product_data[name]", "A"),
+            ],
+        )
+        .await;
+    let b = stripe
+        .ok(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", "250"),
+                ("product_data[name]", "B"),
+            ],
+        )
+        .await;
+    let session = stripe
+        .ok(
+            "/v1/checkout/sessions",
+            &[
+                ("mode", "payment"),
+                ("line_items[0][price]", a["id"].as_str().unwrap()),
+                ("line_items[0][quantity]", "1"),
+                ("line_items[1][price]", b["id"].as_str().unwrap()),
+                ("line_items[1][quantity]", "4"),
+            ],
+        )
+        .await;
+    let id = session["id"].as_str().unwrap();
+    let items = stripe
+        .fetch(&format!("/v1/checkout/sessions/{id}/line_items?limit=1"))
+        .await;
+    assert_eq!(items["data"][0]["description"], "A");
+    assert_eq!(items["has_more"], true);
+    let cursor = items["data"][0]["id"].as_str().unwrap();
+    let rest = stripe
+        .fetch(&format!(
+            "/v1/checkout/sessions/{id}/line_items?starting_after={cursor}"
+        ))
+        .await;
+    assert_eq!(rest["data"][0]["amount_total"], 1000);
+    assert_eq!(rest["data"][0]["quantity"], 4);
+    assert_eq!(rest["has_more"], false);
+    let expanded = stripe
+        .fetch(&format!("/v1/checkout/sessions/{id}?expand[]=line_items"))
+        .await;
+    assert_eq!(expanded["line_items"]["data"].as_array().unwrap().len(), 2);
+    assert!(
+        stripe
+            .fetch(&format!("/v1/checkout/sessions/{id}"))
+            .await
+            .get("line_items")
+            .is_none()
+    );
+    let (_, _, sub) = stripe.subscribe(2000, &[]).await;
+    let lines = stripe
+        .fetch(&format!(
+            "/v1/invoices/{}/lines",
+            sub["latest_invoice"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(lines["data"][0]["amount"], 2000);
+    let sub_items = stripe
+        .fetch(&format!(
+            "/v1/subscription_items?subscription={}",
+            sub["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(sub_items["data"][0]["id"], sub["items"]["data"][0]["id"]);
+}
+
+#[tokio::test]
+async fn the_hosted_checkout_page_completes_and_redirects() {
+    let sb = sandbox().await;
+    let stripe = Stripe::new(&sb);
+    let price = stripe
+        .ok(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", "900"),
+                ("product_data[name]", "Mug"),
+            ],
+        )
+        .await;
+    let session = stripe
+        .ok(
+            "/v1/checkout/sessions",
+            &[
+                ("mode", "payment"),
+                ("line_items[0][price]", price["id"].as_str().unwrap()),
+                ("line_items[0][quantity]", "1"),
+                (
+                    "success_url",
+                    "https://shop.example/ok?session={CHECKOUT_SESSION_ID}",
+                ),
+            ],
+        )
+        .await;
+    let id = session["id"].as_str().unwrap();
+    let url = session["url"].as_str().unwrap();
+    let page = reqwest::get(url).await.unwrap().text().await.unwrap();
+    assert!(page.contains("Mug") && page.contains("9.00 USD"), "{page}");
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let form_action = format!(
+        "{}/_sandbox/checkout/sessions/{id}/complete?redirect=true",
+        sb.stripe_url()
+    );
+    let answer = no_redirects.post(form_action).send().await.unwrap();
+    assert_eq!(answer.status(), 303);
+    assert_eq!(
+        answer.headers()["location"],
+        format!("https://shop.example/ok?session={id}").as_str()
+    );
+    let done = stripe.fetch(&format!("/v1/checkout/sessions/{id}")).await;
+    assert_eq!(
+        (done["status"].as_str(), done["payment_status"].as_str()),
+        (Some("complete"), Some("paid"))
+    );
+    assert!(done["url"].is_null());
+}

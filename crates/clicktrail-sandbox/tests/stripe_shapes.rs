@@ -13,6 +13,9 @@
 //!   fixture of that object's resource;
 //! - `secret`, which Stripe returns only when a webhook endpoint is created, is absent from the
 //!   fixture: the creation answer is checked without it, and retrieval must not carry it;
+//! - fields Stripe includes only on request (`expand[]=line_items` on a session, `payments` on an
+//!   invoice) are not in the fixtures; their items are checked as the resources they are (`item`,
+//!   `invoice_payment`) through their own endpoints;
 //! - `data.previous_attributes`, which Stripe sends only with events that describe a change
 //!   (`*.updated`, `charge.refunded`), is absent from the fixture's event (a `plan.created`): it is
 //!   accepted on those events only.
@@ -209,6 +212,17 @@ async fn every_rendered_key_exists_in_stripes_fixture() {
         )
         .await;
     rendered.push(open.clone());
+    let line_items = stripe
+        .fetch(&format!(
+            "/v1/checkout/sessions/{}/line_items",
+            open["id"].as_str().unwrap()
+        ))
+        .await;
+    rendered.extend(items(&line_items));
+    let lines = stripe
+        .fetch(&format!("/v1/invoices/{invoice_id}/lines"))
+        .await;
+    rendered.extend(items(&lines));
     rendered.push(
         stripe
             .ok(

@@ -14,9 +14,10 @@ use super::auth::{Access, Resource};
 use super::context::{Ctx, Origin};
 use super::error::ApiError;
 use super::expand;
-use super::list::Page;
+use super::list::{self, Page};
 use super::metadata;
 use super::payments::NewPayment;
+use super::render;
 use super::state::{CheckoutSession, SessionLine, Store};
 use super::subscriptions::NewSubscription;
 
@@ -303,7 +304,7 @@ pub async fn create(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value
             customer_email,
             success_url,
             cancel_url,
-            lines: lines.iter().map(|(price, quantity, _)| SessionLine { price: price.clone(), quantity: *quantity }).collect(),
+            lines: lines.iter().map(|(price, quantity, _)| SessionLine { id: crate::ids::stripe_id("li"), price: price.clone(), quantity: *quantity }).collect(),
             currency: currency.unwrap_or_default(),
             amount_total: total,
             payment_intent: None,
@@ -316,6 +317,45 @@ pub async fn create(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value
         };
         store.checkout_sessions.insert(id.clone(), session);
         let mut v = expand::object(store, &id, ctx.shape).unwrap_or_default();
+        if expand.iter().any(|e| e == "line_items") {
+            v["line_items"] = line_items(store, &id, &Page { limit: 100, starting_after: None, ending_before: None })?;
+        }
+        expand::apply(store, &mut v, &expand, ctx.shape);
+        Ok(Json(v))
+    })
+}
+
+fn line_items(store: &Store, id: &str, page: &Page) -> Result<Value, ApiError> {
+    let session = store
+        .checkout_sessions
+        .get(id)
+        .ok_or_else(|| ApiError::no_such("checkout.session", id, "session"))?;
+    let items = session
+        .lines
+        .iter()
+        .map(|l| render::session_item(store, session, l))
+        .collect();
+    list::ordered(
+        page,
+        items,
+        "item",
+        &format!("/v1/checkout/sessions/{id}/line_items"),
+    )
+}
+
+/// `GET /v1/checkout/sessions/{id}/line_items`
+pub async fn list_line_items(
+    State(app): State<StripeApp>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Json<Value>, ApiError> {
+    ctx.require(Resource::CheckoutSessions, Access::Read)?;
+    ctx.params
+        .allow(&["limit", "starting_after", "ending_before"])?;
+    let page = Page::from_params(&ctx.params)?;
+    let expand = ctx.expand()?;
+    app.read(|store| {
+        let mut v = line_items(store, &id, &page)?;
         expand::apply(store, &mut v, &expand, ctx.shape);
         Ok(Json(v))
     })
@@ -334,6 +374,17 @@ pub async fn retrieve(
             return Err(ApiError::no_such("checkout.session", &id, "session"));
         }
         let mut v = expand::object(store, &id, ctx.shape).unwrap_or_default();
+        if expand.iter().any(|e| e == "line_items") {
+            v["line_items"] = line_items(
+                store,
+                &id,
+                &Page {
+                    limit: 100,
+                    starting_after: None,
+                    ending_before: None,
+                },
+            )?;
+        }
         expand::apply(store, &mut v, &expand, ctx.shape);
         Ok(Json(v))
     })

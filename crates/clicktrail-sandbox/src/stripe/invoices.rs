@@ -12,7 +12,7 @@ use super::auth::{Access, Resource};
 use super::context::{Ctx, Origin};
 use super::error::ApiError;
 use super::expand;
-use super::list::Page;
+use super::list::{self, Page};
 use super::payments::NewPayment;
 use super::render;
 use super::state::{Invoice, InvoicePayment, Store};
@@ -143,6 +143,35 @@ pub async fn retrieve(
         expand_payments(store, &mut v, &expand);
         expand::apply(store, &mut v, &expand, ctx.shape);
         Ok(Json(v))
+    })
+}
+
+/// `GET /v1/invoices/{id}/lines`
+pub async fn list_lines(
+    State(app): State<StripeApp>,
+    Path(id): Path<String>,
+    ctx: Ctx,
+) -> Result<Json<Value>, ApiError> {
+    ctx.require(Resource::Invoices, Access::Read)?;
+    ctx.params
+        .allow(&["limit", "starting_after", "ending_before"])?;
+    let page = Page::from_params(&ctx.params)?;
+    app.read(|store| {
+        let invoice = store
+            .invoices
+            .get(&id)
+            .ok_or_else(|| ApiError::no_such("invoice", &id, "invoice"))?;
+        let rendered = render::invoice(store, invoice, ctx.shape);
+        let lines = rendered["lines"]["data"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        Ok(Json(list::ordered(
+            &page,
+            lines,
+            "line_item",
+            &format!("/v1/invoices/{id}/lines"),
+        )?))
     })
 }
 

@@ -90,6 +90,27 @@ impl Page {
     }
 }
 
+/// A page of objects that have a natural order (invoice lines, checkout line items): first
+/// object first, cursors by `id`.
+pub fn ordered(page: &Page, items: Vec<Value>, object: &str, url: &str) -> Result<Value, ApiError> {
+    let n = items.len() as u64;
+    let ids: Vec<String> = items
+        .iter()
+        .map(|v| v["id"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let ranked = items
+        .into_iter()
+        .enumerate()
+        .map(|(i, v)| (n - i as u64, v))
+        .collect();
+    page.apply(
+        ranked,
+        |id| ids.iter().position(|x| x == id).map(|i| n - i as u64),
+        object,
+        url,
+    )
+}
+
 impl ApiError {
     /// The same error with another HTTP status.
     pub fn with_status(mut self, status: u16) -> Self {

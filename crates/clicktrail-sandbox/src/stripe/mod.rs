@@ -230,6 +230,8 @@ pub fn router(app: StripeApp) -> Router {
         )
         .route("/v1/invoices", get(invoices::list))
         .route("/v1/invoices/{id}", get(invoices::retrieve))
+        .route("/v1/invoices/{id}/lines", get(invoices::list_lines))
+        .route("/v1/subscription_items", get(subscriptions::list_items))
         .route("/v1/invoice_payments", get(invoices::list_payments))
         .route("/v1/invoice_payments/{id}", get(invoices::retrieve_payment))
         .route("/v1/payment_intents", get(payments::list_payment_intents))
@@ -244,6 +246,10 @@ pub fn router(app: StripeApp) -> Router {
             get(checkout::list).post(checkout::create),
         )
         .route("/v1/checkout/sessions/{id}", get(checkout::retrieve))
+        .route(
+            "/v1/checkout/sessions/{id}/line_items",
+            get(checkout::list_line_items),
+        )
         .route("/v1/refunds", get(refunds::list).post(refunds::create))
         .route("/v1/refunds/{id}", get(refunds::retrieve))
         .route("/v1/events", get(events::list))

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use super::state::{
     Charge, CheckoutSession, Coupon, Customer, Discount, Event, Invoice, InvoiceLine,
-    InvoicePayment, PaymentIntent, Price, Product, Refund, Store, Subscription, SubscriptionItem,
-    WebhookEndpoint,
+    InvoicePayment, PaymentIntent, Price, Product, Refund, SessionLine, Store, Subscription,
+    SubscriptionItem, WebhookEndpoint,
 };
 
 /// The first API version of the basil shape.
@@ -392,6 +392,20 @@ pub fn checkout_session(
         "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
         "ui_mode": "hosted",
         "url": (s.status == "open").then(|| format!("{base_url}/_sandbox/checkout/sessions/{}/page", s.id)),
+    })
+}
+
+/// `item`: a line of a checkout session.
+pub fn session_item(store: &Store, s: &CheckoutSession, line: &SessionLine) -> Value {
+    let price = store.prices.get(&line.price);
+    let unit = price.map_or(0, |p| p.unit_amount);
+    let description = price
+        .and_then(|p| store.products.get(&p.product))
+        .map(|p| p.name.clone());
+    json!({
+        "id": line.id, "object": "item", "amount_discount": 0, "amount_subtotal": unit * line.quantity,
+        "amount_tax": 0, "amount_total": unit * line.quantity, "currency": s.currency,
+        "description": description, "price": price_or_id(store, &line.price), "quantity": line.quantity,
     })
 }
 

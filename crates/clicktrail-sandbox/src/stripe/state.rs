@@ -430,6 +430,8 @@ pub struct InvoicePayment {
 /// A line of a checkout session (`line_items[n][price]`, `[quantity]`).
 #[derive(Debug, Clone)]
 pub struct SessionLine {
+    /// `li_...`
+    pub id: String,
     /// The price id.
     pub price: String,
     /// `quantity`

@@ -537,3 +537,29 @@ pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>,
         Ok(Json(v))
     })
 }
+
+/// `GET /v1/subscription_items?subscription=sub_...`
+pub async fn list_items(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
+    ctx.require(Resource::Subscriptions, Access::Read)?;
+    let p = &ctx.params;
+    p.allow(&["subscription", "limit", "starting_after", "ending_before"])?;
+    let page = Page::from_params(p)?;
+    let id = p.required_str("subscription")?.to_owned();
+    app.read(|store| {
+        let sub = store
+            .subscriptions
+            .get(&id)
+            .ok_or_else(|| ApiError::no_such("subscription", &id, "subscription"))?;
+        let items = sub
+            .items
+            .iter()
+            .map(|i| render::subscription_item(store, &sub.id, i))
+            .collect();
+        Ok(Json(super::list::ordered(
+            &page,
+            items,
+            "subscription_item",
+            &format!("/v1/subscription_items?subscription={id}"),
+        )?))
+    })
+}
