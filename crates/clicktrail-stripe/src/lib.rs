@@ -1,10 +1,13 @@
-//! Stripe wire knowledge for clicktrail: webhook signatures, money, and a tolerant event model.
+//! Stripe wire knowledge for clicktrail: webhook signatures, money, a tolerant event model, and
+//! a REST client.
 //!
 //! The forwarder receives Stripe webhooks, the sandbox emulates them, and both need the same
 //! facts about Stripe's wire format. This crate holds them as pure functions and types, with no
 //! I/O: verifying (and producing) the `Stripe-Signature` header, amounts in the currency's minor
 //! unit rendered with the currency's real exponent, and an [`Event`] envelope whose `data.object`
-//! is read through typed views that accept both the pre-basil and the basil+ API shapes.
+//! is read through typed views that accept both the pre-basil and the basil+ API shapes. The
+//! `client` module (cargo feature `client`, on by default) is the one place that does I/O: an
+//! async client for the REST calls the forwarder and its account operations make.
 //!
 //! # Example
 //!
@@ -49,7 +52,7 @@
 //!   [`Refund`], [`Subscription`], [`Customer`]; a private `read` module holds the tolerant
 //!   typed accessors they share, and `metadata` the [`Metadata`] map with [`metadata_value`].
 //! - `error`: [`Error`], the crate's error, and [`VerifyError`], why a delivery was refused.
-//! - [`client`] (cargo feature `client`, on by default): the async REST client, with its own
+//! - `client` (cargo feature `client`, on by default): the async REST client, with its own
 //!   error type `StripeError`. Without the feature the crate has no I/O and no reqwest or tokio.
 
 #[cfg(feature = "client")]

@@ -231,6 +231,11 @@ fn read_payments(o: &Obj<'_>) -> Result<(Option<String>, Option<String>), Error>
 }
 
 impl InvoiceLine {
+    /// Reads one invoice line object (for example an item of `GET /v1/invoices/{id}/lines`).
+    pub fn from_value(value: &Value) -> Result<Self, Error> {
+        Self::read(&Obj::new(value, "")?)
+    }
+
     fn read(o: &Obj<'_>) -> Result<Self, Error> {
         let price_details = match o.obj("pricing")? {
             Some(pricing) => pricing.obj("price_details")?,
