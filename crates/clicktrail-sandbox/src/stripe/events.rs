@@ -68,6 +68,8 @@ impl Store {
             targets,
         };
         self.events.insert(id, event);
+        self.events
+            .drop_oldest_while(|e| now - e.created > RETENTION_SECONDS);
     }
 }
 
@@ -140,9 +142,14 @@ pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>,
             })
             .filter(|(_, e)| created.matches(e.created))
             .filter(|(_, e)| delivery_success.is_none_or(|ok| ok == (e.pending_webhooks() == 0)))
-            .map(|(r, e)| (r, render_stored(e)))
             .collect();
-        page.apply(items, |id| store.events.rank(id), "event", "/v1/events")
+        page.apply_with(
+            items,
+            render_stored,
+            |id| store.events.rank(id),
+            "event",
+            "/v1/events",
+        )
     })?;
     Ok(Json(result))
 }

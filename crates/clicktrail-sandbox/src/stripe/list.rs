@@ -61,6 +61,18 @@ impl Page {
         object: &str,
         url: &str,
     ) -> Result<Value, ApiError> {
+        self.apply_with(items, |v| v, cursor_rank, object, url)
+    }
+
+    /// [`Page::apply`] rendering only the objects on the page (for large tables such as events).
+    pub fn apply_with<T>(
+        &self,
+        items: Vec<(u64, T)>,
+        render: impl Fn(T) -> Value,
+        cursor_rank: impl Fn(&str) -> Option<u64>,
+        object: &str,
+        url: &str,
+    ) -> Result<Value, ApiError> {
         let rank_of = |id: &str, param: &str| {
             cursor_rank(id).ok_or_else(|| ApiError::no_such(object, id, param).with_status(400))
         };
@@ -83,7 +95,7 @@ impl Page {
             (items.into_iter().take(self.limit).collect(), has_more)
         };
         Ok(render::list(
-            page.into_iter().map(|(_, v)| v).collect(),
+            page.into_iter().map(|(_, v)| render(v)).collect(),
             has_more,
             url,
         ))

@@ -69,6 +69,18 @@ impl<T> Table<T> {
             .map(|(r, v)| (*r, v))
     }
 
+    /// Removes the oldest objects while `old` holds for them (for time-ordered tables).
+    pub fn drop_oldest_while(&mut self, old: impl Fn(&T) -> bool) {
+        let n = self
+            .order
+            .iter()
+            .take_while(|id| self.rows.get(*id).is_some_and(|(_, v)| old(v)))
+            .count();
+        for id in self.order.drain(..n) {
+            self.rows.remove(&id);
+        }
+    }
+
     /// How many objects the table holds.
     pub fn len(&self) -> usize {
         self.order.len()
@@ -673,4 +685,33 @@ pub struct Store {
     pub base_url: String,
     /// The account's default API version, recorded on each event.
     pub api_version: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tables_keep_creation_order_and_ranks() {
+        let mut t = Table::default();
+        for (id, v) in [("a", 1), ("b", 2), ("c", 3)] {
+            t.insert(id.to_owned(), v);
+        }
+        assert_eq!(
+            t.newest_first().map(|(_, v)| *v).collect::<Vec<_>>(),
+            [3, 2, 1]
+        );
+        assert!(t.rank("a") < t.rank("c"));
+        assert_eq!(t.remove("b"), Some(2));
+        assert_eq!(
+            t.newest_first().map(|(_, v)| *v).collect::<Vec<_>>(),
+            [3, 1]
+        );
+        assert_eq!(t.len(), 2);
+        t.drop_oldest_while(|v| *v < 3);
+        assert_eq!(t.newest_first().map(|(_, v)| *v).collect::<Vec<_>>(), [3]);
+        assert_eq!(t.get("a"), None);
+        t.drop_oldest_while(|_| false);
+        assert_eq!(t.len(), 1);
+    }
 }
