@@ -48,12 +48,16 @@
 //! - `decimal` and `text`: numbers and splitting without `core::fmt` or `memchr`.
 //! - [`Warning`]: the problems the kit reports with one `console.warn` each.
 //!
-//! Browser glue (`wasm32` only), in `web`: `sys` declares exactly the browser functions used,
-//! `store` keeps the click id (cookie, then the mirror), `dom` fills the page, and the module
-//! itself holds the state and the exported `init`, `clickId`, `grantConsent` and `dispose`.
+//! Browser glue (`wasm32` only), in `web`: `sys.js` is the one JavaScript module that touches
+//! the page (cookies, storage, the DOM, the UTT; each function catches its own errors) and
+//! `sys` declares it; `store` keeps the click id (cookie, then the mirror), `dom` fills the
+//! page, and the module itself holds the state and the exported `init`, `clickId`,
+//! `grantConsent` and `dispose`.
 //!
-//! The shipped path avoids `format!`, `unwrap` and panics: size is a feature of a script that
-//! runs on every page of a shop (the budget is 12 KiB gzipped, glue included).
+//! Size is a feature of a script that runs on every page of a shop (the budget is 12 KiB
+//! gzipped, glue included). The shipped build enables the `bundle` feature: `no_std`, a panic
+//! handler that traps and a small allocator (`bundle`), so no panic or formatting machinery
+//! reaches the binary; the code avoids `format!`, `unwrap` and number formatting regardless.
 
 #![cfg_attr(all(feature = "bundle", target_arch = "wasm32"), no_std)]
 

@@ -1,8 +1,10 @@
 //! The JavaScript API: `init`, `clickId`, `grantConsent`, `dispose` (wasm32 only).
 //!
-//! The kit's state lives in one static slot. Every access goes through a lock that is tried, never waited for, so a re-entrant call (a UTT answering synchronously, a page script calling
-//! `clickId()` from a callback) finds the state busy and backs off instead of panicking: nothing
-//! here can throw into the page.
+//! The kit's state lives in one static slot behind a lock that is tried, never waited for: a
+//! re-entrant call (a page script calling `clickId()` from inside a DOM callback the kit
+//! triggered) finds the state busy and backs off instead of panicking. The lock is not held while
+//! the UTT is asked, so a tag that answers at once is served. Nothing here can throw into the
+//! page.
 
 mod dom;
 mod store;
