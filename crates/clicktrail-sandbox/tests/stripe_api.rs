@@ -937,6 +937,15 @@ async fn helpers_bill_cycles_and_prorate_upgrades() {
     assert_eq!(now_sub["latest_invoice"], cycle["id"]);
     let item = &now_sub["items"]["data"][0];
     assert_eq!(item["current_period_start"], sub["trial_end"]);
+    assert_eq!(
+        cycle["period_start"], sub["trial_start"],
+        "the invoice's period is the one that ended"
+    );
+    assert_eq!(cycle["period_end"], sub["trial_end"]);
+    assert_eq!(
+        cycle["lines"]["data"][0]["period"]["start"], sub["trial_end"],
+        "lines bill the new period"
+    );
     let bigger = stripe
         .ok(
             "/v1/prices",

@@ -89,6 +89,7 @@ impl Store {
             ));
         }
         let was_trialing = sub.status == "trialing";
+        let previous_start = sub.items.first().map_or(now, |i| i.period_start);
         {
             let prices = self.prices.clone();
             let sub = self
@@ -123,12 +124,13 @@ impl Store {
             id,
             Some(previous),
         );
-        // The invoice bills the period that starts now (Stripe bills in advance).
+        // The lines bill the period that starts now (in advance); the invoice's own period is the
+        // one that just ended, as at Stripe.
         let mut invoice = self
             .period_invoice(id, &invoice_id, "subscription_cycle", now, false)
             .ok_or_else(|| ApiError::no_such("subscription", id, "id"))?;
         if let Some(item) = self.subscriptions.get(id).and_then(|s| s.items.first()) {
-            invoice.period_start = item.period_start;
+            invoice.period_start = previous_start;
             invoice.period_end = item.period_start;
         }
         self.bill(&origin, now, invoice, true);
