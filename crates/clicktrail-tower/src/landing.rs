@@ -6,7 +6,7 @@
 //! `GET`, it answers with
 //!
 //! ```text
-//! Set-Cookie: impact_click_id=Qx9...; Path=/; Max-Age=2592000; SameSite=Lax; Secure
+//! Set-Cookie: impact_click_id=Qx9...; SameSite=Lax; Secure; Path=/; Max-Age=2592000
 //! ```
 //!
 //! so that the checkout, days later, still finds the click id in the cookie. A cookie set by the
