@@ -879,7 +879,11 @@ async fn webhook_endpoints_crud_secret_and_limit() {
         .await;
     assert_eq!(status, 400);
     assert_eq!(body["error"]["type"], "invalid_request_error");
-    assert!(body["error"]["message"].as_str().unwrap().contains("16"));
+    assert_eq!(
+        body["error"]["message"],
+        "You have reached the maximum of 16 test webhook endpoints."
+    );
+    assert!(body["error"].get("code").is_none());
     let deleted = stripe
         .delete(&format!("/v1/webhook_endpoints/{id}"))
         .await

@@ -106,9 +106,10 @@ pub async fn create(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value
     let now = app.clock().now();
     app.write(|store| {
         if store.webhook_endpoints.len() >= MAX_ENDPOINTS {
+            // Stripe's wording, seen in public issue threads (getlago/lago-api#2154); no code, no param.
             return Err(ApiError::invalid_request(
                 format!("You have reached the maximum of {MAX_ENDPOINTS} test webhook endpoints."),
-                Some("url".into()),
+                None,
             ));
         }
         let id = ids::stripe_id("we");
