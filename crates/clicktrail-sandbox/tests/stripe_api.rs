@@ -781,15 +781,21 @@ async fn events_filters_and_retention() {
     let id = first["id"].as_str().unwrap();
     assert_eq!(stripe.fetch(&format!("/v1/events/{id}")).await["id"], id);
     let future = stripe
-        .fetch(&format!("/v1/events?created[gt]={created}"))
+        .fetch(&format!("/v1/events?created[gt]={created}&limit=100"))
+        .await;
+    let later = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["created"].as_i64().unwrap() > created)
+        .count();
+    assert_eq!(future["data"].as_array().unwrap().len(), later);
+    let before = stripe
+        .fetch(&format!("/v1/events?created[lt]={created}"))
         .await;
     assert!(
-        future["data"].as_array().unwrap().is_empty()
-            || future["data"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .all(|e| e["created"].as_i64().unwrap() > created)
+        before["data"].as_array().unwrap().is_empty(),
+        "nothing is older than the first event"
     );
     let since = stripe
         .fetch(&format!("/v1/events?created[gte]={created}&limit=100"))
@@ -1167,4 +1173,52 @@ async fn the_hosted_checkout_page_completes_and_redirects() {
         (Some("complete"), Some("paid"))
     );
     assert!(done["url"].is_null());
+}
+
+#[tokio::test]
+async fn created_filters_bound_events_in_time() {
+    let sb = sandbox().await;
+    let stripe = Stripe::new(&sb);
+    let first = stripe.ok("/v1/customers", &[("email", "first@x.io")]).await;
+    stripe
+        .ok("/_sandbox/clock/advance", &[("seconds", "100")])
+        .await;
+    let second = stripe
+        .ok("/v1/customers", &[("email", "second@x.io")])
+        .await;
+    let t1 = first["created"].as_i64().unwrap();
+    let t2 = second["created"].as_i64().unwrap();
+    assert!(t2 - t1 >= 100);
+    let ids = |v: Value| -> Vec<String> {
+        v["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|e| e["data"]["object"]["id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    let first_id = first["id"].as_str().unwrap().to_owned();
+    let second_id = second["id"].as_str().unwrap().to_owned();
+    assert_eq!(
+        ids(stripe.fetch(&format!("/v1/events?created[gt]={t1}")).await),
+        [second_id.clone()]
+    );
+    assert_eq!(
+        ids(stripe.fetch(&format!("/v1/events?created[lte]={t1}")).await),
+        [first_id.clone()]
+    );
+    assert_eq!(
+        ids(stripe
+            .fetch(&format!("/v1/events?created[gte]={t1}&created[lt]={t2}"))
+            .await),
+        [first_id]
+    );
+    assert_eq!(
+        ids(stripe.fetch(&format!("/v1/events?created={t2}")).await),
+        [second_id]
+    );
+    let (status, _) = stripe
+        .post("/_sandbox/clock/advance", &[("seconds", "-5")])
+        .await;
+    assert_eq!(status, 400, "the clock never goes back");
 }

@@ -69,6 +69,7 @@ where
             self.app.lock().faults.take()
         };
         let router = self.router.clone();
+        let clock = self.app.inner.clock.clone();
         let json = wants_json(request.headers());
         let request = request.map(Body::new);
         Box::pin(async move {
@@ -86,10 +87,8 @@ where
                         .into_response());
                     }
                     FaultKind::RateLimited => {
-                        let reset = std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .map_or(0, |d| d.as_secs())
-                            + fault.reset_after_secs.unwrap_or(60);
+                        let reset =
+                            clock.now().max(0) as u64 + fault.reset_after_secs.unwrap_or(60);
                         let mut response = error(
                             StatusCode::TOO_MANY_REQUESTS,
                             "Rate limit exceeded",
