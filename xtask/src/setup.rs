@@ -12,7 +12,11 @@ use crate::workspace;
 /// dependencies in `xtask/peers/requirements.txt`).
 const PY_STRIPE: &str = "16.1.0";
 /// npm peers pinned in `xtask/peers/package.json` and its lock file.
-const NPM_PEERS: &[(&str, &str)] = &[("stripe", "23.1.0"), ("binaryen", "132.0.0")];
+const NPM_PEERS: &[(&str, &str)] = &[
+    ("stripe", "23.1.0"),
+    ("binaryen", "132.0.0"),
+    ("terser", "5.51.4"),
+];
 
 /// One thing the project needs, how to tell it is there, and how to install it.
 struct Requirement {
@@ -43,7 +47,7 @@ const REQUIREMENTS: &[Requirement] = &[
         install: install_py_peers,
     },
     Requirement {
-        name: "npm peers: stripe, binaryen (.peers/node)",
+        name: "npm peers: stripe, binaryen, terser (.peers/node)",
         present: npm_peers_present,
         install: install_npm_peers,
     },
@@ -60,10 +64,10 @@ pub fn run() -> Result<(), String> {
     let mut installed = 0;
     for requirement in REQUIREMENTS {
         if (requirement.present)()? {
-            println!("setup: {:<45} ok", requirement.name);
+            println!("setup: {:<52} ok", requirement.name);
             continue;
         }
-        println!("setup: {:<45} missing, installing", requirement.name);
+        println!("setup: {:<52} missing, installing", requirement.name);
         let step = Instant::now();
         (requirement.install)().map_err(|e| format!("installing {}: {e}", requirement.name))?;
         if !(requirement.present)()? {
@@ -74,7 +78,7 @@ pub fn run() -> Result<(), String> {
         }
         installed += 1;
         println!(
-            "setup: {:<45} installed in {:.1?}",
+            "setup: {:<52} installed in {:.1?}",
             requirement.name,
             step.elapsed()
         );

@@ -71,10 +71,9 @@ impl ClickId {
 
     fn from_bytes(bytes: alloc::vec::Vec<u8>) -> Result<Self, InvalidClickId> {
         validate(&bytes)?;
-        // Validation admits only ASCII, so this cannot fail; map it rather than panic anyway.
-        String::from_utf8(bytes)
-            .map(Self)
-            .map_err(|_| InvalidClickId::ForbiddenCharacter)
+        // Validation admits only printable ASCII, so each byte is its own char. This avoids
+        // `String::from_utf8`, whose UTF-8 checker costs the browser kit ~260 bytes gzipped.
+        Ok(Self(bytes.into_iter().map(char::from).collect()))
     }
 }
 
