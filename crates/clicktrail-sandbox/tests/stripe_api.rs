@@ -1222,3 +1222,118 @@ async fn created_filters_bound_events_in_time() {
         .await;
     assert_eq!(status, 400, "the clock never goes back");
 }
+
+#[tokio::test]
+async fn incomplete_subscriptions_and_failed_payments_are_paid_later() {
+    let sb = sandbox().await;
+    let stripe = Stripe::new(&sb);
+    let (_, _, sub) = stripe
+        .subscribe(2000, &[("payment_behavior", "default_incomplete")])
+        .await;
+    let id = sub["id"].as_str().unwrap();
+    assert_eq!(sub["status"], "incomplete");
+    let invoice_id = sub["latest_invoice"].as_str().unwrap();
+    let open = stripe
+        .with_version("2024-06-20")
+        .fetch(&format!("/v1/invoices/{invoice_id}"))
+        .await;
+    assert_eq!(
+        (open["status"].as_str(), open["amount_paid"].as_i64()),
+        (Some("open"), Some(0))
+    );
+    let pi = open["payment_intent"].as_str().unwrap().to_owned();
+    assert_eq!(
+        stripe.fetch(&format!("/v1/payment_intents/{pi}")).await["status"],
+        "requires_payment_method"
+    );
+    assert!(
+        !stripe
+            .event_types()
+            .await
+            .contains(&"invoice.paid".to_owned())
+    );
+    let paid = stripe
+        .ok(&format!("/_sandbox/invoices/{invoice_id}/pay"), &[])
+        .await;
+    assert_eq!(
+        (paid["status"].as_str(), paid["amount_paid"].as_i64()),
+        (Some("paid"), Some(2000))
+    );
+    assert_eq!(
+        stripe.fetch(&format!("/v1/subscriptions/{id}")).await["status"],
+        "active"
+    );
+    let by_pi = stripe
+        .fetch(&format!(
+            "/v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]={pi}"
+        ))
+        .await;
+    assert_eq!(by_pi["data"][0]["invoice"], invoice_id);
+    let updated = stripe
+        .fetch("/v1/events?type=customer.subscription.updated")
+        .await;
+    assert_eq!(
+        updated["data"][0]["data"]["previous_attributes"]["status"],
+        "incomplete"
+    );
+    assert_eq!(
+        stripe
+            .post(&format!("/_sandbox/invoices/{invoice_id}/pay"), &[])
+            .await
+            .0,
+        400
+    );
+
+    // A declined renewal: the invoice stays open, the subscription is past due, then paid.
+    let failed = stripe
+        .ok(
+            &format!("/_sandbox/subscriptions/{id}/advance"),
+            &[("fail", "true")],
+        )
+        .await;
+    assert_eq!(failed["billing_reason"], "subscription_cycle");
+    assert_eq!(
+        (failed["status"].as_str(), failed["attempt_count"].as_i64()),
+        (Some("open"), Some(1))
+    );
+    assert_eq!(
+        stripe.fetch(&format!("/v1/subscriptions/{id}")).await["status"],
+        "past_due"
+    );
+    let types = stripe.event_types().await;
+    assert!(
+        types.contains(&"invoice.payment_failed".to_owned())
+            && types.contains(&"payment_intent.payment_failed".to_owned())
+    );
+    let retried = stripe
+        .ok(
+            &format!("/_sandbox/invoices/{}/pay", failed["id"].as_str().unwrap()),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (
+            retried["status"].as_str(),
+            retried["attempt_count"].as_i64()
+        ),
+        (Some("paid"), Some(2))
+    );
+    assert_eq!(
+        stripe.fetch(&format!("/v1/subscriptions/{id}")).await["status"],
+        "active"
+    );
+    let (status, body) = stripe
+        .post(
+            "/v1/subscriptions",
+            &[
+                ("customer", "cus_x"),
+                ("items[0][price]", "p"),
+                ("payment_behavior", "sometimes"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["param"].as_str()),
+        (400, Some("payment_behavior"))
+    );
+}

@@ -95,6 +95,7 @@ impl Store {
                         metadata: session.subscription_metadata.clone(),
                         trial_period_days: session.trial_period_days,
                         coupons: Vec::new(),
+                        default_incomplete: false,
                         description: None,
                     },
                 )?;

@@ -3,7 +3,9 @@
 //!
 //! | endpoint | what it does |
 //! |---|---|
-//! | `POST /_sandbox/subscriptions/{id}/advance` | bills the next period: moves the clock to the period end (if ahead), rolls the period, ends a trial, and pays an invoice with `billing_reason = subscription_cycle` |
+//! | `POST /_sandbox/subscriptions/{id}/advance` (`fail=true` optional) | bills the next period: moves the clock to the period end (if ahead), rolls the period, ends a trial, and pays an invoice with `billing_reason = subscription_cycle` (or, with `fail`, declines it: `invoice.payment_failed`, subscription `past_due`) |
+//! | `POST /_sandbox/invoices/{id}/pay` | pays an open invoice (after a failure, or `payment_behavior=default_incomplete`); its subscription becomes `active` |
+//! | `POST /_sandbox/invoices/{id}/fail` | a declined collection attempt on an open invoice |
 //! | `POST /_sandbox/subscriptions/{id}/change_price` (`price`, optional `item`) | swaps the item's price now and pays a `subscription_update` invoice with two proration lines: unused time on the old price (negative) and remaining time on the new one |
 //! | `POST /_sandbox/checkout/sessions/{id}/complete` (`delayed=true` optional) | completes a session as a buyer would: paid at once, or (payment mode) completed unpaid with a processing payment |
 //! | `POST /_sandbox/checkout/sessions/{id}/pay` | pays a session completed with `delayed=true`: `checkout.session.async_payment_succeeded` |
@@ -41,6 +43,8 @@ pub fn router() -> Router<StripeApp> {
             "/_sandbox/subscriptions/{id}/change_price",
             post(change_price),
         )
+        .route("/_sandbox/invoices/{id}/pay", post(pay_invoice))
+        .route("/_sandbox/invoices/{id}/fail", post(fail_invoice))
         .route("/_sandbox/checkout/sessions/{id}/complete", post(complete))
         .route("/_sandbox/checkout/sessions/{id}/pay", post(pay))
         .route("/_sandbox/checkout/sessions/{id}/page", get(page))
@@ -75,7 +79,7 @@ fn render(store: &Store, id: &str) -> Json<Value> {
 
 impl Store {
     /// Bills the subscription's next period at `now` (a `subscription_cycle` invoice, paid).
-    pub fn bill_next_period(&mut self, now: i64, id: &str) -> Result<String, ApiError> {
+    pub fn bill_next_period(&mut self, now: i64, id: &str, fail: bool) -> Result<String, ApiError> {
         let origin = helper_origin();
         let sub = self
             .subscriptions
@@ -133,7 +137,10 @@ impl Store {
             invoice.period_start = previous_start;
             invoice.period_end = item.period_start;
         }
-        self.bill(&origin, now, invoice, true);
+        self.bill(&origin, now, invoice, !fail);
+        if fail {
+            self.fail_invoice(&origin, now, &invoice_id);
+        }
         if let Some(sub) = self.subscriptions.get_mut(id) {
             sub.periods_billed += 1;
         }
@@ -262,7 +269,12 @@ impl Store {
 async fn advance(
     State(app): State<StripeApp>,
     Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
+    let p = params(query, &body)?;
+    p.allow(&["fail"])?;
+    let fail = p.bool("fail")?.unwrap_or(false);
     let period_end = app.read(|s| {
         s.subscriptions
             .get(&id)
@@ -275,8 +287,50 @@ async fn advance(
     }
     let now = app.clock().now();
     app.write(|store| {
-        let invoice = store.bill_next_period(now, &id)?;
+        let invoice = store.bill_next_period(now, &id, fail)?;
         Ok(render(store, &invoice))
+    })
+}
+
+async fn pay_invoice(
+    State(app): State<StripeApp>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let now = app.clock().now();
+    app.write(|store| {
+        let invoice = store
+            .invoices
+            .get(&id)
+            .ok_or_else(|| ApiError::no_such("invoice", &id, "id"))?;
+        if invoice.status != "open" {
+            return Err(ApiError::invalid_request(
+                format!("Invoice is already {}.", invoice.status),
+                None,
+            ));
+        }
+        store.pay_invoice(&helper_origin(), now, &id);
+        Ok(render(store, &id))
+    })
+}
+
+async fn fail_invoice(
+    State(app): State<StripeApp>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let now = app.clock().now();
+    app.write(|store| {
+        let invoice = store
+            .invoices
+            .get(&id)
+            .ok_or_else(|| ApiError::no_such("invoice", &id, "id"))?;
+        if invoice.status != "open" || invoice.amount_due() == 0 {
+            return Err(ApiError::invalid_request(
+                "Only an open invoice with an amount due can fail.",
+                None,
+            ));
+        }
+        store.fail_invoice(&helper_origin(), now, &id);
+        Ok(render(store, &id))
     })
 }
 

@@ -60,8 +60,52 @@ impl Store {
         self.emit(origin, now, "invoice.finalized", id);
     }
 
+    /// The payment intent an open invoice is collected with: the one created earlier (after a failed
+    /// or deferred attempt), else a new one, `requires_payment_method` until settled.
+    fn invoice_payment_intent(&mut self, origin: &Origin, now: i64, id: &str) -> Option<String> {
+        let invoice = self.invoices.get(id)?.clone();
+        if let Some(pi) = invoice.payment_intent {
+            return Some(pi);
+        }
+        let description = match invoice.billing_reason.as_str() {
+            "subscription_create" => "Subscription creation",
+            "subscription_cycle" => "Subscription cycle",
+            "subscription_update" => "Subscription update",
+            _ => "Invoice payment",
+        };
+        let pi = self.open_payment(
+            origin,
+            now,
+            NewPayment {
+                customer: Some(invoice.customer.clone()),
+                amount: invoice.amount_due(),
+                currency: invoice.currency.clone(),
+                description: Some(description.into()),
+                metadata: Default::default(),
+                invoice: Some(id.to_owned()),
+            },
+        );
+        if let Some(invoice) = self.invoices.get_mut(id) {
+            invoice.payment_intent = Some(pi.clone());
+        }
+        Some(pi)
+    }
+
+    /// Leaves an open invoice unpaid with a payment intent waiting for a payment method
+    /// (`payment_behavior=default_incomplete`).
+    pub fn defer_invoice(&mut self, origin: &Origin, now: i64, id: &str) {
+        if self
+            .invoices
+            .get(id)
+            .is_some_and(|i| i.status == "open" && i.amount_due() > 0)
+        {
+            self.invoice_payment_intent(origin, now, id);
+        }
+    }
+
     /// Pays an open invoice: a payment (when something is due), its invoice payment, then
-    /// `invoice_payment.paid`, `invoice.paid`, `invoice.payment_succeeded`.
+    /// `invoice_payment.paid`, `invoice.paid`, `invoice.payment_succeeded`; a subscription waiting
+    /// on it (`incomplete`, `past_due`) becomes `active`.
     pub fn pay_invoice(&mut self, origin: &Origin, now: i64, id: &str) {
         let Some(invoice) = self.invoices.get(id).cloned() else {
             return;
@@ -70,59 +114,104 @@ impl Store {
             return;
         }
         let due = invoice.amount_due();
-        let mut payment = None;
+        let mut inpay = None;
         if due > 0 {
-            let description = match invoice.billing_reason.as_str() {
-                "subscription_create" => "Subscription creation",
-                "subscription_cycle" => "Subscription cycle",
-                "subscription_update" => "Subscription update",
-                _ => "Invoice payment",
+            let Some(pi) = self.invoice_payment_intent(origin, now, id) else {
+                return;
             };
-            let pi = self.create_payment(
-                origin,
-                now,
-                NewPayment {
-                    customer: Some(invoice.customer.clone()),
-                    amount: due,
-                    currency: invoice.currency.clone(),
-                    description: Some(description.into()),
-                    metadata: Default::default(),
-                    invoice: Some(id.to_owned()),
-                },
-                true,
-            );
-            let charge = self
-                .payment_intents
-                .get(&pi)
-                .and_then(|p| p.latest_charge.clone());
-            let inpay = ids::stripe_id("inpay");
+            let charge = self.settle_payment(origin, now, &pi);
+            let inpay_id = ids::stripe_id("inpay");
             self.invoice_payments.insert(
-                inpay.clone(),
+                inpay_id.clone(),
                 InvoicePayment {
-                    id: inpay.clone(),
+                    id: inpay_id.clone(),
                     created: now,
                     invoice: id.to_owned(),
                     amount: due,
                     currency: invoice.currency.clone(),
-                    payment_intent: pi.clone(),
+                    payment_intent: pi,
                     paid_at: now,
                 },
             );
-            payment = Some((pi, charge, inpay));
+            if let Some(invoice) = self.invoices.get_mut(id) {
+                invoice.charge = charge;
+                invoice.attempt_count += 1;
+            }
+            inpay = Some(inpay_id);
         }
         if let Some(invoice) = self.invoices.get_mut(id) {
             invoice.status = "paid".into();
             invoice.paid_at = Some(now);
-            if let Some((pi, charge, _)) = &payment {
-                invoice.payment_intent = Some(pi.clone());
-                invoice.charge = charge.clone();
-            }
         }
-        if let Some((_, _, inpay)) = &payment {
+        if let Some(inpay) = &inpay {
             self.emit(origin, now, "invoice_payment.paid", inpay);
         }
         self.emit(origin, now, "invoice.paid", id);
         self.emit(origin, now, "invoice.payment_succeeded", id);
+        self.set_subscription_status(
+            origin,
+            now,
+            invoice.subscription.as_deref(),
+            &["incomplete", "past_due"],
+            "active",
+        );
+    }
+
+    /// A failed collection attempt (card declined): the invoice stays open,
+    /// `payment_intent.payment_failed` and `invoice.payment_failed` are emitted, and its
+    /// subscription becomes `past_due` (`incomplete` for a first invoice).
+    pub fn fail_invoice(&mut self, origin: &Origin, now: i64, id: &str) {
+        let Some(invoice) = self.invoices.get(id).cloned() else {
+            return;
+        };
+        if invoice.status != "open" || invoice.amount_due() == 0 {
+            return;
+        }
+        let Some(pi) = self.invoice_payment_intent(origin, now, id) else {
+            return;
+        };
+        if let Some(invoice) = self.invoices.get_mut(id) {
+            invoice.attempt_count += 1;
+        }
+        self.emit(origin, now, "payment_intent.payment_failed", &pi);
+        self.emit(origin, now, "invoice.payment_failed", id);
+        let status = if invoice.billing_reason == "subscription_create" {
+            "incomplete"
+        } else {
+            "past_due"
+        };
+        self.set_subscription_status(
+            origin,
+            now,
+            invoice.subscription.as_deref(),
+            &["active", "trialing"],
+            status,
+        );
+    }
+
+    fn set_subscription_status(
+        &mut self,
+        origin: &Origin,
+        now: i64,
+        sub: Option<&str>,
+        from: &[&str],
+        to: &str,
+    ) {
+        let Some(sub) = sub else { return };
+        let Some(s) = self.subscriptions.get_mut(sub) else {
+            return;
+        };
+        if !from.contains(&s.status.as_str()) {
+            return;
+        }
+        let previous = std::mem::replace(&mut s.status, to.to_owned());
+        self.emit_with_previous(
+            origin,
+            now,
+            "customer.subscription.updated",
+            sub,
+            Some(serde_json::json!({"status": previous})),
+        );
     }
 }
 

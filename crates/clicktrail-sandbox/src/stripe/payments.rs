@@ -67,6 +67,27 @@ impl Store {
         id
     }
 
+    /// Creates a payment intent that waits for a payment method (`requires_payment_method`), for an
+    /// invoice not paid at once. Emits `payment_intent.created`.
+    pub fn open_payment(&mut self, origin: &Origin, now: i64, payment: NewPayment) -> String {
+        let id = ids::stripe_id("pi");
+        let pi = PaymentIntent {
+            id: id.clone(),
+            created: now,
+            amount: payment.amount,
+            currency: payment.currency,
+            customer: payment.customer,
+            status: "requires_payment_method".into(),
+            latest_charge: None,
+            description: payment.description,
+            metadata: payment.metadata,
+            invoice: payment.invoice,
+        };
+        self.payment_intents.insert(id.clone(), pi);
+        self.emit(origin, now, "payment_intent.created", &id);
+        id
+    }
+
     /// Makes a processing payment intent succeed: creates its charge; emits `charge.succeeded` and
     /// `payment_intent.succeeded`. Returns the charge id (the existing one if already settled).
     pub fn settle_payment(&mut self, origin: &Origin, now: i64, pi_id: &str) -> Option<String> {

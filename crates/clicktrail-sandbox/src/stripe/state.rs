@@ -326,6 +326,8 @@ pub struct Invoice {
     pub payment_intent: Option<String>,
     /// The charge that paid it (pre-basil `charge`).
     pub charge: Option<String>,
+    /// Collection attempts so far.
+    pub attempt_count: i64,
     /// `metadata`
     pub metadata: Metadata,
 }

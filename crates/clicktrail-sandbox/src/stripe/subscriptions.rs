@@ -38,6 +38,9 @@ pub struct NewSubscription {
     pub coupons: Vec<String>,
     /// `description`
     pub description: Option<String>,
+    /// `payment_behavior=default_incomplete`: leave the first invoice open (subscription
+    /// `incomplete`) until it is paid through `/_sandbox/invoices/{id}/pay`.
+    pub default_incomplete: bool,
 }
 
 impl Store {
@@ -174,7 +177,14 @@ impl Store {
             now,
             trial_end.is_some(),
         ) {
-            self.bill(origin, now, invoice, true);
+            let defer = new.default_incomplete && invoice.amount_due() > 0;
+            let invoice = self.bill(origin, now, invoice, !defer);
+            if defer {
+                self.defer_invoice(origin, now, &invoice);
+                if let Some(sub) = self.subscriptions.get_mut(&id) {
+                    sub.status = "incomplete".into();
+                }
+            }
         }
         if let Some(sub) = self.subscriptions.get_mut(&id) {
             sub.periods_billed = 1;
@@ -280,6 +290,7 @@ impl Store {
             },
             payment_intent: None,
             charge: None,
+            attempt_count: 0,
             metadata: Metadata::new(),
         }
     }
@@ -379,6 +390,18 @@ pub async fn create(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value
             .str("description")?
             .filter(|s| !s.is_empty())
             .map(str::to_owned),
+        default_incomplete: match p.str("payment_behavior")? {
+            None | Some("allow_incomplete" | "error_if_incomplete" | "pending_if_incomplete") => {
+                false
+            }
+            Some("default_incomplete") => true,
+            Some(other) => {
+                return Err(ApiError::invalid_request(
+                    format!("Invalid payment_behavior: {other}"),
+                    Some("payment_behavior".into()),
+                ));
+            }
+        },
     };
     let now = app.clock().now();
     let origin = ctx.origin();
