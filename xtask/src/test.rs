@@ -47,12 +47,9 @@ pub fn run(args: &[String]) -> Result<(), String> {
         ]),
     )?);
 
-    let mut host = cargo(&["test", "--workspace", "--no-fail-fast"]);
-    host.env("CLICKTRAIL_PEERS_DIR", workspace::peers_dir());
-    steps.push(tests("host tests", host, &mut counts)?);
-
-    if workspace::root().join("crates/clicktrail-web").exists() {
-        steps.push(browser_tests(&mut counts)?);
+    // The browser kit is built first: the sample shop and the end-to-end tests serve `www/pkg/`.
+    let has_web = workspace::root().join("crates/clicktrail-web").exists();
+    if has_web {
         steps.push(match web::run() {
             Ok(report) => Step {
                 name: "browser kit size",
@@ -65,6 +62,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
                 detail: e,
             },
         });
+    }
+
+    let mut host = cargo(&["test", "--workspace", "--no-fail-fast"]);
+    host.env("CLICKTRAIL_PEERS_DIR", workspace::peers_dir());
+    steps.push(tests("host tests", host, &mut counts)?);
+
+    steps.push(postgres_tests(&mut counts)?);
+
+    if has_web {
+        steps.push(browser_tests(&mut counts)?);
     }
 
     println!();
@@ -130,6 +137,63 @@ fn tests(name: &'static str, cmd: Command, counts: &mut Counts) -> Result<Step, 
     Ok(Step { name, ok, detail })
 }
 
+/// Runs the PostgreSQL tests (the workspace's `#[ignore]`d tests: `#[ignore]` is reserved for
+/// them) when a server is reachable. Without one they stay listed as skipped with their reason, except
+/// in CI, where PostgreSQL is required.
+fn postgres_tests(counts: &mut Counts) -> Result<Step, String> {
+    const NAME: &str = "postgres tests";
+    let url = std::env::var("CLICKTRAIL_TEST_POSTGRES_URL")
+        .unwrap_or_else(|_| DEFAULT_POSTGRES_URL.to_owned());
+    if !postgres_reachable(&url) {
+        let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
+        let notice = format!("no PostgreSQL server answers at {}", postgres_addr(&url));
+        if in_ci {
+            return Ok(Step {
+                name: NAME,
+                ok: false,
+                detail: format!("{notice} (required in CI)"),
+            });
+        }
+        println!("\n*** NOTICE: {notice}: the PostgreSQL tests are SKIPPED (listed below). ***\n");
+        return Ok(Step {
+            name: NAME,
+            ok: true,
+            detail: format!("skipped: {notice}"),
+        });
+    }
+    let mut cmd = cargo(&["test", "--workspace", "--no-fail-fast", "--", "--ignored"]);
+    cmd.env("CLICKTRAIL_TEST_POSTGRES_URL", &url)
+        .env("CLICKTRAIL_PEERS_DIR", workspace::peers_dir());
+    let step = tests(NAME, cmd, counts)?;
+    // They ran: they are no longer skipped.
+    counts.skipped.retain(|s| !s.contains("needs PostgreSQL"));
+    Ok(step)
+}
+
+const DEFAULT_POSTGRES_URL: &str = "postgres://postgres@127.0.0.1:5432/test";
+
+/// `host:port` of a `postgres://user@host:port/db` URL (5432 when no port is given).
+fn postgres_addr(url: &str) -> String {
+    let rest = url.split_once("://").map_or(url, |(_, rest)| rest);
+    let authority = rest.split(['/', '?']).next().unwrap_or(rest);
+    let host_port = authority.rsplit_once('@').map_or(authority, |(_, hp)| hp);
+    if host_port.contains(':') {
+        host_port.to_owned()
+    } else {
+        format!("{host_port}:5432")
+    }
+}
+
+fn postgres_reachable(url: &str) -> bool {
+    use std::net::{TcpStream, ToSocketAddrs};
+    let Ok(addrs) = postgres_addr(url).to_socket_addrs() else {
+        return false;
+    };
+    addrs
+        .into_iter()
+        .any(|addr| TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok())
+}
+
 fn browser_tests(counts: &mut Counts) -> Result<Step, String> {
     // Each run leaves a Chromium profile in TMPDIR: give it a folder we remove afterwards.
     let tmp = workspace::target_dir().join("browser-tests-tmp");
@@ -147,4 +211,25 @@ fn browser_tests(counts: &mut Counts) -> Result<Step, String> {
     let step = tests("browser tests", cmd, counts);
     let _ = std::fs::remove_dir_all(&tmp);
     step
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn postgres_addr_reads_host_and_port() {
+        assert_eq!(
+            postgres_addr("postgres://postgres@127.0.0.1:5432/test"),
+            "127.0.0.1:5432"
+        );
+        assert_eq!(
+            postgres_addr("postgres://u:p@db.internal/x?sslmode=disable"),
+            "db.internal:5432"
+        );
+        assert_eq!(
+            postgres_addr("postgresql://localhost:6543"),
+            "localhost:6543"
+        );
+    }
 }
