@@ -1,10 +1,12 @@
-//! The Stripe emulator driven by the official PyPI `stripe` package (a real, independent client):
-//! customers, prices, subscriptions with metadata, idempotent replays, invoices, invoice payments,
-//! refunds, webhook endpoints (the SDK sees `secret`), events paged with `auto_paging_iter`, and a
-//! delivery verified with the SDK's `WebhookSignature.verify_header`.
+//! The Stripe emulator driven by the official SDKs, real and independent clients:
+//! - PyPI `stripe`: customers, prices, subscriptions with metadata, idempotent replays, invoices,
+//!   invoice payments, refunds, webhook endpoints (the SDK sees `secret`), events paged with
+//!   `auto_paging_iter`, and a delivery verified with `WebhookSignature.verify_header`;
+//! - npm `stripe`: checkout in subscription mode, a delivery verified with
+//!   `webhooks.constructEvent`, a restricted key's `StripePermissionError`, async auto-pagination.
 //!
-//! The peer is installed by `cargo xtask setup` into `<workspace>/.peers/venv` (or
-//! `$CLICKTRAIL_PEERS_DIR/venv`); without it this test fails and says so.
+//! The peers are installed by `cargo xtask setup` into `<workspace>/.peers` (or
+//! `$CLICKTRAIL_PEERS_DIR`); without them these tests fail and say so.
 
 mod common;
 
@@ -13,11 +15,14 @@ use std::path::PathBuf;
 use common::{Stripe, sandbox};
 use serde_json::Value;
 
-fn python() -> PathBuf {
-    let peers = std::env::var_os("CLICKTRAIL_PEERS_DIR")
+fn peers() -> PathBuf {
+    std::env::var_os("CLICKTRAIL_PEERS_DIR")
         .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.peers")));
-    let python = peers.join("venv/bin/python");
+        .unwrap_or_else(|| PathBuf::from(concat!(env!("CARGO_MANIFEST_DIR"), "/../../.peers")))
+}
+
+fn python() -> PathBuf {
+    let python = peers().join("venv/bin/python");
     assert!(
         python.exists(),
         "the Python Stripe SDK peer is missing at {}: run `cargo xtask setup`",
@@ -78,4 +83,44 @@ async fn the_official_python_sdk_works_against_the_sandbox() {
             .iter()
             .all(|d| d["success"] == true)
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_node_sdk_works_against_the_sandbox() {
+    let modules = peers().join("node/node_modules");
+    assert!(
+        modules.join("stripe").exists(),
+        "the npm Stripe SDK peer is missing at {}: run `cargo xtask setup`",
+        modules.display()
+    );
+    let mut config = clicktrail_sandbox::SandboxConfig::ephemeral();
+    config.stripe.restricted_keys = vec!["rk_test_node_reader=customers:read".parse().unwrap()];
+    let sb = common::sandbox_with(config).await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/stripe_sdk.js");
+    let output = tokio::process::Command::new("node")
+        .arg(script)
+        .env("NODE_PATH", &modules)
+        .env("SANDBOX_URL", sb.stripe_url())
+        .env("SANDBOX_KEY", sb.secret_key())
+        .env("RESTRICTED_KEY", "rk_test_node_reader")
+        .kill_on_drop(true)
+        .output()
+        .await
+        .expect("node runs (install Node.js 18+)");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "SDK script failed:\n{stdout}\n{stderr}"
+    );
+    let summary: Value = serde_json::from_str(stdout.trim()).expect("a JSON summary");
+    let stripe = Stripe::new(&sb);
+    let session = stripe
+        .fetch(&format!(
+            "/v1/checkout/sessions/{}",
+            summary["session"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(session["subscription"], summary["subscription"]);
+    assert_eq!(session["status"], "complete");
 }
