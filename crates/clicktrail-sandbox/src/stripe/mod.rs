@@ -6,7 +6,8 @@
 //! # Layout
 //! - [`form`]: bracket-key form decoding into a parameter tree; [`error`]: the error envelope;
 //!   [`auth`]: secret and restricted keys; [`idempotency`]: `Idempotency-Key` replays;
-//!   [`list`]: pagination; [`expand`]: `expand[]`; [`render`]: JSON per API version.
+//!   [`list`]: pagination; [`expand`]: `expand[]`; [`render`]: JSON per API version;
+//!   [`metadata`]: `metadata[...]` with Stripe's limits.
 //! - [`state`]: the in-memory store; [`context`]: what each request carries (caller, version,
 //!   parameters).
 //! - One file per resource: [`customers`], [`catalog`] (products, prices, coupons),
@@ -14,8 +15,8 @@
 //!   payments), [`payments`] (payment intents, charges), [`checkout`], [`refunds`], [`events`],
 //!   [`webhooks`] (endpoints).
 //! - [`delivery`]: the background task that signs and posts events, with retries.
-//! - [`helpers`]: the `/_sandbox/` endpoints (bill a period, change a price, complete a checkout,
-//!   list deliveries, move the clock, reset).
+//! - [`helpers`]: the `/_sandbox/` endpoints (bill a period, decline or pay an invoice, change a
+//!   price, complete a checkout, list deliveries, move the clock, reset).
 
 pub mod auth;
 pub mod billing;
