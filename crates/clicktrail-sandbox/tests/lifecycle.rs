@@ -124,3 +124,32 @@ fn the_binary_runs_by_one_command_and_prints_its_urls() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown resource"));
 }
+
+#[tokio::test]
+async fn debug_output_never_shows_keys_or_secrets() {
+    let mut config = SandboxConfig::ephemeral();
+    config.stripe.secret_keys = vec!["sk_test_topsecret_value".into()];
+    config.stripe.restricted_keys = vec!["rk_test_hidden_value=customers:read".parse().unwrap()];
+    config.impact.auth_token = "impact-token-value".into();
+    let sb = start(config.clone()).await.unwrap();
+    let stripe = Stripe::new(&sb);
+    let key = "idem-secret";
+    let (_, endpoint, _) = stripe
+        .post_idempotent(
+            "/v1/webhook_endpoints",
+            key,
+            &[("url", "https://x.io/h"), ("enabled_events[]", "*")],
+        )
+        .await;
+    let secret = endpoint["secret"].as_str().unwrap().to_owned();
+    for shown in [format!("{config:?}"), format!("{sb:?}")] {
+        for hidden in [
+            "sk_test_topsecret_value",
+            "rk_test_hidden_value",
+            "impact-token-value",
+            secret.as_str(),
+        ] {
+            assert!(!shown.contains(hidden), "{hidden} in {shown}");
+        }
+    }
+}

@@ -95,7 +95,7 @@ impl Store {
         let was_trialing = sub.status == "trialing";
         let previous_start = sub.items.first().map_or(now, |i| i.period_start);
         {
-            let prices = self.prices.clone();
+            let prices = &self.prices;
             let sub = self
                 .subscriptions
                 .get_mut(id)
@@ -110,7 +110,9 @@ impl Store {
                 item.period_start = item.period_end;
                 item.period_end = billing::period_end(item.period_start, &interval, count);
             }
-            sub.status = "active".into();
+            if sub.status == "trialing" {
+                sub.status = "active".into();
+            }
         }
         let invoice_id = ids::stripe_id("in");
         if let Some(sub) = self.subscriptions.get_mut(id) {

@@ -6,6 +6,8 @@
 //! key with different parameters gets 400 `idempotency_error`; the same key while the first request
 //! is still running gets 409. Like Stripe, answers of requests that failed validation are not kept.
 
+use std::hash::{Hash, Hasher};
+
 use axum::body::{Body, to_bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderValue, Method, StatusCode};
@@ -49,12 +51,16 @@ async fn replay_or_run(
     let (Some(key), true) = (key, request.method() == Method::POST) else {
         return next.run(request).await;
     };
-    let scope = request
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
+    // Answers are kept per API key; the key itself is not stored, only a hash of the header.
+    let scope = {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        request
+            .headers()
+            .get("authorization")
+            .map(|v| v.as_bytes())
+            .hash(&mut hasher);
+        hasher.finish()
+    };
     let (parts, body) = request.into_parts();
     let Ok(body) = to_bytes(body, MAX_BODY).await else {
         return ApiError::invalid_request("The request body is too large.", None).into_response();

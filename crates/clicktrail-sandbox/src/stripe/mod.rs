@@ -58,8 +58,8 @@ use state::Store;
 /// The secret key every sandbox accepts unless configured otherwise.
 pub const DEFAULT_SECRET_KEY: &str = "sk_test_sandbox";
 
-/// How the Stripe emulator behaves.
-#[derive(Debug, Clone)]
+/// How the Stripe emulator behaves. Its `Debug` redacts the keys.
+#[derive(Clone)]
 pub struct StripeConfig {
     /// Secret keys accepted (every permission).
     pub secret_keys: Vec<String>,
@@ -74,6 +74,26 @@ pub struct StripeConfig {
     pub delivery_retry_scale: f64,
     /// How long a webhook receiver may take to answer.
     pub delivery_timeout: Duration,
+}
+
+impl std::fmt::Debug for StripeConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StripeConfig")
+            .field(
+                "secret_keys",
+                &self
+                    .secret_keys
+                    .iter()
+                    .map(|k| auth::redact(k))
+                    .collect::<Vec<_>>(),
+            )
+            .field("restricted_keys", &self.restricted_keys)
+            .field("account_id", &self.account_id)
+            .field("default_api_version", &self.default_api_version)
+            .field("delivery_retry_scale", &self.delivery_retry_scale)
+            .field("delivery_timeout", &self.delivery_timeout)
+            .finish()
+    }
 }
 
 impl Default for StripeConfig {

@@ -633,8 +633,9 @@ pub struct DeliveryAttempt {
     pub success: bool,
 }
 
-/// A cached answer to an idempotent request.
-#[derive(Debug, Clone)]
+/// A cached answer to an idempotent request (its `Debug` omits the body, which can hold a
+/// webhook endpoint's secret).
+#[derive(Clone)]
 pub struct IdempotentAnswer {
     /// Method, path and canonical parameters of the first request.
     pub fingerprint: String,
@@ -644,6 +645,17 @@ pub struct IdempotentAnswer {
     pub body: bytes::Bytes,
     /// Unix seconds, for the 24-hour expiry.
     pub at: i64,
+}
+
+impl std::fmt::Debug for IdempotentAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("IdempotentAnswer")
+            .field("fingerprint", &self.fingerprint)
+            .field("status", &self.status)
+            .field("body_len", &self.body.len())
+            .field("at", &self.at)
+            .finish()
+    }
 }
 
 /// Every object the emulator holds.
@@ -677,8 +689,8 @@ pub struct Store {
     pub webhook_endpoints: Table<WebhookEndpoint>,
     /// Every delivery attempt, oldest first.
     pub deliveries: Vec<DeliveryAttempt>,
-    /// Idempotency cache keyed by (API key, Idempotency-Key).
-    pub idempotency: HashMap<(String, String), IdempotentAnswer>,
+    /// Idempotency cache keyed by (hash of the `Authorization` header, Idempotency-Key).
+    pub idempotency: HashMap<(u64, String), IdempotentAnswer>,
     /// Deliveries to start once the lock is released: (event id, endpoint id).
     pub outbox: Vec<(String, String)>,
     /// Next invoice number.
