@@ -24,4 +24,22 @@ pub enum Error {
         /// What was found and what is allowed.
         problem: String,
     },
+    /// The database failed (connection, query, migration).
+    #[error("database: {0}")]
+    Database(String),
+    /// A stored value could not be read back (a corrupt row or a newer schema).
+    #[error("stored data: {0}")]
+    Corrupt(String),
+    /// A Stripe look-up failed (the job is retried).
+    #[error("Stripe: {0}")]
+    Stripe(String),
+    /// The service could not start or stop cleanly.
+    #[error("service: {0}")]
+    Service(String),
+}
+
+impl From<sqlx::Error> for Error {
+    fn from(e: sqlx::Error) -> Self {
+        Self::Database(e.to_string())
+    }
 }

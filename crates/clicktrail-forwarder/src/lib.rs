@@ -54,7 +54,13 @@
 pub mod config;
 mod error;
 pub mod explain;
+pub mod intake;
 pub mod knowledge;
 pub mod mapping;
+pub mod metrics;
+pub mod retry;
+pub mod serve;
+pub mod store;
+pub mod worker;
 
 pub use error::Error;

@@ -1,6 +1,8 @@
 //! The `clicktrail` commands.
 
 mod explain;
+mod queue;
+mod serve;
 
 use std::process::ExitCode;
 
@@ -16,6 +18,14 @@ pub(crate) struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the service: the Stripe webhook endpoint, the delivery worker, health and metrics.
+    Serve(serve::Args),
+    /// List jobs (a table), newest first.
+    Jobs(queue::JobsArgs),
+    /// Queue a job, or every dead letter, again now.
+    Retry(queue::RetryArgs),
+    /// Queue depth by state, oldest due job, last success and failure, dead letters.
+    Status(queue::StatusArgs),
     /// Print what the forwarder would do with Stripe events, without sending anything.
     Explain(explain::Args),
 }
@@ -24,6 +34,10 @@ impl Cli {
     /// Runs the chosen command and returns the process exit code.
     pub(crate) fn run(self) -> ExitCode {
         match self.command {
+            Command::Serve(args) => serve::run(args),
+            Command::Jobs(args) => queue::jobs(args),
+            Command::Retry(args) => queue::retry(args),
+            Command::Status(args) => queue::status(args),
             Command::Explain(args) => explain::run(args),
         }
     }

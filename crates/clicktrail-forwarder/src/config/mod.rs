@@ -30,8 +30,10 @@
 //! ```
 
 mod secret;
+mod service;
 mod values;
 
+use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
@@ -40,6 +42,9 @@ use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
 pub use secret::Secret;
+pub use service::{
+    DEFAULT_RETRY_SCHEDULE, DatabaseUrl, IntakeConfig, Synchronous, WebhookPath, WorkerConfig,
+};
 pub use values::{AccountSid, ApiBase, ClickIdKeys, Code, NumericId};
 
 use crate::Error;
@@ -59,6 +64,42 @@ pub struct Config {
     /// The Stripe account; optional for `clicktrail explain`, required by the service.
     #[serde(default)]
     pub stripe: Option<StripeConfig>,
+    /// Where `clicktrail serve` listens (default `127.0.0.1:8088`).
+    #[serde(default = "default_listen")]
+    pub listen: SocketAddr,
+    /// The store: `sqlite://FILE` (default `sqlite://clicktrail.db`) or `postgres://...`.
+    #[serde(default)]
+    pub database_url: DatabaseUrl,
+    /// SQLite only: `PRAGMA synchronous` (default `full`: an acknowledged event is on disk).
+    #[serde(default)]
+    pub sqlite_synchronous: Synchronous,
+    /// The path Stripe posts webhooks to (default `/webhooks/stripe`).
+    #[serde(default)]
+    pub webhook_path: WebhookPath,
+    /// `[intake]`: the webhook endpoint's limits.
+    #[serde(default)]
+    pub intake: IntakeConfig,
+    /// `[worker]`: delivery, retries and rate cap.
+    #[serde(default)]
+    pub worker: WorkerConfig,
+}
+
+/// The top-level keys and sections; other `CLICKTRAIL_*` variables (such as test settings)
+/// are not configuration and are left alone.
+const KNOWN_KEYS: [&str; 9] = [
+    "impact",
+    "rules",
+    "stripe",
+    "listen",
+    "database_url",
+    "sqlite_synchronous",
+    "webhook_path",
+    "intake",
+    "worker",
+];
+
+fn default_listen() -> SocketAddr {
+    SocketAddr::from(([127, 0, 0, 1], 8088))
 }
 
 /// `[impact]`: where conversions go and on which trackers.
@@ -205,7 +246,10 @@ impl Config {
     /// Adds the environment overrides on top of `figment`: `CLICKTRAIL_<SECTION>__<KEY>`, e.g.
     /// `CLICKTRAIL_IMPACT__AUTH_TOKEN` or `CLICKTRAIL_RULES__REFUND_DELAY=2s`.
     pub fn with_env(figment: Figment) -> Figment {
-        figment.merge(Env::prefixed(ENV_PREFIX).split("__"))
+        figment.merge(Env::prefixed(ENV_PREFIX).split("__").filter(|key| {
+            let first = key.as_str().split('.').next().unwrap_or_default();
+            KNOWN_KEYS.contains(&first)
+        }))
     }
 
     /// Reads `path`, then the environment overrides, and validates.
@@ -220,7 +264,40 @@ impl Config {
 
     /// Extracts and validates a configuration from any provider stack.
     pub fn from_figment(figment: &Figment) -> Result<Self, Error> {
-        figment.extract().map_err(config_error)
+        let config: Self = figment.extract().map_err(config_error)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Checks what no single value can check alone.
+    fn validate(&self) -> Result<(), Error> {
+        let bad = |key: &str, problem: &str| Error::Config {
+            key: key.to_owned(),
+            origin: None,
+            problem: problem.to_owned(),
+        };
+        if self.worker.concurrency == 0 || self.worker.concurrency > 1024 {
+            return Err(bad("worker.concurrency", "expected 1 to 1024"));
+        }
+        if self.worker.lease < Duration::from_secs(1) {
+            return Err(bad("worker.lease", "expected at least \"1s\""));
+        }
+        if self.worker.poll_interval.is_zero() {
+            return Err(bad("worker.poll_interval", "expected more than \"0s\""));
+        }
+        if self.worker.request_timeout.is_zero() {
+            return Err(bad("worker.request_timeout", "expected more than \"0s\""));
+        }
+        if self.intake.body_limit < 1024 {
+            return Err(bad("intake.body_limit", "expected at least 1024 bytes"));
+        }
+        if self.intake.batch_max == 0 {
+            return Err(bad("intake.batch_max", "expected at least 1"));
+        }
+        if self.intake.signature_tolerance < Duration::from_secs(1) {
+            return Err(bad("intake.signature_tolerance", "expected at least \"1s\""));
+        }
+        Ok(())
     }
 }
 

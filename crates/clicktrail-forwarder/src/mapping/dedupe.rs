@@ -8,7 +8,7 @@ use crate::knowledge::{BusinessKey, Knowledge};
 /// The business key of a handled event: `(data.object.id, type)`, plus the cumulative
 /// `amount_refunded` for `charge.refunded`. `Err` holds a skip reason when the payload cannot
 /// give one.
-pub(super) fn business_key(event: &Event) -> Result<BusinessKey, String> {
+pub fn business_key(event: &Event) -> Result<BusinessKey, String> {
     let object_id = event
         .object_id()
         .ok_or_else(|| "the event's data.object has no id".to_owned())?

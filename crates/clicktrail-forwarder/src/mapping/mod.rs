@@ -55,6 +55,7 @@ mod settings;
 use clicktrail_stripe::Event;
 
 pub use decision::Decision;
+pub use dedupe::business_key;
 pub use need::{Fetched, Need};
 pub use settings::Settings;
 
@@ -94,7 +95,7 @@ pub fn decide<K: Knowledge + ?Sized>(
         fetched,
         now,
     };
-    let key = match dedupe::business_key(event) {
+    let key = match business_key(event) {
         Ok(key) => key,
         Err(reason) => return cx.skip(reason, Vec::new(), None),
     };

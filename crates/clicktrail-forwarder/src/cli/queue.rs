@@ -1,0 +1,165 @@
+//! `clicktrail jobs`, `clicktrail retry` and `clicktrail status`: the queue, from the same
+//! database and configuration as `serve`.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clicktrail_forwarder::config::Config;
+use clicktrail_forwarder::store::{JobState, Store};
+
+/// Arguments of `clicktrail jobs`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct JobsArgs {
+    /// The configuration file (TOML).
+    #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
+    config: PathBuf,
+    /// Only jobs in this state.
+    #[arg(long, value_parser = ["pending", "running", "retrying", "dead", "done"])]
+    state: Option<String>,
+    /// At most this many jobs, newest first.
+    #[arg(long, default_value_t = 50)]
+    limit: u32,
+}
+
+/// Arguments of `clicktrail retry`.
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("which").required(true).args(["job", "dead"])))]
+pub(crate) struct RetryArgs {
+    /// The configuration file (TOML).
+    #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
+    config: PathBuf,
+    /// The job to run again now.
+    job: Option<i64>,
+    /// Every dead letter.
+    #[arg(long)]
+    dead: bool,
+}
+
+/// Arguments of `clicktrail status`.
+#[derive(Debug, clap::Args)]
+pub(crate) struct StatusArgs {
+    /// The configuration file (TOML).
+    #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
+    config: PathBuf,
+}
+
+fn with_store<F>(command: &str, config: &Path, f: F) -> ExitCode
+where
+    F: AsyncFnOnce(Store) -> Result<ExitCode, clicktrail_forwarder::Error>,
+{
+    let config = match Config::load(config) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("clicktrail {command}: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("clicktrail {command}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let result = match Store::connect(&config.database_url, config.sqlite_synchronous).await {
+            Ok(store) => {
+                let r = f(store.clone()).await;
+                store.close().await;
+                r
+            }
+            Err(e) => Err(e),
+        };
+        result.unwrap_or_else(|e| {
+            eprintln!("clicktrail {command}: {e}");
+            ExitCode::FAILURE
+        })
+    })
+}
+
+fn when(ms: i64) -> String {
+    clicktrail_impact::format_event_date(ms / 1000).unwrap_or_else(|_| ms.to_string())
+}
+
+fn clip(text: &str, max: usize) -> String {
+    let one_line = text.replace(['\n', '\r'], " ");
+    match one_line.char_indices().nth(max) {
+        Some((i, _)) => format!("{}…", &one_line[..i]),
+        None => one_line,
+    }
+}
+
+pub(crate) fn jobs(args: JobsArgs) -> ExitCode {
+    let state = args.state.as_deref().and_then(JobState::parse);
+    with_store("jobs", &args.config, async move |store| {
+        let rows = store.jobs(state, i64::from(args.limit)).await?;
+        println!(
+            "{:>6}  {:<8}  {:<30}  {:<24}  {:<12}  {:<28}  {:>3}  {:<20}  {}",
+            "ID", "STATE", "EVENT", "TYPE", "KIND", "ORDER", "TRY", "RUN AT", "OUTCOME"
+        );
+        for r in rows {
+            let outcome = match (&r.outcome, &r.answer) {
+                (Some(o), Some(a)) => format!("{o} | answer: {a}"),
+                (Some(o), None) => o.clone(),
+                (None, _) => String::new(),
+            };
+            println!(
+                "{:>6}  {:<8}  {:<30}  {:<24}  {:<12}  {:<28}  {:>3}  {:<20}  {}",
+                r.id,
+                r.state,
+                r.event_id,
+                r.event_type,
+                r.kind.unwrap_or_default(),
+                r.order_id.unwrap_or_default(),
+                r.attempts,
+                when(r.run_at),
+                clip(&outcome, 160)
+            );
+        }
+        Ok(ExitCode::SUCCESS)
+    })
+}
+
+pub(crate) fn retry(args: RetryArgs) -> ExitCode {
+    with_store("retry", &args.config, async move |store| {
+        if args.dead {
+            let n = store.retry_dead().await?;
+            println!("{n} dead letter(s) queued again");
+            return Ok(ExitCode::SUCCESS);
+        }
+        let Some(job) = args.job else {
+            return Ok(ExitCode::from(2));
+        };
+        if store.retry_job(job).await? {
+            println!("job {job} queued again");
+            Ok(ExitCode::SUCCESS)
+        } else {
+            eprintln!("clicktrail retry: no job {job} that is dead, retrying or pending");
+            Ok(ExitCode::FAILURE)
+        }
+    })
+}
+
+pub(crate) fn status(args: StatusArgs) -> ExitCode {
+    with_store("status", &args.config, async move |store| {
+        let s = store.status().await?;
+        println!("jobs by state:");
+        for c in &s.by_state {
+            println!("  {:<9} {}", c.state, c.count);
+        }
+        match s.oldest_due_age_secs {
+            Some(age) => println!("oldest due job waiting: {age:.1} s"),
+            None => println!("oldest due job waiting: none"),
+        }
+        match s.last_success {
+            Some(at) => println!("last success: {}", when(at)),
+            None => println!("last success: never"),
+        }
+        match &s.last_failure {
+            Some((at, excerpt)) => println!("last failure: {} {}", when(*at), clip(excerpt, 160)),
+            None => println!("last failure: never"),
+        }
+        println!("dead letters: {}", s.dead);
+        Ok(ExitCode::SUCCESS)
+    })
+}

@@ -1,0 +1,114 @@
+//! The HTTP face of the service: `POST {webhook_path}`, `GET /healthz`, `/readyz`, `/metrics`.
+//!
+//! | request | answer |
+//! |---|---|
+//! | body over `[intake] body_limit` | 413 |
+//! | bad or missing `Stripe-Signature`, stale timestamp | 400 `invalid signature: <reason>` |
+//! | not a Stripe event (JSON, envelope) | 400 `invalid event: <problem>` |
+//! | stored (new, duplicate, ignored type) | 200 `{"received":true,"outcome":"..."}` |
+//! | the store failed | 503 (Stripe tries again) |
+//! | another method on the webhook path | 405 |
+
+use std::sync::{Arc, RwLock};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use clicktrail_stripe::webhook::Verifier;
+
+use super::{IngestError, Intake};
+use crate::metrics::Metrics;
+use crate::store::{Source, Store};
+
+/// What the handlers share.
+#[derive(Debug)]
+pub struct AppState {
+    /// The deduplicating intake.
+    pub intake: Intake,
+    /// Verifies `Stripe-Signature`; replaceable when secrets change.
+    pub verifier: RwLock<Verifier>,
+    /// For `/readyz` and `/metrics`.
+    pub store: Store,
+    /// The process's counters.
+    pub metrics: Arc<Metrics>,
+}
+
+/// The service's routes.
+pub fn router(state: Arc<AppState>, webhook_path: &str, body_limit: usize) -> Router {
+    Router::new()
+        .route(
+            webhook_path,
+            post(webhook).layer(DefaultBodyLimit::max(body_limit)),
+        )
+        .route("/healthz", get(|| async { "ok\n" }))
+        .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+async fn webhook(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {
+    let signature = headers
+        .get("stripe-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let verified = app
+        .verifier
+        .read()
+        .unwrap_or_else(|p| p.into_inner())
+        .verify(&body, signature, now());
+    if let Err(e) = verified {
+        app.metrics.received("-", "bad_signature");
+        tracing::warn!(reason = %e, "webhook refused: invalid signature");
+        return (StatusCode::BAD_REQUEST, format!("invalid signature: {e}\n")).into_response();
+    }
+    match app.intake.ingest(&body, Source::Webhook).await {
+        Ok(outcome) => (
+            StatusCode::OK,
+            [(header::CONTENT_TYPE, "application/json")],
+            format!("{{\"received\":true,\"outcome\":\"{}\"}}", outcome.as_str()),
+        )
+            .into_response(),
+        Err(e @ IngestError::Invalid(_)) => {
+            tracing::warn!(reason = %e, "webhook refused");
+            (StatusCode::BAD_REQUEST, format!("{e}\n")).into_response()
+        }
+        Err(e @ IngestError::Unavailable) => {
+            (StatusCode::SERVICE_UNAVAILABLE, format!("{e}\n")).into_response()
+        }
+    }
+}
+
+async fn readyz(State(app): State<Arc<AppState>>) -> Response {
+    match app.store.ping().await {
+        Ok(()) => (StatusCode::OK, "ready\n").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "not ready");
+            (StatusCode::SERVICE_UNAVAILABLE, "the store is unreachable\n").into_response()
+        }
+    }
+}
+
+async fn metrics(State(app): State<Arc<AppState>>) -> Response {
+    let queue = match app.store.status().await {
+        Ok(q) => Some(q),
+        Err(e) => {
+            tracing::warn!(error = %e, "metrics without the queue");
+            None
+        }
+    };
+    (
+        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
+        app.metrics.render(queue.as_ref()),
+    )
+        .into_response()
+}

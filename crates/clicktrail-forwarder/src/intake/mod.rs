@@ -1,0 +1,172 @@
+//! The deduplicating intake: every event, from the webhook, `backfill` or reconcile, enters
+//! through [`Intake::ingest`].
+//!
+//! An event is parsed, given its job's deduplication key (the business key of a handled type),
+//! and handed to a committer task that writes whatever has queued up meanwhile in one
+//! transaction (group commit): under load one disk sync acknowledges many events, and each
+//! caller still gets its answer only after its own event is durable.
+
+pub mod http;
+
+use std::sync::Arc;
+
+use clicktrail_stripe::Event;
+use tokio::sync::{Mutex, Notify, mpsc, oneshot};
+use tokio::task::JoinHandle;
+
+use crate::mapping::{self, HANDLED_EVENT_TYPES};
+use crate::metrics::Metrics;
+use crate::store::{Backend, Ingested, NewEvent, Source, Store};
+
+/// Why an event was not stored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum IngestError {
+    /// The body is not a Stripe event; the message names the problem.
+    #[error("invalid event: {0}")]
+    Invalid(String),
+    /// The store failed; nothing was stored (the sender should try again).
+    #[error("the store is unavailable")]
+    Unavailable,
+}
+
+type Reply = oneshot::Sender<Result<Ingested, IngestError>>;
+
+/// The intake's handle; cheap to clone. Dropping every clone stops the committers once they
+/// have written what was queued.
+#[derive(Debug, Clone)]
+pub struct Intake {
+    tx: mpsc::Sender<(NewEvent, Reply)>,
+    wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
+}
+
+impl Intake {
+    /// Starts the committer tasks over `store`; `wake` is notified whenever jobs were queued.
+    pub fn start(
+        store: Store,
+        batch_max: usize,
+        wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
+    ) -> (Self, Vec<JoinHandle<()>>) {
+        let (tx, rx) = mpsc::channel::<(NewEvent, Reply)>(batch_max.max(1) * 4);
+        let rx = Arc::new(Mutex::new(rx));
+        // SQLite has one writer anyway; PostgreSQL commits several batches at once.
+        let committers = match store.backend() {
+            Backend::Sqlite => 1,
+            Backend::Postgres => 4,
+        };
+        let handles = (0..committers)
+            .map(|_| {
+                tokio::spawn(commit_loop(
+                    store.clone(),
+                    Arc::clone(&rx),
+                    batch_max.max(1),
+                    Arc::clone(&wake),
+                ))
+            })
+            .collect();
+        (Self { tx, wake, metrics }, handles)
+    }
+
+    /// Parses and stores one raw event (already authenticated: a verified webhook, or read from
+    /// Stripe's API with our key). Returns once it is durable.
+    pub async fn ingest(&self, raw: &[u8], source: Source) -> Result<Ingested, IngestError> {
+        let event = match parse(raw, source) {
+            Ok(event) => event,
+            Err(e) => {
+                self.metrics.received("-", "invalid");
+                return Err(e);
+            }
+        };
+        let event_type = event.event_type.clone();
+        let (reply, answer) = oneshot::channel();
+        if self.tx.send((event, reply)).await.is_err() {
+            self.metrics.received(&event_type, "error");
+            return Err(IngestError::Unavailable);
+        }
+        let result = answer.await.unwrap_or(Err(IngestError::Unavailable));
+        let outcome = match &result {
+            Ok(ingested) => ingested.as_str(),
+            Err(_) => "error",
+        };
+        self.metrics.received(&event_type, outcome);
+        if matches!(result, Ok(Ingested::Queued { .. })) {
+            self.wake.notify_one();
+        }
+        result
+    }
+}
+
+/// The pure part: the envelope, and the job's deduplication key.
+fn parse(raw: &[u8], source: Source) -> Result<NewEvent, IngestError> {
+    let text = std::str::from_utf8(raw)
+        .map_err(|e| IngestError::Invalid(format!("the body is not UTF-8: {e}")))?;
+    let event = Event::from_slice(raw).map_err(|e| IngestError::Invalid(e.to_string()))?;
+    let dedupe_key = HANDLED_EVENT_TYPES
+        .contains(&event.event_type.as_str())
+        .then(|| match mapping::business_key(&event) {
+            Ok(key) => key.to_string(),
+            // The rules will skip it with this reason; the job keeps the event's own id.
+            Err(_) => format!("event {}", event.id),
+        });
+    Ok(NewEvent {
+        id: event.id,
+        event_type: event.event_type,
+        created: event.created,
+        raw: text.to_owned(),
+        source,
+        dedupe_key,
+    })
+}
+
+async fn commit_loop(
+    store: Store,
+    rx: Arc<Mutex<mpsc::Receiver<(NewEvent, Reply)>>>,
+    batch_max: usize,
+    wake: Arc<Notify>,
+) {
+    loop {
+        let mut batch = Vec::new();
+        {
+            let mut rx = rx.lock().await;
+            if rx.recv_many(&mut batch, batch_max).await == 0 {
+                return;
+            }
+        }
+        let events: Vec<NewEvent> = batch.iter().map(|(e, _)| e.clone()).collect();
+        match store.insert_events(&events).await {
+            Ok(outcomes) => {
+                if outcomes.iter().any(|o| matches!(o, Ingested::Queued { .. })) {
+                    wake.notify_one();
+                }
+                for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
+                    let _ = reply.send(Ok(outcome));
+                }
+            }
+            Err(e) => {
+                tracing::error!(error = %e, events = batch.len(), "cannot store events");
+                for (_, reply) in batch {
+                    let _ = reply.send(Err(IngestError::Unavailable));
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_dedupe_key_is_the_business_key_of_handled_types() {
+        let refund = br#"{"id":"evt_1","type":"charge.refunded","created":1,
+            "data":{"object":{"id":"ch_1","object":"charge","amount":1000,"amount_refunded":300}}}"#;
+        let e = parse(refund, Source::Webhook).unwrap();
+        assert_eq!(e.dedupe_key.as_deref(), Some("ch_1 charge.refunded 300"));
+        let other = br#"{"id":"evt_2","type":"customer.created","created":1,"data":{"object":{"id":"cus_1"}}}"#;
+        assert_eq!(parse(other, Source::Webhook).unwrap().dedupe_key, None);
+        let err = parse(br#"{"id":"evt_3","type":"x"}"#, Source::Webhook).unwrap_err();
+        assert_eq!(err, IngestError::Invalid("missing field `created`".into()));
+        assert!(matches!(parse(b"{\"id\": \"ev", Source::Webhook), Err(IngestError::Invalid(_))));
+    }
+}

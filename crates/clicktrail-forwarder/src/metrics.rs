@@ -1,0 +1,104 @@
+//! `/metrics`: Prometheus text exposition, rendered by hand.
+//!
+//! Two process-local counters (events received by type and outcome; deliveries by outcome and
+//! status) and gauges read from the store at scrape time (jobs by state, the oldest due job's
+//! age, dead letters), which are the same on every replica. A dozen lines of text format do not
+//! justify a metrics registry crate.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::Mutex;
+
+use crate::store::QueueStatus;
+
+/// The process's counters.
+#[derive(Debug, Default)]
+pub struct Metrics {
+    received: Mutex<BTreeMap<(String, &'static str), u64>>,
+    deliveries: Mutex<BTreeMap<(&'static str, String), u64>>,
+}
+
+impl Metrics {
+    /// Counts an event received: its type (`-` when unknown) and what became of it.
+    pub fn received(&self, event_type: &str, outcome: &'static str) {
+        let mut map = self.received.lock().unwrap_or_else(|p| p.into_inner());
+        *map.entry((event_type.to_owned(), outcome)).or_default() += 1;
+    }
+
+    /// Counts a request sent to impact.com.
+    pub fn delivery(&self, outcome: &'static str, status: Option<u16>) {
+        let status = status.map_or_else(|| "none".to_owned(), |s| s.to_string());
+        let mut map = self.deliveries.lock().unwrap_or_else(|p| p.into_inner());
+        *map.entry((outcome, status)).or_default() += 1;
+    }
+
+    /// Renders every series; `queue` is `None` when the store could not be read.
+    pub fn render(&self, queue: Option<&QueueStatus>) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP clicktrail_events_received_total Stripe events received, by type and outcome.\n");
+        out.push_str("# TYPE clicktrail_events_received_total counter\n");
+        for ((t, o), n) in self.received.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(out, "clicktrail_events_received_total{{type=\"{}\",outcome=\"{o}\"}} {n}", escape(t));
+        }
+        out.push_str("# HELP clicktrail_deliveries_total Requests sent to impact.com, by outcome and HTTP status.\n");
+        out.push_str("# TYPE clicktrail_deliveries_total counter\n");
+        for ((o, s), n) in self.deliveries.lock().unwrap_or_else(|p| p.into_inner()).iter() {
+            let _ = writeln!(out, "clicktrail_deliveries_total{{outcome=\"{o}\",status=\"{s}\"}} {n}");
+        }
+        if let Some(q) = queue {
+            out.push_str("# HELP clicktrail_jobs Jobs in the queue, by state.\n# TYPE clicktrail_jobs gauge\n");
+            for s in &q.by_state {
+                let _ = writeln!(out, "clicktrail_jobs{{state=\"{}\"}} {}", s.state, s.count);
+            }
+            out.push_str("# HELP clicktrail_oldest_pending_job_age_seconds How long the oldest due job has waited to run.\n");
+            out.push_str("# TYPE clicktrail_oldest_pending_job_age_seconds gauge\n");
+            let _ = writeln!(out, "clicktrail_oldest_pending_job_age_seconds {}", q.oldest_due_age_secs.unwrap_or(0.0));
+            out.push_str("# HELP clicktrail_dead_letters Jobs that failed permanently.\n# TYPE clicktrail_dead_letters gauge\n");
+            let _ = writeln!(out, "clicktrail_dead_letters {}", q.dead);
+        }
+        out.push_str("# HELP clicktrail_store_up Whether the store answered this scrape.\n# TYPE clicktrail_store_up gauge\n");
+        let _ = writeln!(out, "clicktrail_store_up {}", u8::from(queue.is_some()));
+        out
+    }
+}
+
+/// Escapes a label value (`\`, `"`, newline).
+fn escape(value: &str) -> String {
+    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::StateCount;
+
+    #[test]
+    fn renders_counters_and_gauges() {
+        let m = Metrics::default();
+        m.received("invoice.paid", "queued");
+        m.received("invoice.paid", "queued");
+        m.received("we\"ird", "ignored");
+        m.delivery("queued", Some(200));
+        m.delivery("transient", None);
+        let q = QueueStatus {
+            by_state: vec![StateCount { state: "dead".into(), count: 2 }],
+            oldest_due_age_secs: Some(1.5),
+            dead: 2,
+            ..QueueStatus::default()
+        };
+        let text = m.render(Some(&q));
+        for line in [
+            "clicktrail_events_received_total{type=\"invoice.paid\",outcome=\"queued\"} 2",
+            "clicktrail_events_received_total{type=\"we\\\"ird\",outcome=\"ignored\"} 1",
+            "clicktrail_deliveries_total{outcome=\"queued\",status=\"200\"} 1",
+            "clicktrail_deliveries_total{outcome=\"transient\",status=\"none\"} 1",
+            "clicktrail_jobs{state=\"dead\"} 2",
+            "clicktrail_oldest_pending_job_age_seconds 1.5",
+            "clicktrail_dead_letters 2",
+            "clicktrail_store_up 1",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+        }
+        assert!(m.render(None).contains("clicktrail_store_up 0"));
+    }
+}

@@ -1,0 +1,147 @@
+//! `clicktrail serve`: the intake, the worker and the HTTP endpoints in one process.
+//!
+//! [`run`] takes the listener and the shutdown signal, like mini-redis's `server::run`, so
+//! tests bind `127.0.0.1:0` and stop it themselves. On shutdown it stops accepting requests,
+//! lets the committers write what was queued, gives jobs in flight `[worker] shutdown_grace`,
+//! releases the rest, and returns `Ok(())`.
+
+use std::future::Future;
+use std::sync::{Arc, RwLock};
+
+use clicktrail_impact::{AuthToken, ImpactClient, ImpactConfig};
+use clicktrail_stripe::client::{ApiKey, StripeClient};
+use clicktrail_stripe::webhook::{Verifier, WebhookSecret};
+use tokio::net::TcpListener;
+use tokio::sync::Notify;
+use tokio_util::sync::CancellationToken;
+
+use crate::Error;
+use crate::config::Config;
+use crate::intake::Intake;
+use crate::intake::http::{AppState, router};
+use crate::mapping::Settings;
+use crate::metrics::Metrics;
+use crate::store::Store;
+use crate::worker::Worker;
+
+/// Runs the service on `listener` until `shutdown` completes.
+pub async fn run(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), Error> {
+    let store = Store::connect(&config.database_url, config.sqlite_synchronous).await?;
+    let recovered = store.recover_after_crash().await?;
+    if recovered > 0 {
+        tracing::info!(jobs = recovered, "jobs left running by a previous run are due again");
+    }
+    let verifier = verifier(&config, &store).await?;
+    let impact = impact_client(&config)?;
+    let stripe = stripe_client(&config)?;
+
+    let metrics = Arc::new(Metrics::default());
+    let wake = Arc::new(Notify::new());
+    let (intake, committers) = Intake::start(
+        store.clone(),
+        config.intake.batch_max,
+        Arc::clone(&wake),
+        Arc::clone(&metrics),
+    );
+    let state = Arc::new(AppState {
+        intake,
+        verifier: RwLock::new(verifier),
+        store: store.clone(),
+        metrics: Arc::clone(&metrics),
+    });
+    let app = router(
+        state,
+        config.webhook_path.as_str(),
+        config.intake.body_limit,
+    );
+
+    let token = CancellationToken::new();
+    let worker = Arc::new(Worker::new(
+        store.clone(),
+        Settings::from(&config),
+        impact,
+        stripe,
+        config.worker.clone(),
+        wake,
+        metrics,
+    ));
+    let worker_task = tokio::spawn(worker.run(token.clone()));
+
+    let addr = listener
+        .local_addr()
+        .map_err(|e| Error::Service(format!("listener: {e}")))?;
+    tracing::info!(%addr, database = %config.database_url.redacted(), webhook_path = config.webhook_path.as_str(), "serving");
+    let stop = token.clone();
+    tokio::spawn(async move {
+        shutdown.await;
+        stop.cancel();
+    });
+    let served = axum::serve(listener, app)
+        .with_graceful_shutdown(token.clone().cancelled_owned())
+        .await;
+    token.cancel();
+    tracing::info!("shutting down");
+    for committer in committers {
+        let _ = committer.await;
+    }
+    let _ = worker_task.await;
+    store.close().await;
+    served.map_err(|e| Error::Service(format!("HTTP server: {e}")))
+}
+
+/// The verifier over the configured secrets and those `clicktrail setup` kept in the database.
+async fn verifier(config: &Config, store: &Store) -> Result<Verifier, Error> {
+    let mut texts: Vec<String> = Vec::new();
+    if let Some(stripe) = &config.stripe {
+        texts.extend(stripe.webhook_secrets.iter().map(|s| s.expose().to_owned()));
+    }
+    texts.extend(store.webhook_secrets().await?);
+    let mut secrets = Vec::new();
+    for text in texts {
+        let secret = WebhookSecret::new(text).map_err(|e| Error::Config {
+            key: "stripe.webhook_secrets".into(),
+            origin: None,
+            problem: e.to_string(),
+        })?;
+        secrets.push(secret);
+    }
+    Verifier::new(secrets, config.intake.signature_tolerance).map_err(|e| Error::Config {
+        key: "stripe.webhook_secrets".into(),
+        origin: None,
+        problem: format!("{e}: list the endpoint's signing secret (whsec_...) or run `clicktrail setup`"),
+    })
+}
+
+fn impact_client(config: &Config) -> Result<ImpactClient, Error> {
+    let impact = &config.impact;
+    let client_config = ImpactConfig::new(
+        impact.account_sid.as_str(),
+        AuthToken::new(impact.auth_token.expose()),
+    )
+    .api_base(impact.api_base.as_str())
+    .timeout(config.worker.request_timeout);
+    ImpactClient::new(client_config).map_err(|e| Error::Config {
+        key: "impact".into(),
+        origin: None,
+        problem: e.to_string(),
+    })
+}
+
+fn stripe_client(config: &Config) -> Result<Option<StripeClient>, Error> {
+    let Some(stripe) = &config.stripe else {
+        return Ok(None);
+    };
+    let bad = |e: clicktrail_stripe::client::StripeError| Error::Config {
+        key: "stripe".into(),
+        origin: None,
+        problem: e.to_string(),
+    };
+    let key = ApiKey::new(stripe.api_key.expose()).map_err(bad)?;
+    let client_config =
+        clicktrail_stripe::client::StripeConfig::new(key).api_base(stripe.api_base.as_str());
+    StripeClient::new(client_config).map(Some).map_err(bad)
+}

@@ -1,0 +1,58 @@
+//! The Stripe look-ups a decision can ask for ([`Need`]), answered into [`Fetched`].
+
+use clicktrail_stripe::InvoiceLine;
+use clicktrail_stripe::client::{Form, StripeClient, StripeError};
+
+use crate::Error;
+use crate::mapping::{Fetched, Need};
+
+/// Performs `need` and adds the answer to `fetched` ("not found" is an answer too). Any other
+/// failure is an error: the job is retried on the schedule.
+pub(crate) async fn fetch(
+    stripe: &StripeClient,
+    need: &Need,
+    fetched: &mut Fetched,
+) -> Result<(), Error> {
+    let failed = |e: StripeError| Error::Stripe(format!("{need}: {e}"));
+    match need {
+        Need::Subscription { id } => {
+            let found = optional(stripe.subscription(id).await).map_err(failed)?;
+            fetched.subscription(id.clone(), found);
+        }
+        Need::Customer { id } => {
+            let found = optional(stripe.customer(id).await).map_err(failed)?;
+            fetched.customer(id.clone(), found);
+        }
+        Need::InvoiceLines { invoice } => {
+            if invoice.contains(['/', '?', '#']) {
+                return Err(Error::Stripe(format!("{need}: not an invoice id")));
+            }
+            let lines = stripe
+                .list_all(&format!("/v1/invoices/{invoice}/lines"), Form::new())
+                .await
+                .map_err(failed)?
+                .iter()
+                .map(InvoiceLine::from_value)
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|e| Error::Stripe(format!("{need}: {e}")))?;
+            fetched.invoice_lines(invoice.clone(), lines);
+        }
+        Need::InvoiceOfPaymentIntent { payment_intent } => {
+            let payments = stripe
+                .invoice_payments_for_payment_intent(payment_intent)
+                .await
+                .map_err(failed)?;
+            let invoice = payments.into_iter().find_map(|p| p.invoice);
+            fetched.invoice_of_payment_intent(payment_intent.clone(), invoice);
+        }
+    }
+    Ok(())
+}
+
+fn optional<T>(result: Result<T, StripeError>) -> Result<Option<T>, StripeError> {
+    match result {
+        Ok(found) => Ok(Some(found)),
+        Err(e) if e.is_not_found() => Ok(None),
+        Err(e) => Err(e),
+    }
+}

@@ -1,0 +1,262 @@
+//! The delivery worker: claims due jobs, decides them (with Stripe look-ups), sends the requests
+//! to impact.com, records every attempt, and schedules retries.
+//!
+//! Concurrency is bounded by a semaphore (`[worker] concurrency`); jobs are claimed only when a
+//! permit is free, under a lease that a heartbeat extends, so a killed process's jobs return to
+//! the queue. On shutdown the worker stops claiming, waits `shutdown_grace` for jobs in flight,
+//! then releases what it still holds.
+
+mod decide;
+mod lookups;
+mod rate;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use clicktrail_impact::{ImpactClient, ImpactRequest, Outcome};
+use clicktrail_stripe::client::StripeClient;
+use tokio::sync::{Notify, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+
+use crate::Error;
+use crate::config::WorkerConfig;
+use crate::mapping::Settings;
+use crate::metrics::Metrics;
+use crate::retry;
+use crate::store::{AttemptRecord, ClaimedJob, Finish, Store, now_ms};
+
+/// The most characters of an answer kept with an attempt.
+pub const EXCERPT_LIMIT: usize = 2048;
+
+/// Everything a worker needs; cheap to share.
+#[derive(Debug)]
+pub struct Worker {
+    store: Store,
+    settings: Settings,
+    impact: ImpactClient,
+    stripe: Option<StripeClient>,
+    config: WorkerConfig,
+    /// Identifies this process's leases.
+    owner: String,
+    wake: Arc<Notify>,
+    metrics: Arc<Metrics>,
+    rate: rate::RateCap,
+}
+
+impl Worker {
+    /// A worker over `store`; `wake` is notified by the intake when a job is queued.
+    pub fn new(
+        store: Store,
+        settings: Settings,
+        impact: ImpactClient,
+        stripe: Option<StripeClient>,
+        config: WorkerConfig,
+        wake: Arc<Notify>,
+        metrics: Arc<Metrics>,
+    ) -> Self {
+        let owner = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
+        let rate = rate::RateCap::new(config.max_requests_per_hour);
+        Self {
+            store,
+            settings,
+            impact,
+            stripe,
+            config,
+            owner,
+            wake,
+            metrics,
+            rate,
+        }
+    }
+
+    fn lease_until(&self) -> i64 {
+        now_ms().saturating_add(i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX))
+    }
+
+    /// Runs until `shutdown` is cancelled, then drains within `shutdown_grace`.
+    pub async fn run(self: Arc<Self>, shutdown: CancellationToken) {
+        let permits = Arc::new(Semaphore::new(self.config.concurrency));
+        let tracker = TaskTracker::new();
+        let heartbeat = tokio::spawn(Arc::clone(&self).heartbeat(shutdown.clone()));
+        while !shutdown.is_cancelled() {
+            let free = permits.available_permits();
+            if free == 0 {
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    permit = Arc::clone(&permits).acquire_owned() => drop(permit),
+                }
+                continue;
+            }
+            let claimed = match self
+                .store
+                .claim(&self.owner, self.lease_until(), i64::try_from(free).unwrap_or(1))
+                .await
+            {
+                Ok(jobs) => jobs,
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot claim jobs");
+                    Vec::new()
+                }
+            };
+            let idle = claimed.is_empty();
+            for job in claimed {
+                let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
+                    break;
+                };
+                let me = Arc::clone(&self);
+                tracker.spawn(async move {
+                    me.process(job).await;
+                    drop(permit);
+                });
+            }
+            if idle {
+                let wait = self.idle_wait().await;
+                tokio::select! {
+                    () = shutdown.cancelled() => break,
+                    () = self.wake.notified() => {}
+                    () = tokio::time::sleep(wait) => {}
+                }
+            }
+        }
+        tracker.close();
+        if tokio::time::timeout(self.config.shutdown_grace, tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!("jobs still in flight after the shutdown grace; releasing them");
+        }
+        heartbeat.abort();
+        match self.store.release(&self.owner).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(jobs = n, "released jobs in flight"),
+            Err(e) => tracing::error!(error = %e, "cannot release jobs in flight"),
+        }
+    }
+
+    /// How long to sleep when nothing is due: until the next job's `run_at`, at most the poll
+    /// interval.
+    async fn idle_wait(&self) -> Duration {
+        let poll = self.config.poll_interval;
+        match self.store.next_run_at().await {
+            Ok(Some(at)) => {
+                let ms = u64::try_from((at - now_ms()).max(5)).unwrap_or(u64::MAX);
+                Duration::from_millis(ms).min(poll)
+            }
+            _ => poll,
+        }
+    }
+
+    async fn heartbeat(self: Arc<Self>, shutdown: CancellationToken) {
+        let every = self.config.lease / 3;
+        loop {
+            tokio::select! {
+                () = shutdown.cancelled() => return,
+                () = tokio::time::sleep(every) => {}
+            }
+            if let Err(e) = self.store.heartbeat(&self.owner, self.lease_until()).await {
+                tracing::error!(error = %e, "cannot extend the leases");
+            }
+        }
+    }
+
+    async fn process(&self, job: ClaimedJob) {
+        let id = job.id;
+        if let Err(e) = self.try_process(&job).await {
+            tracing::warn!(job = id, error = %e, "job failed; retrying later");
+            let finish = retry::transient(
+                job.failures,
+                &self.config.retry_schedule,
+                now_ms(),
+                rand::random::<f64>(),
+                &e.to_string(),
+            );
+            if let Err(e) = self.store.finish(id, &self.owner, None, &finish).await {
+                tracing::error!(job = id, error = %e, "cannot record the failure");
+            }
+        }
+    }
+
+    async fn try_process(&self, job: &ClaimedJob) -> Result<(), Error> {
+        let request: ImpactRequest = match &job.request {
+            Some(json) => serde_json::from_str(json)
+                .map_err(|e| Error::Corrupt(format!("job {}: stored request: {e}", job.id)))?,
+            None => {
+                let decided = decide::decide(
+                    &self.store,
+                    &self.settings,
+                    self.stripe.as_ref(),
+                    job,
+                    &self.owner,
+                )
+                .await?;
+                match decided {
+                    Some(request) => request,
+                    None => return Ok(()),
+                }
+            }
+        };
+        self.send(job, &request).await
+    }
+
+    async fn send(&self, job: &ClaimedJob, request: &ImpactRequest) -> Result<(), Error> {
+        self.rate.acquire().await;
+        let at = now_ms();
+        let started = Instant::now();
+        let outcome = self.impact.send(request).await;
+        let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
+        let finish = retry::next_step(
+            &outcome,
+            job.failures,
+            &self.config.retry_schedule,
+            now_ms(),
+            rand::random::<f64>(),
+        );
+        let (name, excerpt) = describe(&outcome);
+        let params: serde_json::Map<String, serde_json::Value> = request
+            .params()
+            .into_iter()
+            .map(|(k, v)| (k, serde_json::Value::String(v)))
+            .collect();
+        let attempt = AttemptRecord {
+            at,
+            duration_ms,
+            method: request.method().as_str(),
+            path: request.path(&self.settings.account_sid),
+            params: serde_json::Value::Object(params).to_string(),
+            status: outcome.status(),
+            outcome: name,
+            excerpt,
+        };
+        self.metrics.delivery(name, outcome.status());
+        let kept = self
+            .store
+            .finish(job.id, &self.owner, Some(&attempt), &finish)
+            .await?;
+        let status = outcome.status().map_or_else(|| "-".to_owned(), |s| s.to_string());
+        match &finish {
+            Finish::Done => tracing::info!(job = job.id, kind = %request.kind(), order = request.order_id(), status, duration_ms, "delivered"),
+            Finish::Retry { run_at, reason, .. } => tracing::warn!(job = job.id, order = request.order_id(), status, in_ms = run_at - now_ms(), reason, "delivery failed; will retry"),
+            Finish::Dead { reason, .. } => tracing::error!(job = job.id, order = request.order_id(), status, reason, "dead letter"),
+        }
+        if !kept {
+            tracing::warn!(job = job.id, "lease lost before the attempt was recorded");
+        }
+        Ok(())
+    }
+}
+
+/// The outcome's name and a bounded excerpt of the answer.
+fn describe(outcome: &Outcome) -> (&'static str, String) {
+    let (name, text) = match outcome {
+        Outcome::Queued { body, .. } => ("queued", body.as_str()),
+        Outcome::Rejected { body, .. } => ("rejected", body.as_str()),
+        Outcome::RateLimited { body, .. } => ("rate_limited", body.as_str()),
+        Outcome::Transient { reason, .. } => ("transient", reason.as_str()),
+    };
+    let cut = text
+        .char_indices()
+        .nth(EXCERPT_LIMIT)
+        .map_or(text.len(), |(i, _)| i);
+    (name, text[..cut].to_owned())
+}

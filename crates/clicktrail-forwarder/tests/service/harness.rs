@@ -1,0 +1,328 @@
+//! The test bench: a sandbox, a fresh database (a SQLite file, or a PostgreSQL schema), a
+//! webhook endpoint registered at the sandbox, and the service started in process.
+
+use std::net::SocketAddr;
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use clicktrail_forwarder::config::{Config, DatabaseUrl, Synchronous};
+use clicktrail_forwarder::store::Store;
+use clicktrail_sandbox::{Sandbox, SandboxConfig};
+use clicktrail_stripe::webhook::{WebhookSecret, sign};
+use serde_json::Value;
+use sqlx::Executor;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// Which store a case runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Db {
+    Sqlite,
+    Postgres,
+}
+
+/// Knobs a case may turn; everything else is the test default.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub refund_delay: &'static str,
+    pub auth_token: &'static str,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            refund_delay: "0s",
+            auth_token: "sandbox-token",
+        }
+    }
+}
+
+pub struct Bench {
+    pub sandbox: Sandbox,
+    pub http: reqwest::Client,
+    pub database_url: String,
+    pub secret: WebhookSecret,
+    pub addr: SocketAddr,
+    listener: Option<TcpListener>,
+    _dir: tempfile::TempDir,
+    pg_schema: Option<(String, String)>,
+}
+
+pub struct Server {
+    stop: Option<oneshot::Sender<()>>,
+    task: JoinHandle<Result<(), clicktrail_forwarder::Error>>,
+}
+
+impl Server {
+    /// Stops the service as SIGTERM would, and checks that it stopped cleanly.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        tokio::time::timeout(Duration::from_secs(20), &mut self.task)
+            .await
+            .expect("the service stops within its grace period")
+            .expect("the service task does not panic")
+            .expect("the service stops without error");
+    }
+}
+
+fn random_hex() -> String {
+    format!("{:016x}", rand::random::<u64>())
+}
+
+impl Bench {
+    pub async fn new(db: Db) -> Self {
+        let sandbox = clicktrail_sandbox::start(SandboxConfig::ephemeral())
+            .await
+            .expect("sandbox starts");
+        let dir = tempfile::tempdir().unwrap();
+        let (database_url, pg_schema) = match db {
+            Db::Sqlite => (
+                format!("sqlite://{}", dir.path().join("clicktrail.db").display()),
+                None,
+            ),
+            Db::Postgres => {
+                let base = std::env::var("CLICKTRAIL_TEST_POSTGRES_URL").expect(
+                    "CLICKTRAIL_TEST_POSTGRES_URL is not set: PostgreSQL tests need a server \
+                     (e.g. postgres://postgres@127.0.0.1:5432/test); `cargo xtask test` sets it",
+                );
+                let schema = format!("t_{}", random_hex());
+                let pool = sqlx::PgPool::connect(&base).await.expect("PostgreSQL reachable");
+                pool.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .await
+                    .unwrap();
+                pool.close().await;
+                let sep = if base.contains('?') { '&' } else { '?' };
+                (
+                    format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+                    Some((base, schema)),
+                )
+            }
+        };
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let http = reqwest::Client::new();
+        let endpoint: Value = http
+            .post(format!("{}/v1/webhook_endpoints", sandbox.stripe_url()))
+            .bearer_auth(sandbox.secret_key())
+            .form(&[
+                ("url", format!("http://{addr}/webhooks/stripe").as_str()),
+                ("enabled_events[]", "invoice.paid"),
+                ("enabled_events[]", "checkout.session.completed"),
+                ("enabled_events[]", "checkout.session.async_payment_succeeded"),
+                ("enabled_events[]", "charge.refunded"),
+            ])
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let secret = WebhookSecret::new(endpoint["secret"].as_str().expect("a secret")).unwrap();
+        Self {
+            sandbox,
+            http,
+            database_url,
+            secret,
+            addr,
+            listener: Some(listener),
+            _dir: dir,
+            pg_schema,
+        }
+    }
+
+    /// The configuration file's text.
+    pub fn config_text(&self, options: &Options) -> String {
+        format!(
+            r#"
+listen = "{addr}"
+database_url = "{db}"
+
+[impact]
+account_sid = "IRsandbox0000000000000000000000001"
+auth_token = "{token}"
+campaign_id = "1000"
+event_type_id = "2000"
+recurring_event_type_id = "2001"
+api_base = "{impact}"
+
+[rules]
+refund_delay = "{refund_delay}"
+click_id_wait = "0s"
+
+[stripe]
+api_key = "{key}"
+webhook_secrets = ["{secret}"]
+api_base = "{stripe}"
+
+[worker]
+poll_interval = "50ms"
+lease = "3s"
+shutdown_grace = "3s"
+request_timeout = "5s"
+retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms"]
+"#,
+            addr = self.addr,
+            db = self.database_url,
+            token = options.auth_token,
+            impact = self.sandbox.impact_url(),
+            refund_delay = options.refund_delay,
+            key = self.sandbox.secret_key(),
+            secret = self.secret.expose(),
+            stripe = self.sandbox.stripe_url(),
+        )
+    }
+
+    /// Starts the service in process on the bench's address.
+    pub async fn start(&mut self, options: &Options) -> Server {
+        let config = Config::from_toml_str(&self.config_text(options)).expect("valid config");
+        let listener = match self.listener.take() {
+            Some(l) => l,
+            None => TcpListener::bind(self.addr).await.expect("the port is free again"),
+        };
+        let (stop, stopped) = oneshot::channel::<()>();
+        let task = tokio::spawn(clicktrail_forwarder::serve::run(config, listener, async {
+            let _ = stopped.await;
+        }));
+        let server = Server {
+            stop: Some(stop),
+            task,
+        };
+        self.eventually(Duration::from_secs(20), "the service is ready", async || {
+            let r = self.http.get(self.url("/readyz")).send().await.ok()?;
+            (r.status() == 200).then_some(())
+        })
+        .await;
+        server
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+
+    /// A second handle on the database, for assertions.
+    pub async fn store(&self) -> Store {
+        Store::connect(&DatabaseUrl::new(&self.database_url).unwrap(), Synchronous::Full)
+            .await
+            .unwrap()
+    }
+
+    /// Posts `body` signed now (or at `timestamp`) to the webhook path.
+    pub async fn post_signed(&self, body: &str, timestamp: Option<i64>) -> (u16, String) {
+        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let t = timestamp.unwrap_or(i64::try_from(now).unwrap());
+        let header = sign(body.as_bytes(), &self.secret, t);
+        self.post_raw(body.as_bytes().to_vec(), Some(&header)).await
+    }
+
+    pub async fn post_raw(&self, body: Vec<u8>, signature: Option<&str>) -> (u16, String) {
+        let mut request = self.http.post(self.url("/webhooks/stripe")).body(body);
+        if let Some(s) = signature {
+            request = request.header("Stripe-Signature", s);
+        }
+        let r = request.send().await.unwrap();
+        (r.status().as_u16(), r.text().await.unwrap())
+    }
+
+    /// A Stripe API call that must succeed.
+    pub async fn stripe(&self, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> Value {
+        let r = self
+            .http
+            .request(method, format!("{}{path}", self.sandbox.stripe_url()))
+            .bearer_auth(self.sandbox.secret_key())
+            .form(form)
+            .send()
+            .await
+            .unwrap();
+        let status = r.status();
+        let body: Value = r.json().await.unwrap();
+        assert!(status.is_success(), "{path}: {body}");
+        body
+    }
+
+    /// A customer, a monthly price and a subscription carrying `click_id`; returns the
+    /// subscription's first invoice id.
+    pub async fn subscribe(&self, amount: i64, click_id: &str) -> String {
+        let customer = self
+            .stripe(reqwest::Method::POST, "/v1/customers", &[("email", "jenny@example.com")])
+            .await;
+        let amount = amount.to_string();
+        let price = self
+            .stripe(
+                reqwest::Method::POST,
+                "/v1/prices",
+                &[
+                    ("currency", "usd"),
+                    ("unit_amount", &amount),
+                    ("recurring[interval]", "month"),
+                    ("product_data[name]", "Pro"),
+                ],
+            )
+            .await;
+        let sub = self
+            .stripe(
+                reqwest::Method::POST,
+                "/v1/subscriptions",
+                &[
+                    ("customer", customer["id"].as_str().unwrap()),
+                    ("items[0][price]", price["id"].as_str().unwrap()),
+                    ("metadata[impact_click_id]", click_id),
+                ],
+            )
+            .await;
+        sub["latest_invoice"].as_str().expect("latest_invoice").to_owned()
+    }
+
+    /// Every request the impact.com emulator accepted, in order.
+    pub async fn impact_records(&self) -> Vec<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/_sandbox/records", self.sandbox.impact_url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v.as_array().cloned().unwrap_or_default()
+    }
+
+    /// The accepted requests of `kind` for `order`.
+    pub async fn records_for(&self, kind: &str, order: &str) -> Vec<Value> {
+        self.impact_records()
+            .await
+            .into_iter()
+            .filter(|r| r["kind"] == kind && r["params"]["OrderId"] == order)
+            .collect()
+    }
+
+    /// Polls `probe` until it gives `Some`, failing after `deadline`.
+    pub async fn eventually<T>(
+        &self,
+        deadline: Duration,
+        what: &str,
+        mut probe: impl AsyncFnMut() -> Option<T>,
+    ) -> T {
+        let start = Instant::now();
+        loop {
+            if let Some(v) = probe().await {
+                return v;
+            }
+            assert!(start.elapsed() < deadline, "timed out waiting for {what}");
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+    }
+
+    /// Drops the PostgreSQL schema (SQLite's file goes with the temporary directory).
+    pub async fn finish(self) {
+        if let Some((base, schema)) = &self.pg_schema {
+            let pool = sqlx::PgPool::connect(base).await.unwrap();
+            pool.execute(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .await
+                .unwrap();
+            pool.close().await;
+        }
+        self.sandbox.shutdown().await;
+    }
+}
