@@ -1337,3 +1337,84 @@ async fn incomplete_subscriptions_and_failed_payments_are_paid_later() {
         (400, Some("payment_behavior"))
     );
 }
+
+#[tokio::test]
+async fn delayed_subscription_checkout_waits_for_its_first_invoice() {
+    let sb = sandbox().await;
+    let stripe = Stripe::new(&sb);
+    let price = stripe
+        .ok(
+            "/v1/prices",
+            &[
+                ("currency", "usd"),
+                ("unit_amount", "1200"),
+                ("recurring[interval]", "month"),
+                ("product_data[name]", "Basic"),
+            ],
+        )
+        .await;
+    let s = stripe
+        .ok(
+            "/v1/checkout/sessions",
+            &[
+                ("mode", "subscription"),
+                ("line_items[0][price]", price["id"].as_str().unwrap()),
+                ("line_items[0][quantity]", "1"),
+                ("subscription_data[metadata][impact_click_id]", "sepa"),
+            ],
+        )
+        .await;
+    let id = s["id"].as_str().unwrap();
+    let done = stripe
+        .ok(
+            &format!("/_sandbox/checkout/sessions/{id}/complete"),
+            &[("delayed", "true")],
+        )
+        .await;
+    assert_eq!(
+        (done["status"].as_str(), done["payment_status"].as_str()),
+        (Some("complete"), Some("unpaid"))
+    );
+    let sub_id = done["subscription"].as_str().unwrap();
+    assert_eq!(
+        stripe.fetch(&format!("/v1/subscriptions/{sub_id}")).await["status"],
+        "incomplete"
+    );
+    assert!(
+        !stripe
+            .event_types()
+            .await
+            .contains(&"invoice.paid".to_owned())
+    );
+    let paid = stripe
+        .ok(&format!("/_sandbox/checkout/sessions/{id}/pay"), &[])
+        .await;
+    assert_eq!(paid["payment_status"], "paid");
+    assert_eq!(
+        stripe.fetch(&format!("/v1/subscriptions/{sub_id}")).await["status"],
+        "active"
+    );
+    let invoice = stripe
+        .fetch(&format!(
+            "/v1/invoices/{}",
+            done["invoice"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(
+        (invoice["status"].as_str(), invoice["amount_paid"].as_i64()),
+        (Some("paid"), Some(1200))
+    );
+    assert_eq!(
+        invoice["parent"]["subscription_details"]["metadata"]["impact_click_id"],
+        "sepa"
+    );
+    let types = stripe.event_types().await;
+    let pos = |t: &str| {
+        types
+            .iter()
+            .position(|x| x == t)
+            .unwrap_or_else(|| panic!("{t} in {types:?}"))
+    };
+    assert!(pos("checkout.session.completed") < pos("invoice.paid"));
+    assert!(pos("invoice.paid") < pos("checkout.session.async_payment_succeeded"));
+}

@@ -2,8 +2,9 @@
 //! `client_reference_id`, `customer` / `customer_email`, `subscription_data[metadata]`,
 //! `subscription_data[trial_period_days]`, `payment_intent_data[metadata]`), retrieve, list (by
 //! `payment_intent`, `subscription`, `customer`). Sessions are completed by the sandbox helpers
-//! (there is no buyer): paid at once, or — for a delayed payment method in `payment` mode —
-//! completed unpaid and paid later.
+//! (there is no buyer): paid at once, or — for a delayed payment method — completed unpaid
+//! (payment mode: a processing payment intent; subscription mode: an `incomplete` subscription
+//! with its first invoice open) and paid later.
 
 use axum::Json;
 use axum::extract::{Path, State};
@@ -31,8 +32,8 @@ pub fn valid_client_reference_id(s: &str) -> bool {
 }
 
 impl Store {
-    /// Completes an open session: `delayed` (payment mode only) leaves it unpaid with a processing
-    /// payment intent until [`Store::pay_checkout`]. Emits the payment or subscription events, then
+    /// Completes an open session: `delayed` leaves it unpaid (a processing payment intent, or an
+    /// `incomplete` subscription with an open first invoice) until [`Store::pay_checkout`]. Emits the payment or subscription events, then
     /// `checkout.session.completed`.
     pub fn complete_checkout(
         &mut self,
@@ -72,12 +73,6 @@ impl Store {
                 updated.payment_status = if delayed { "unpaid" } else { "paid" }.into();
             }
             _ => {
-                if delayed {
-                    return Err(ApiError::invalid_request(
-                        "The sandbox emulates delayed payment methods in mode=payment only.",
-                        Some("delayed".into()),
-                    ));
-                }
                 let customer = match &session.customer {
                     Some(c) => c.clone(),
                     None => self.create_customer(origin, now, session.customer_email.clone(), None),
@@ -95,7 +90,8 @@ impl Store {
                         metadata: session.subscription_metadata.clone(),
                         trial_period_days: session.trial_period_days,
                         coupons: Vec::new(),
-                        default_incomplete: false,
+                        // A delayed method leaves the first invoice open until it is paid.
+                        default_incomplete: delayed,
                         description: None,
                     },
                 )?;
@@ -103,17 +99,17 @@ impl Store {
                     .subscriptions
                     .get(&sub)
                     .and_then(|s| s.latest_invoice.clone());
-                let due = invoice
+                let (due, paid) = invoice
                     .as_deref()
                     .and_then(|i| self.invoices.get(i))
-                    .map_or(0, |i| i.amount_due());
+                    .map_or((0, true), |i| (i.amount_due(), i.status == "paid"));
                 updated.customer = Some(customer);
                 updated.subscription = Some(sub);
                 updated.invoice = invoice;
-                updated.payment_status = if due > 0 {
-                    "paid"
-                } else {
-                    "no_payment_required"
+                updated.payment_status = match (due > 0, paid) {
+                    (false, _) => "no_payment_required",
+                    (true, true) => "paid",
+                    (true, false) => "unpaid",
                 }
                 .into();
             }
@@ -134,16 +130,24 @@ impl Store {
             .get(id)
             .cloned()
             .ok_or_else(|| ApiError::no_such("checkout.session", id, "id"))?;
-        let (true, Some(pi)) = (
-            session.status == "complete" && session.payment_status == "unpaid",
-            session.payment_intent,
-        ) else {
+        if !(session.status == "complete" && session.payment_status == "unpaid") {
             return Err(ApiError::invalid_request(
                 "Only a completed, unpaid Checkout Session (completed with delayed=true) can be paid later.",
                 None,
             ));
-        };
-        self.settle_payment(origin, now, &pi);
+        }
+        match (&session.payment_intent, &session.invoice) {
+            (Some(pi), _) => {
+                self.settle_payment(origin, now, pi);
+            }
+            (None, Some(invoice)) => self.pay_invoice(origin, now, invoice),
+            (None, None) => {
+                return Err(ApiError::invalid_request(
+                    "The session has nothing to pay.",
+                    None,
+                ));
+            }
+        }
         if let Some(s) = self.checkout_sessions.get_mut(id) {
             s.payment_status = "paid".into();
         }

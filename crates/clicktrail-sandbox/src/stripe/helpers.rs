@@ -7,7 +7,7 @@
 //! | `POST /_sandbox/invoices/{id}/pay` | pays an open invoice (after a failure, or `payment_behavior=default_incomplete`); its subscription becomes `active` |
 //! | `POST /_sandbox/invoices/{id}/fail` | a declined collection attempt on an open invoice |
 //! | `POST /_sandbox/subscriptions/{id}/change_price` (`price`, optional `item`) | swaps the item's price now and pays a `subscription_update` invoice with two proration lines: unused time on the old price (negative) and remaining time on the new one |
-//! | `POST /_sandbox/checkout/sessions/{id}/complete` (`delayed=true` optional) | completes a session as a buyer would: paid at once, or (payment mode) completed unpaid with a processing payment |
+//! | `POST /_sandbox/checkout/sessions/{id}/complete` (`delayed=true` optional) | completes a session as a buyer would: paid at once, or completed unpaid (a delayed method) |
 //! | `POST /_sandbox/checkout/sessions/{id}/pay` | pays a session completed with `delayed=true`: `checkout.session.async_payment_succeeded` |
 //! | `GET /_sandbox/checkout/sessions/{id}/page` | a minimal hosted checkout page (the session's `url`): one button completes it and redirects to `success_url` |
 //! | `GET /_sandbox/deliveries` (`event`, `endpoint` optional) | every webhook delivery attempt, oldest first |
