@@ -153,29 +153,59 @@ mod tests {
         assert_eq!(ClickId::from_url_encoded(""), Err(InvalidClickId::Empty));
         // 64 characters after decoding, 192 before.
         let encoded = "%41".repeat(64);
-        assert_eq!(ClickId::from_url_encoded(&encoded).unwrap().as_str(), "A".repeat(64));
-        assert_eq!(ClickId::from_url_encoded(&"%41".repeat(65)), Err(InvalidClickId::TooLong));
+        assert_eq!(
+            ClickId::from_url_encoded(&encoded).unwrap().as_str(),
+            "A".repeat(64)
+        );
+        assert_eq!(
+            ClickId::from_url_encoded(&"%41".repeat(65)),
+            Err(InvalidClickId::TooLong)
+        );
     }
 
     #[test]
     fn refuses_each_forbidden_character() {
-        for bad in [" ", "\"", "'", ";", ",", "<", ">", "\\", "\t", "\n", "\u{7f}", "é", "\0"] {
+        for bad in [
+            " ", "\"", "'", ";", ",", "<", ">", "\\", "\t", "\n", "\u{7f}", "é", "\0",
+        ] {
             let value = alloc::format!("ab{bad}cd");
-            assert_eq!(ClickId::new(&value), Err(InvalidClickId::ForbiddenCharacter), "{value:?}");
+            assert_eq!(
+                ClickId::new(&value),
+                Err(InvalidClickId::ForbiddenCharacter),
+                "{value:?}"
+            );
         }
     }
 
     #[test]
     fn url_decoding_happens_once() {
-        assert_eq!(ClickId::from_url_encoded("abc%3A123").unwrap().as_str(), "abc:123");
+        assert_eq!(
+            ClickId::from_url_encoded("abc%3A123").unwrap().as_str(),
+            "abc:123"
+        );
         // Double-encoded `%253A` decodes to `%3A`, which is a valid (if odd) click id verbatim.
-        assert_eq!(ClickId::from_url_encoded("abc%253A").unwrap().as_str(), "abc%3A");
+        assert_eq!(
+            ClickId::from_url_encoded("abc%253A").unwrap().as_str(),
+            "abc%3A"
+        );
         // `+` is a space in a query string, and spaces are refused.
-        assert_eq!(ClickId::from_url_encoded("a+b"), Err(InvalidClickId::ForbiddenCharacter));
-        assert_eq!(ClickId::from_url_encoded("a%20b"), Err(InvalidClickId::ForbiddenCharacter));
-        assert_eq!(ClickId::from_url_encoded("a%3"), Err(InvalidClickId::BadPercentEncoding));
+        assert_eq!(
+            ClickId::from_url_encoded("a+b"),
+            Err(InvalidClickId::ForbiddenCharacter)
+        );
+        assert_eq!(
+            ClickId::from_url_encoded("a%20b"),
+            Err(InvalidClickId::ForbiddenCharacter)
+        );
+        assert_eq!(
+            ClickId::from_url_encoded("a%3"),
+            Err(InvalidClickId::BadPercentEncoding)
+        );
         // Non-UTF-8 after decoding is refused as a forbidden character, not a panic.
-        assert_eq!(ClickId::from_url_encoded("a%FFb"), Err(InvalidClickId::ForbiddenCharacter));
+        assert_eq!(
+            ClickId::from_url_encoded("a%FFb"),
+            Err(InvalidClickId::ForbiddenCharacter)
+        );
     }
 
     #[test]
@@ -210,12 +240,16 @@ mod tests {
         );
         assert_eq!(
             ClickId::from_client_reference_id("irc_"),
-            Err(InvalidClientReference::InvalidClickId(InvalidClickId::Empty))
+            Err(InvalidClientReference::InvalidClickId(
+                InvalidClickId::Empty
+            ))
         );
         // "a b" encodes to YSBi: decodes fine, but a space is not allowed in a click id.
         assert_eq!(
             ClickId::from_client_reference_id("irc_YSBi"),
-            Err(InvalidClientReference::InvalidClickId(InvalidClickId::ForbiddenCharacter))
+            Err(InvalidClientReference::InvalidClickId(
+                InvalidClickId::ForbiddenCharacter
+            ))
         );
     }
 }

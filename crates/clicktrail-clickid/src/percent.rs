@@ -60,7 +60,11 @@ mod tests {
     #[test]
     fn refuses_truncated_or_non_hex_escapes() {
         for raw in ["%", "%3", "a%G1", "%%", "abc%2"] {
-            assert_eq!(decode_once(raw), Err(InvalidClickId::BadPercentEncoding), "{raw}");
+            assert_eq!(
+                decode_once(raw),
+                Err(InvalidClickId::BadPercentEncoding),
+                "{raw}"
+            );
         }
     }
 }
