@@ -86,17 +86,20 @@ pub async fn duplicates(db: Db) {
         .as_str()
         .expect("a payment intent")
         .to_owned();
-    for _ in 0..2 {
+    // One refund after the other (delivered out of order, the older one would rightly be
+    // skipped: the amount never moves back up).
+    let mut modifications = Vec::new();
+    for n in 1..=2 {
         bench
             .stripe(Method::POST, "/v1/refunds", &[("payment_intent", &pi), ("amount", "500")])
             .await;
+        modifications = bench
+            .eventually(WAIT, "a modification", async || {
+                let m = bench.records_for("modification", &invoice).await;
+                (m.len() >= n).then_some(m)
+            })
+            .await;
     }
-    let modifications = bench
-        .eventually(WAIT, "two modifications", async || {
-            let m = bench.records_for("modification", &invoice).await;
-            (m.len() >= 2).then_some(m)
-        })
-        .await;
     let amounts: Vec<&str> = modifications
         .iter()
         .map(|m| m["params"]["Amount"].as_str().unwrap())
@@ -163,6 +166,143 @@ pub async fn bad_input(db: Db) {
 
     let r = bench.http.get(bench.url("/healthz")).send().await.unwrap();
     assert_eq!(r.status(), 200);
+    server.stop().await;
+    bench.finish().await;
+}
+
+/// impact.com answers 503 three times, then 429 with a reset: everything arrives later, nothing
+/// is dead.
+pub async fn outage(db: Db) {
+    let mut bench = Bench::new(db).await;
+    for fault in [
+        serde_json::json!({"kind": "unavailable", "count": 3}),
+        serde_json::json!({"kind": "rate_limited", "count": 1, "reset_after_secs": 1}),
+    ] {
+        let r = bench
+            .http
+            .post(format!("{}/_sandbox/faults", bench.sandbox.impact_url()))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+    }
+    let server = bench.start(&Options::default()).await;
+    let invoice = bench.subscribe(4900, "click-outage").await;
+    bench
+        .eventually(WAIT, "the conversion after the outage", async || {
+            (!bench.records_for("conversion", &invoice).await.is_empty()).then_some(())
+        })
+        .await;
+    let store = bench.store().await;
+    let job = store.jobs(None, 10).await.unwrap().into_iter().find(|j| j.order_id.as_deref() == Some(invoice.as_str())).unwrap();
+    let job = bench
+        .eventually(WAIT, "the job done", async || {
+            let j = store.jobs(None, 10).await.ok()?.into_iter().find(|j| j.id == job.id)?;
+            (j.state == "done").then_some(j)
+        })
+        .await;
+    let statuses: Vec<Option<i64>> = store.attempts(job.id).await.unwrap().into_iter().map(|a| a.0).collect();
+    assert_eq!(statuses, [Some(503), Some(503), Some(503), Some(429), Some(200)]);
+    assert_eq!(store.status().await.unwrap().dead, 0);
+    store.close().await;
+    server.stop().await;
+    bench.finish().await;
+}
+
+/// A permanent refusal is a dead letter holding the answer; after the configuration is fixed,
+/// `clicktrail retry --dead` delivers it.
+pub async fn permanent_error(db: Db) {
+    let mut bench = Bench::new(db).await;
+    let server = bench.start(&Options { auth_token: "wrong-token", ..Options::default() }).await;
+    let invoice = bench.subscribe(2900, "click-perm").await;
+    let store = bench.store().await;
+    let dead = bench
+        .eventually(WAIT, "a dead letter", async || {
+            store.jobs(Some(clicktrail_forwarder::store::JobState::Dead), 10).await.ok()?.into_iter().next()
+        })
+        .await;
+    assert_eq!(dead.order_id.as_deref(), Some(invoice.as_str()));
+    assert!(dead.outcome.as_deref().unwrap().contains("401"), "{dead:?}");
+    assert!(dead.answer.as_deref().is_some_and(|a| !a.is_empty()), "the answer is kept: {dead:?}");
+    assert_eq!(store.attempts(dead.id).await.unwrap().len(), 1, "no retry of a permanent error");
+    server.stop().await;
+
+    // Fix the token, restart, and replay the dead letters with the command.
+    let fixed = Options::default();
+    let server = bench.start(&fixed).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("clicktrail.toml");
+    std::fs::write(&path, bench.config_text(&fixed)).unwrap();
+    let cli = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
+            .args(args)
+            .arg("--config")
+            .arg(&path)
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let listing = cli(&["jobs", "--state", "dead"]);
+    assert!(listing.contains(&invoice) && listing.contains("answer:"), "{listing}");
+    assert!(!listing.contains("sandbox-token") && !listing.contains("wrong-token"), "{listing}");
+    assert_eq!(cli(&["retry", "--dead"]).trim(), "1 dead letter(s) queued again");
+    bench
+        .eventually(WAIT, "the replayed conversion", async || {
+            (!bench.records_for("conversion", &invoice).await.is_empty()).then_some(())
+        })
+        .await;
+    let status = cli(&["status"]);
+    assert!(status.contains("dead letters: 0"), "{status}");
+    store.close().await;
+    server.stop().await;
+    bench.finish().await;
+}
+
+/// With `refund_delay = "2s"` the reversal goes no earlier than 2 s after the refund event, also
+/// when the forwarder restarts during the hold.
+pub async fn refund_hold(db: Db) {
+    let mut bench = Bench::new(db).await;
+    let options = Options { refund_delay: "2s", ..Options::default() };
+    let server = bench.start(&options).await;
+    let invoice = bench.subscribe(2900, "click-hold").await;
+    bench
+        .eventually(WAIT, "the conversion", async || {
+            (!bench.records_for("conversion", &invoice).await.is_empty()).then_some(())
+        })
+        .await;
+    let payments = bench
+        .stripe(Method::GET, &format!("/v1/invoice_payments?invoice={invoice}"), &[])
+        .await;
+    let pi = payments["data"][0]["payment"]["payment_intent"].as_str().unwrap().to_owned();
+    bench.stripe(Method::POST, "/v1/refunds", &[("payment_intent", &pi)]).await;
+    // The refund is stored and held; restart during the hold.
+    let store = bench.store().await;
+    bench
+        .eventually(WAIT, "the held refund", async || {
+            let jobs = store.jobs(None, 10).await.ok()?;
+            jobs.iter().any(|j| j.kind.as_deref() == Some("reversal")).then_some(())
+        })
+        .await;
+    server.stop().await;
+    assert!(bench.records_for("reversal", &invoice).await.is_empty(), "not sent before the restart");
+    let server = bench.start(&options).await;
+    let reversal = bench
+        .eventually(WAIT, "the reversal", async || {
+            bench.records_for("reversal", &invoice).await.into_iter().next()
+        })
+        .await;
+    let events = bench.stripe(Method::GET, "/v1/events?type=charge.refunded&limit=1", &[]).await;
+    let created = events["data"][0]["created"].as_i64().unwrap();
+    let received = time::OffsetDateTime::parse(
+        reversal["received_at"].as_str().unwrap(),
+        &time::format_description::well_known::Rfc3339,
+    )
+    .unwrap()
+    .unix_timestamp();
+    assert!(received >= created + 2, "sent at {received}, refund event at {created}");
+    store.close().await;
     server.stop().await;
     bench.finish().await;
 }
