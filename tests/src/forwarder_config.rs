@@ -1,0 +1,84 @@
+//! The forwarder's configuration for a stack: everything pointed at the emulators, SQLite in the
+//! stack's folder, and the refund hold the stack asks for. Pure. The Stripe key and the
+//! impact.com token are not in the file: the stack passes them as `CLICKTRAIL_*` environment
+//! variables, the way the operator's guide says secrets should be passed.
+
+use crate::StackConfig;
+
+/// The TOML text of `clicktrail.toml` for `config`.
+pub fn forwarder_config(config: &StackConfig) -> String {
+    let ports = &config.ports;
+    let database = config.work_dir.join("clicktrail.db");
+    format!(
+        r#"# Written by the clicktrail demo stack (`cargo xtask demo`, the end-to-end test).
+# The Stripe key and the impact.com token come from CLICKTRAIL_STRIPE__API_KEY and
+# CLICKTRAIL_IMPACT__AUTH_TOKEN.
+listen = "127.0.0.1:{forwarder}"
+database_url = "sqlite://{database}"
+
+[impact]
+account_sid = "{sid}"
+campaign_id = "1000"
+event_type_id = "2000"
+recurring_event_type_id = "2001"
+one_time_event_type_id = "2002"
+api_base = "http://127.0.0.1:{impact}"
+
+[rules]
+# Shortened for the demo: the default is "1h".
+refund_delay = "{refund_delay}"
+trial = "{trial}"
+# The sample shop never uses subscription-mode Checkout, so no click id arrives later: decide
+# at once.
+click_id_wait = "0s"
+
+[stripe]
+api_base = "http://127.0.0.1:{stripe}"
+
+[worker]
+poll_interval = "250ms"
+"#,
+        forwarder = ports.forwarder,
+        database = database.display(),
+        sid = crate::IMPACT_ACCOUNT_SID,
+        impact = ports.impact,
+        stripe = ports.stripe,
+        refund_delay = config.refund_delay,
+        trial = config.trial,
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Ports;
+
+    #[test]
+    fn the_config_points_every_part_at_the_stack() {
+        let mut config = StackConfig::on_fixed_ports("/tmp/demo".into());
+        config.ports = Ports {
+            stripe: 1,
+            impact: 2,
+            forwarder: 3,
+            shop: 4,
+        };
+        config.refund_delay = "2s".into();
+        config.trial = "first-payment".into();
+        let text = forwarder_config(&config);
+        for line in [
+            "listen = \"127.0.0.1:3\"",
+            "database_url = \"sqlite:///tmp/demo/clicktrail.db\"",
+            "api_base = \"http://127.0.0.1:2\"",
+            "api_base = \"http://127.0.0.1:1\"",
+            "refund_delay = \"2s\"",
+            "trial = \"first-payment\"",
+        ] {
+            assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+        }
+        assert!(
+            !text.contains(crate::STRIPE_SECRET_KEY),
+            "secrets go through the environment"
+        );
+        assert!(!text.contains(crate::IMPACT_AUTH_TOKEN));
+    }
+}
