@@ -37,13 +37,30 @@ impl Metrics {
         let mut out = String::new();
         out.push_str("# HELP clicktrail_events_received_total Stripe events received, by type and outcome.\n");
         out.push_str("# TYPE clicktrail_events_received_total counter\n");
-        for ((t, o), n) in self.received.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            let _ = writeln!(out, "clicktrail_events_received_total{{type=\"{}\",outcome=\"{o}\"}} {n}", escape(t));
+        for ((t, o), n) in self
+            .received
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "clicktrail_events_received_total{{type=\"{}\",outcome=\"{o}\"}} {n}",
+                escape(t)
+            );
         }
         out.push_str("# HELP clicktrail_deliveries_total Requests sent to impact.com, by outcome and HTTP status.\n");
         out.push_str("# TYPE clicktrail_deliveries_total counter\n");
-        for ((o, s), n) in self.deliveries.lock().unwrap_or_else(|p| p.into_inner()).iter() {
-            let _ = writeln!(out, "clicktrail_deliveries_total{{outcome=\"{o}\",status=\"{s}\"}} {n}");
+        for ((o, s), n) in self
+            .deliveries
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "clicktrail_deliveries_total{{outcome=\"{o}\",status=\"{s}\"}} {n}"
+            );
         }
         if let Some(q) = queue {
             out.push_str("# HELP clicktrail_jobs Jobs in the queue, by state.\n# TYPE clicktrail_jobs gauge\n");
@@ -52,7 +69,11 @@ impl Metrics {
             }
             out.push_str("# HELP clicktrail_oldest_pending_job_age_seconds How long the oldest due job has waited to run.\n");
             out.push_str("# TYPE clicktrail_oldest_pending_job_age_seconds gauge\n");
-            let _ = writeln!(out, "clicktrail_oldest_pending_job_age_seconds {}", q.oldest_due_age_secs.unwrap_or(0.0));
+            let _ = writeln!(
+                out,
+                "clicktrail_oldest_pending_job_age_seconds {}",
+                q.oldest_due_age_secs.unwrap_or(0.0)
+            );
             out.push_str("# HELP clicktrail_dead_letters Jobs that failed permanently.\n# TYPE clicktrail_dead_letters gauge\n");
             let _ = writeln!(out, "clicktrail_dead_letters {}", q.dead);
         }
@@ -64,7 +85,10 @@ impl Metrics {
 
 /// Escapes a label value (`\`, `"`, newline).
 fn escape(value: &str) -> String {
-    value.replace('\\', "\\\\").replace('"', "\\\"").replace('\n', "\\n")
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -81,7 +105,10 @@ mod tests {
         m.delivery("queued", Some(200));
         m.delivery("transient", None);
         let q = QueueStatus {
-            by_state: vec![StateCount { state: "dead".into(), count: 2 }],
+            by_state: vec![StateCount {
+                state: "dead".into(),
+                count: 2,
+            }],
             oldest_due_age_secs: Some(1.5),
             dead: 2,
             ..QueueStatus::default()
@@ -97,7 +124,10 @@ mod tests {
             "clicktrail_dead_letters 2",
             "clicktrail_store_up 1",
         ] {
-            assert!(text.lines().any(|l| l == line), "{line} missing from\n{text}");
+            assert!(
+                text.lines().any(|l| l == line),
+                "{line} missing from\n{text}"
+            );
         }
         assert!(m.render(None).contains("clicktrail_store_up 0"));
     }

@@ -33,7 +33,10 @@ pub async fn run(
     let store = Store::connect(&config.database_url, config.sqlite_synchronous).await?;
     let recovered = store.recover_after_crash().await?;
     if recovered > 0 {
-        tracing::info!(jobs = recovered, "jobs left running by a previous run are due again");
+        tracing::info!(
+            jobs = recovered,
+            "jobs left running by a previous run are due again"
+        );
     }
     let verifier = verifier(&config, &store).await?;
     let impact = impact_client(&config)?;
@@ -112,7 +115,9 @@ async fn verifier(config: &Config, store: &Store) -> Result<Verifier, Error> {
     Verifier::new(secrets, config.intake.signature_tolerance).map_err(|e| Error::Config {
         key: "stripe.webhook_secrets".into(),
         origin: None,
-        problem: format!("{e}: list the endpoint's signing secret (whsec_...) or run `clicktrail setup`"),
+        problem: format!(
+            "{e}: list the endpoint's signing secret (whsec_...) or run `clicktrail setup`"
+        ),
     })
 }
 

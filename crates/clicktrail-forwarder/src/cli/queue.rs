@@ -54,7 +54,10 @@ where
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("clicktrail {command}: {e}");
@@ -94,8 +97,8 @@ pub(crate) fn jobs(args: JobsArgs) -> ExitCode {
     with_store("jobs", &args.config, async move |store| {
         let rows = store.jobs(state, i64::from(args.limit)).await?;
         println!(
-            "{:>6}  {:<8}  {:<30}  {:<24}  {:<12}  {:<28}  {:>3}  {:<20}  {}",
-            "ID", "STATE", "EVENT", "TYPE", "KIND", "ORDER", "TRY", "RUN AT", "OUTCOME"
+            "{:>6}  {:<8}  {:<30}  {:<24}  {:<12}  {:<28}  {:>3}  {:<20}  OUTCOME",
+            "ID", "STATE", "EVENT", "TYPE", "KIND", "ORDER", "TRY", "RUN AT"
         );
         for r in rows {
             let outcome = match (&r.outcome, &r.answer) {

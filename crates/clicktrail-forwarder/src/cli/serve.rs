@@ -13,7 +13,12 @@ pub(crate) struct Args {
     #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
     config: PathBuf,
     /// Log format on standard error.
-    #[arg(long, value_enum, default_value = "text", env = "CLICKTRAIL_LOG_FORMAT")]
+    #[arg(
+        long,
+        value_enum,
+        default_value = "text",
+        env = "CLICKTRAIL_LOG_FORMAT"
+    )]
     log_format: LogFormat,
 }
 

@@ -29,6 +29,7 @@
 //! # Ok::<(), clicktrail_forwarder::Error>(())
 //! ```
 
+mod reconcile;
 mod secret;
 mod service;
 mod values;
@@ -41,6 +42,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
+pub use reconcile::{ReconcileConfig, STRIPE_EVENT_RETENTION};
 pub use secret::Secret;
 pub use service::{
     DEFAULT_RETRY_SCHEDULE, DatabaseUrl, IntakeConfig, Synchronous, WebhookPath, WorkerConfig,
@@ -82,11 +84,14 @@ pub struct Config {
     /// `[worker]`: delivery, retries and rate cap.
     #[serde(default)]
     pub worker: WorkerConfig,
+    /// `[reconcile]`: the periodic recovery of undelivered events (needs `[stripe]`).
+    #[serde(default)]
+    pub reconcile: ReconcileConfig,
 }
 
 /// The top-level keys and sections; other `CLICKTRAIL_*` variables (such as test settings)
 /// are not configuration and are left alone.
-const KNOWN_KEYS: [&str; 9] = [
+const KNOWN_KEYS: [&str; 10] = [
     "impact",
     "rules",
     "stripe",
@@ -96,6 +101,7 @@ const KNOWN_KEYS: [&str; 9] = [
     "webhook_path",
     "intake",
     "worker",
+    "reconcile",
 ];
 
 fn default_listen() -> SocketAddr {
@@ -247,7 +253,8 @@ impl Config {
     /// `CLICKTRAIL_IMPACT__AUTH_TOKEN` or `CLICKTRAIL_RULES__REFUND_DELAY=2s`.
     pub fn with_env(figment: Figment) -> Figment {
         figment.merge(Env::prefixed(ENV_PREFIX).split("__").filter(|key| {
-            let first = key.as_str().split('.').next().unwrap_or_default();
+            let key = key.as_str().to_ascii_lowercase();
+            let first = key.split('.').next().unwrap_or_default();
             KNOWN_KEYS.contains(&first)
         }))
     }
@@ -295,8 +302,12 @@ impl Config {
             return Err(bad("intake.batch_max", "expected at least 1"));
         }
         if self.intake.signature_tolerance < Duration::from_secs(1) {
-            return Err(bad("intake.signature_tolerance", "expected at least \"1s\""));
+            return Err(bad(
+                "intake.signature_tolerance",
+                "expected at least \"1s\"",
+            ));
         }
+        self.reconcile.validate()?;
         Ok(())
     }
 }

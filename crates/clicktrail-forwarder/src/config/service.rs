@@ -56,7 +56,9 @@ impl DatabaseUrl {
 
 impl std::fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_tuple("DatabaseUrl").field(&self.redacted()).finish()
+        f.debug_tuple("DatabaseUrl")
+            .field(&self.redacted())
+            .finish()
     }
 }
 
@@ -193,17 +195,7 @@ pub struct WorkerConfig {
 
 /// The delivery retry schedule: 5 s, 1 min, 5 min, 30 min, 2 h, 5 h, 10 h, 10 h, 12 h (about
 /// two days), then dead letter.
-pub const DEFAULT_RETRY_SCHEDULE: [u64; 9] = [
-    5,
-    60,
-    300,
-    1800,
-    7200,
-    18000,
-    36000,
-    36000,
-    43200,
-];
+pub const DEFAULT_RETRY_SCHEDULE: [u64; 9] = [5, 60, 300, 1800, 7200, 18000, 36000, 36000, 43200];
 
 impl Default for WorkerConfig {
     fn default() -> Self {

@@ -275,3 +275,67 @@ fn environment_overrides_win_and_their_errors_name_the_variable() {
         Ok(())
     });
 }
+
+#[test]
+#[allow(clippy::result_large_err)] // figment::Jail's own signature
+fn service_keys_have_defaults_env_overrides_and_other_variables_are_ignored() {
+    figment::Jail::expect_with(|jail| {
+        jail.create_file("clicktrail.toml", MINIMAL)?;
+        jail.set_env(
+            "CLICKTRAIL_TEST_POSTGRES_URL",
+            "postgres://x@127.0.0.1/test",
+        );
+        jail.set_env("CLICKTRAIL_PEERS_DIR", "/tmp");
+        let config = Config::load(Path::new("clicktrail.toml")).map_err(|e| e.to_string())?;
+        assert_eq!(config.listen.to_string(), "127.0.0.1:8088");
+        assert_eq!(config.database_url.expose(), "sqlite://clicktrail.db");
+        assert_eq!(config.webhook_path.as_str(), "/webhooks/stripe");
+        assert_eq!(config.intake.body_limit, 1024 * 1024);
+        assert_eq!(config.worker.retry_schedule.len(), 9);
+        assert_eq!(config.worker.max_requests_per_hour, 0);
+
+        jail.set_env("CLICKTRAIL_DATABASE_URL", "postgres://app@db/ct");
+        jail.set_env("CLICKTRAIL_WORKER__CONCURRENCY", "4");
+        jail.set_env("CLICKTRAIL_LISTEN", "0.0.0.0:9000");
+        let config = Config::load(Path::new("clicktrail.toml")).map_err(|e| e.to_string())?;
+        assert!(config.database_url.is_postgres());
+        assert_eq!(config.worker.concurrency, 4);
+        assert_eq!(config.listen.port(), 9000);
+
+        jail.set_env("CLICKTRAIL_WORKER__CONCURRENCY", "0");
+        let err = Config::load(Path::new("clicktrail.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("worker.concurrency"), "{err}");
+        jail.set_env("CLICKTRAIL_WORKER__CONCURRENCY", "4");
+        jail.set_env("CLICKTRAIL_WORKER__RETRY_SCHEDULE", "[\"5s\", \"soon\"]");
+        let err = Config::load(Path::new("clicktrail.toml"))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("worker.retry_schedule") && err.contains("item 1"),
+            "{err}"
+        );
+        Ok(())
+    });
+}
+
+#[test]
+fn bad_service_values_name_their_key() {
+    let with = |extra: &str| {
+        Config::from_toml_str(&format!("{extra}\n{MINIMAL}"))
+            .unwrap_err()
+            .to_string()
+    };
+    let err = with("database_url = \"mysql://u:pw@h/db\"");
+    assert!(
+        err.contains("database_url") && !err.contains("pw@"),
+        "{err}"
+    );
+    let err = with("webhook_path = \"/metrics\"");
+    assert!(err.contains("webhook_path"), "{err}");
+    let err = with("sqlite_synchronous = \"sometimes\"");
+    assert!(err.contains("sqlite_synchronous"), "{err}");
+    let err = with("[intake]\nbody_limit = 10");
+    assert!(err.contains("intake.body_limit"), "{err}");
+}

@@ -9,28 +9,27 @@
 //! | the store failed | 503 (Stripe tries again) |
 //! | another method on the webhook path | 405 |
 
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::secrets::WebhookSecrets;
+use super::{IngestError, Intake};
+use crate::metrics::Metrics;
+use crate::store::{Source, Store};
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{DefaultBodyLimit, State};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use clicktrail_stripe::webhook::Verifier;
-
-use super::{IngestError, Intake};
-use crate::metrics::Metrics;
-use crate::store::{Source, Store};
 
 /// What the handlers share.
 #[derive(Debug)]
 pub struct AppState {
     /// The deduplicating intake.
     pub intake: Intake,
-    /// Verifies `Stripe-Signature`; replaceable when secrets change.
-    pub verifier: RwLock<Verifier>,
+    /// Verifies `Stripe-Signature`; picks up secrets `clicktrail setup` stores meanwhile.
+    pub secrets: WebhookSecrets,
     /// For `/readyz` and `/metrics`.
     pub store: Store,
     /// The process's counters.
@@ -61,11 +60,7 @@ async fn webhook(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Byt
         .get("stripe-signature")
         .and_then(|v| v.to_str().ok())
         .unwrap_or("");
-    let verified = app
-        .verifier
-        .read()
-        .unwrap_or_else(|p| p.into_inner())
-        .verify(&body, signature, now());
+    let verified = app.secrets.verify(&body, signature, now()).await;
     if let Err(e) = verified {
         app.metrics.received("-", "bad_signature");
         tracing::warn!(reason = %e, "webhook refused: invalid signature");
@@ -93,7 +88,11 @@ async fn readyz(State(app): State<Arc<AppState>>) -> Response {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "not ready");
-            (StatusCode::SERVICE_UNAVAILABLE, "the store is unreachable\n").into_response()
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                "the store is unreachable\n",
+            )
+                .into_response()
         }
     }
 }

@@ -7,6 +7,7 @@
 //! caller still gets its answer only after its own event is durable.
 
 pub mod http;
+pub mod secrets;
 
 use std::sync::Arc;
 
@@ -136,7 +137,10 @@ async fn commit_loop(
         let events: Vec<NewEvent> = batch.iter().map(|(e, _)| e.clone()).collect();
         match store.insert_events(&events).await {
             Ok(outcomes) => {
-                if outcomes.iter().any(|o| matches!(o, Ingested::Queued { .. })) {
+                if outcomes
+                    .iter()
+                    .any(|o| matches!(o, Ingested::Queued { .. }))
+                {
                     wake.notify_one();
                 }
                 for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
@@ -167,6 +171,9 @@ mod tests {
         assert_eq!(parse(other, Source::Webhook).unwrap().dedupe_key, None);
         let err = parse(br#"{"id":"evt_3","type":"x"}"#, Source::Webhook).unwrap_err();
         assert_eq!(err, IngestError::Invalid("missing field `created`".into()));
-        assert!(matches!(parse(b"{\"id\": \"ev", Source::Webhook), Err(IngestError::Invalid(_))));
+        assert!(matches!(
+            parse(b"{\"id\": \"ev", Source::Webhook),
+            Err(IngestError::Invalid(_))
+        ));
     }
 }

@@ -195,11 +195,10 @@ impl Store {
 
     /// The earliest `run_at` of a job waiting to run (unix ms), to sleep until then.
     pub async fn next_run_at(&self) -> Result<Option<i64>, Error> {
-        let (at,): (Option<i64>,) = sqlx::query_as(
-            "SELECT MIN(run_at) FROM jobs WHERE state IN ('pending', 'retrying')",
-        )
-        .fetch_one(&self.pool)
-        .await?;
+        let (at,): (Option<i64>,) =
+            sqlx::query_as("SELECT MIN(run_at) FROM jobs WHERE state IN ('pending', 'retrying')")
+                .fetch_one(&self.pool)
+                .await?;
         Ok(at)
     }
 
@@ -262,7 +261,13 @@ impl Store {
                 run_at,
                 failure,
                 reason,
-            } => ("retrying", Some(*run_at), *failure, Some(reason.clone()), None),
+            } => (
+                "retrying",
+                Some(*run_at),
+                *failure,
+                Some(reason.clone()),
+                None,
+            ),
             Finish::Dead { reason, answer } => {
                 ("dead", None, false, Some(reason.clone()), answer.clone())
             }
@@ -354,10 +359,7 @@ impl Store {
     }
 
     /// Every attempt of a job, oldest first: (status, outcome, excerpt).
-    pub async fn attempts(
-        &self,
-        job: i64,
-    ) -> Result<Vec<(Option<i64>, String, String)>, Error> {
+    pub async fn attempts(&self, job: i64) -> Result<Vec<(Option<i64>, String, String)>, Error> {
         Ok(sqlx::query_as(
             "SELECT status, outcome, excerpt FROM attempts WHERE job_id = $1 ORDER BY id",
         )

@@ -14,7 +14,9 @@ use sqlx::Row;
 
 use super::Conn;
 use crate::Error;
-use crate::knowledge::{BusinessKey, Knowledge, Owner, PaymentRef, Record, SentConversion, TrialState};
+use crate::knowledge::{
+    BusinessKey, Knowledge, Owner, PaymentRef, Record, SentConversion, TrialState,
+};
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 enum Question {
@@ -62,14 +64,18 @@ impl Snapshot {
 
     /// Whether the last decision asked something not loaded yet.
     pub fn has_misses(&self) -> bool {
-        !self.inner.lock().unwrap_or_else(|p| p.into_inner()).misses.is_empty()
+        !self
+            .inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .misses
+            .is_empty()
     }
 
     /// Loads the answers to every question asked but not answered yet.
     pub(crate) async fn load_missing(&self, conn: &mut Conn) -> Result<(), Error> {
-        let misses = std::mem::take(
-            &mut self.inner.lock().unwrap_or_else(|p| p.into_inner()).misses,
-        );
+        let misses =
+            std::mem::take(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()).misses);
         for question in misses {
             let answer = load(conn, &question).await?;
             self.inner
@@ -110,16 +116,28 @@ async fn load(conn: &mut Conn, question: &Question) -> Result<Answer, Error> {
             Answer::ClickId(row.and_then(|(c,)| ClickId::new(&c).ok()))
         }
         Question::ByOrder(order) => Answer::Conversion(
-            conversion(conn, "SELECT * FROM conversions WHERE order_id = $1 ORDER BY tracker LIMIT 1", order)
-                .await?,
+            conversion(
+                conn,
+                "SELECT * FROM conversions WHERE order_id = $1 ORDER BY tracker LIMIT 1",
+                order,
+            )
+            .await?,
         ),
         Question::ByPayment(PaymentRef::PaymentIntent(pi)) => Answer::Conversion(
-            conversion(conn, "SELECT * FROM conversions WHERE payment_intent = $1 ORDER BY order_id LIMIT 1", pi)
-                .await?,
+            conversion(
+                conn,
+                "SELECT * FROM conversions WHERE payment_intent = $1 ORDER BY order_id LIMIT 1",
+                pi,
+            )
+            .await?,
         ),
         Question::ByPayment(PaymentRef::Charge(ch)) => Answer::Conversion(
-            conversion(conn, "SELECT * FROM conversions WHERE charge = $1 ORDER BY order_id LIMIT 1", ch)
-                .await?,
+            conversion(
+                conn,
+                "SELECT * FROM conversions WHERE charge = $1 ORDER BY order_id LIMIT 1",
+                ch,
+            )
+            .await?,
         ),
         Question::Trial(sub) => {
             let row: Option<(String,)> =

@@ -13,6 +13,7 @@
 //! finish, leases, retry, listings), `knowledge.rs` the [`Knowledge`](crate::knowledge::Knowledge)
 //! implementation over the database, `status.rs` what `status` and `/metrics` read.
 
+mod account;
 mod events;
 mod jobs;
 mod knowledge;
@@ -27,8 +28,8 @@ use sqlx::{AnyPool, Executor, Transaction};
 pub use events::{Ingested, NewEvent, Source};
 pub use jobs::{AttemptRecord, ClaimedJob, Finish, JobRow, JobState};
 pub(crate) use jobs::{Decided, set_decided};
-pub(crate) use knowledge::apply as apply_records;
 pub use knowledge::Snapshot;
+pub(crate) use knowledge::apply as apply_records;
 pub use status::{QueueStatus, StateCount};
 
 use crate::Error;
@@ -84,9 +85,9 @@ impl Store {
             Backend::Sqlite => sqlite_options(synchronous),
         };
         let pool = options
-        .connect(&url_text)
-        .await
-        .map_err(|e| Error::Database(format!("cannot connect to {}: {e}", url.redacted())))?;
+            .connect(&url_text)
+            .await
+            .map_err(|e| Error::Database(format!("cannot connect to {}: {e}", url.redacted())))?;
         let store = Self { pool, backend };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
@@ -117,9 +118,7 @@ impl Store {
 
     /// A write transaction that no other decision runs beside, in this process or another
     /// replica: the rules read what earlier decisions recorded.
-    pub(crate) async fn begin_serialized(
-        &self,
-    ) -> Result<Transaction<'static, sqlx::Any>, Error> {
+    pub(crate) async fn begin_serialized(&self) -> Result<Transaction<'static, sqlx::Any>, Error> {
         match self.backend {
             Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => {
@@ -150,12 +149,14 @@ impl Store {
 
     /// Keeps a webhook signing secret for `endpoint` (`we_...`).
     pub async fn add_webhook_secret(&self, endpoint: &str, secret: &str) -> Result<(), Error> {
-        sqlx::query("INSERT INTO webhook_secrets (endpoint, secret, created_at) VALUES ($1, $2, $3)")
-            .bind(endpoint)
-            .bind(secret)
-            .bind(now_ms())
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO webhook_secrets (endpoint, secret, created_at) VALUES ($1, $2, $3)",
+        )
+        .bind(endpoint)
+        .bind(secret)
+        .bind(now_ms())
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 }

@@ -81,14 +81,17 @@ pub(crate) async fn decide(
             }
             Decision::Wait { until, reason } => {
                 let run_at = until.saturating_mul(1000);
-                let ok = set_decided(&mut tx, job.id, owner, &Decided::Wait { run_at, reason })
-                    .await?;
+                let ok =
+                    set_decided(&mut tx, job.id, owner, &Decided::Wait { run_at, reason }).await?;
                 (ok, None)
             }
         };
         if !decided {
             tx.rollback().await?;
-            tracing::warn!(job = job.id, "lease lost while deciding; another worker has the job");
+            tracing::warn!(
+                job = job.id,
+                "lease lost while deciding; another worker has the job"
+            );
             return Ok(None);
         }
         tx.commit().await?;

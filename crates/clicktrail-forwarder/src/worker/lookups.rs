@@ -16,11 +16,11 @@ pub(crate) async fn fetch(
     let failed = |e: StripeError| Error::Stripe(format!("{need}: {e}"));
     match need {
         Need::Subscription { id } => {
-            let found = optional(stripe.subscription(id).await).map_err(failed)?;
+            let found = optional(stripe.subscription(id).await).map_err(|e| failed(*e))?;
             fetched.subscription(id.clone(), found);
         }
         Need::Customer { id } => {
-            let found = optional(stripe.customer(id).await).map_err(failed)?;
+            let found = optional(stripe.customer(id).await).map_err(|e| failed(*e))?;
             fetched.customer(id.clone(), found);
         }
         Need::InvoiceLines { invoice } => {
@@ -49,10 +49,11 @@ pub(crate) async fn fetch(
     Ok(())
 }
 
-fn optional<T>(result: Result<T, StripeError>) -> Result<Option<T>, StripeError> {
+/// "Not found" is an answer (`None`); other failures stay errors (boxed: the error is large).
+fn optional<T>(result: Result<T, StripeError>) -> Result<Option<T>, Box<StripeError>> {
     match result {
         Ok(found) => Ok(Some(found)),
         Err(e) if e.is_not_found() => Ok(None),
-        Err(e) => Err(e),
+        Err(e) => Err(Box::new(e)),
     }
 }

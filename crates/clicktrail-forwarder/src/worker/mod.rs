@@ -90,7 +90,11 @@ impl Worker {
             }
             let claimed = match self
                 .store
-                .claim(&self.owner, self.lease_until(), i64::try_from(free).unwrap_or(1))
+                .claim(
+                    &self.owner,
+                    self.lease_until(),
+                    i64::try_from(free).unwrap_or(1),
+                )
                 .await
             {
                 Ok(jobs) => jobs,
@@ -233,11 +237,28 @@ impl Worker {
             .store
             .finish(job.id, &self.owner, Some(&attempt), &finish)
             .await?;
-        let status = outcome.status().map_or_else(|| "-".to_owned(), |s| s.to_string());
+        let status = outcome
+            .status()
+            .map_or_else(|| "-".to_owned(), |s| s.to_string());
         match &finish {
-            Finish::Done => tracing::info!(job = job.id, kind = %request.kind(), order = request.order_id(), status, duration_ms, "delivered"),
-            Finish::Retry { run_at, reason, .. } => tracing::warn!(job = job.id, order = request.order_id(), status, in_ms = run_at - now_ms(), reason, "delivery failed; will retry"),
-            Finish::Dead { reason, .. } => tracing::error!(job = job.id, order = request.order_id(), status, reason, "dead letter"),
+            Finish::Done => {
+                tracing::info!(job = job.id, kind = %request.kind(), order = request.order_id(), status, duration_ms, "delivered")
+            }
+            Finish::Retry { run_at, reason, .. } => tracing::warn!(
+                job = job.id,
+                order = request.order_id(),
+                status,
+                in_ms = run_at - now_ms(),
+                reason,
+                "delivery failed; will retry"
+            ),
+            Finish::Dead { reason, .. } => tracing::error!(
+                job = job.id,
+                order = request.order_id(),
+                status,
+                reason,
+                "dead letter"
+            ),
         }
         if !kept {
             tracing::warn!(job = job.id, "lease lost before the attempt was recorded");

@@ -14,7 +14,11 @@ pub(crate) struct RateCap {
 
 /// The pure step: given the next free slot and now, when this request may go and when the
 /// following one may.
-pub(crate) fn take_slot(next: Option<Instant>, now: Instant, interval: Duration) -> (Instant, Instant) {
+pub(crate) fn take_slot(
+    next: Option<Instant>,
+    now: Instant,
+    interval: Duration,
+) -> (Instant, Instant) {
     let at = next.map_or(now, |n| n.max(now));
     (at, at + interval)
 }
@@ -30,7 +34,9 @@ impl RateCap {
 
     /// Waits for a slot.
     pub(crate) async fn acquire(&self) {
-        let Some(interval) = self.interval else { return };
+        let Some(interval) = self.interval else {
+            return;
+        };
         let at = {
             let mut next = self.next.lock().await;
             let (at, following) = take_slot(*next, Instant::now(), interval);

@@ -33,15 +33,37 @@ pub async fn flow(db: Db) {
     ] {
         assert_eq!(params[key], value, "{key} in {params}");
     }
-    assert!(params["CustomerId"].as_str().unwrap().starts_with("cus_"), "{params}");
+    assert!(
+        params["CustomerId"].as_str().unwrap().starts_with("cus_"),
+        "{params}"
+    );
 
     let store = bench.store().await;
     let done = store.jobs(None, 10).await.unwrap();
-    assert!(done.iter().any(|j| j.order_id.as_deref() == Some(invoice.as_str()) && j.state == "done"));
+    assert!(
+        done.iter()
+            .any(|j| j.order_id.as_deref() == Some(invoice.as_str()) && j.state == "done")
+    );
     store.close().await;
-    let metrics = bench.http.get(bench.url("/metrics")).send().await.unwrap().text().await.unwrap();
-    assert!(metrics.contains("clicktrail_events_received_total{type=\"invoice.paid\",outcome=\"queued\"} 1"), "{metrics}");
-    assert!(metrics.contains("clicktrail_deliveries_total{outcome=\"queued\",status=\"200\"} 1"), "{metrics}");
+    let metrics = bench
+        .http
+        .get(bench.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        metrics.contains(
+            "clicktrail_events_received_total{type=\"invoice.paid\",outcome=\"queued\"} 1"
+        ),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains("clicktrail_deliveries_total{outcome=\"queued\",status=\"200\"} 1"),
+        "{metrics}"
+    );
     server.stop().await;
     bench.finish().await;
 }
@@ -76,11 +98,19 @@ pub async fn duplicates(db: Db) {
     let mut other = event.clone();
     other["id"] = Value::from("evt_distinct_same_invoice");
     let (status, answer) = bench.post_signed(&other.to_string(), None).await;
-    assert_eq!((status, answer.contains("duplicate_change")), (200, true), "{answer}");
+    assert_eq!(
+        (status, answer.contains("duplicate_change")),
+        (200, true),
+        "{answer}"
+    );
 
     // Two partial refunds of the invoice's payment.
     let payments = bench
-        .stripe(Method::GET, &format!("/v1/invoice_payments?invoice={invoice}"), &[])
+        .stripe(
+            Method::GET,
+            &format!("/v1/invoice_payments?invoice={invoice}"),
+            &[],
+        )
         .await;
     let pi = payments["data"][0]["payment"]["payment_intent"]
         .as_str()
@@ -91,7 +121,11 @@ pub async fn duplicates(db: Db) {
     let mut modifications = Vec::new();
     for n in 1..=2 {
         bench
-            .stripe(Method::POST, "/v1/refunds", &[("payment_intent", &pi), ("amount", "500")])
+            .stripe(
+                Method::POST,
+                "/v1/refunds",
+                &[("payment_intent", &pi), ("amount", "500")],
+            )
             .await;
         modifications = bench
             .eventually(WAIT, "a modification", async || {
@@ -110,7 +144,12 @@ pub async fn duplicates(db: Db) {
     bench
         .eventually(WAIT, "an idle queue", async || {
             let s = store.status().await.ok()?;
-            let busy: i64 = s.by_state.iter().filter(|c| c.state != "done" && c.state != "dead").map(|c| c.count).sum();
+            let busy: i64 = s
+                .by_state
+                .iter()
+                .filter(|c| c.state != "done" && c.state != "dead")
+                .map(|c| c.count)
+                .sum();
             (busy == 0).then_some(())
         })
         .await;
@@ -128,7 +167,9 @@ pub async fn bad_input(db: Db) {
     let server = bench.start(&Options::default()).await;
     let event = r#"{"id":"evt_bad_1","object":"event","type":"invoice.paid","created":1795741500,"data":{"object":{"id":"in_bad","object":"invoice"}}}"#;
 
-    let (status, answer) = bench.post_raw(event.as_bytes().to_vec(), Some("t=1,v1=00")).await;
+    let (status, answer) = bench
+        .post_raw(event.as_bytes().to_vec(), Some("t=1,v1=00"))
+        .await;
     assert_eq!(status, 400);
     assert!(answer.starts_with("invalid signature"), "{answer}");
     let (status, answer) = bench.post_raw(event.as_bytes().to_vec(), None).await;
@@ -147,7 +188,9 @@ pub async fn bad_input(db: Db) {
     let (status, answer) = bench.post_signed(&event[..event.len() - 10], None).await;
     assert_eq!(status, 400);
     assert!(answer.starts_with("invalid event"), "{answer}");
-    let (status, answer) = bench.post_signed(r#"{"id":"evt_x","type":"invoice.paid"}"#, None).await;
+    let (status, answer) = bench
+        .post_signed(r#"{"id":"evt_x","type":"invoice.paid"}"#, None)
+        .await;
     assert_eq!(status, 400);
     assert!(answer.contains("created"), "the problem is named: {answer}");
 
@@ -155,9 +198,20 @@ pub async fn bad_input(db: Db) {
     let (status, _) = bench.post_signed(&big, None).await;
     assert_eq!(status, 413);
 
-    let r = bench.http.get(bench.url("/webhooks/stripe")).send().await.unwrap();
+    let r = bench
+        .http
+        .get(bench.url("/webhooks/stripe"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
-    let r = bench.http.put(bench.url("/webhooks/stripe")).body(event).send().await.unwrap();
+    let r = bench
+        .http
+        .put(bench.url("/webhooks/stripe"))
+        .body(event)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 405);
 
     let store = bench.store().await;
@@ -195,15 +249,35 @@ pub async fn outage(db: Db) {
         })
         .await;
     let store = bench.store().await;
-    let job = store.jobs(None, 10).await.unwrap().into_iter().find(|j| j.order_id.as_deref() == Some(invoice.as_str())).unwrap();
+    let job = store
+        .jobs(None, 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| j.order_id.as_deref() == Some(invoice.as_str()))
+        .unwrap();
     let job = bench
         .eventually(WAIT, "the job done", async || {
-            let j = store.jobs(None, 10).await.ok()?.into_iter().find(|j| j.id == job.id)?;
+            let j = store
+                .jobs(None, 10)
+                .await
+                .ok()?
+                .into_iter()
+                .find(|j| j.id == job.id)?;
             (j.state == "done").then_some(j)
         })
         .await;
-    let statuses: Vec<Option<i64>> = store.attempts(job.id).await.unwrap().into_iter().map(|a| a.0).collect();
-    assert_eq!(statuses, [Some(503), Some(503), Some(503), Some(429), Some(200)]);
+    let statuses: Vec<Option<i64>> = store
+        .attempts(job.id)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|a| a.0)
+        .collect();
+    assert_eq!(
+        statuses,
+        [Some(503), Some(503), Some(503), Some(429), Some(200)]
+    );
     assert_eq!(store.status().await.unwrap().dead, 0);
     store.close().await;
     server.stop().await;
@@ -214,18 +288,35 @@ pub async fn outage(db: Db) {
 /// `clicktrail retry --dead` delivers it.
 pub async fn permanent_error(db: Db) {
     let mut bench = Bench::new(db).await;
-    let server = bench.start(&Options { auth_token: "wrong-token", ..Options::default() }).await;
+    let server = bench
+        .start(&Options {
+            auth_token: "wrong-token",
+            ..Options::default()
+        })
+        .await;
     let invoice = bench.subscribe(2900, "click-perm").await;
     let store = bench.store().await;
     let dead = bench
         .eventually(WAIT, "a dead letter", async || {
-            store.jobs(Some(clicktrail_forwarder::store::JobState::Dead), 10).await.ok()?.into_iter().next()
+            store
+                .jobs(Some(clicktrail_forwarder::store::JobState::Dead), 10)
+                .await
+                .ok()?
+                .into_iter()
+                .next()
         })
         .await;
     assert_eq!(dead.order_id.as_deref(), Some(invoice.as_str()));
     assert!(dead.outcome.as_deref().unwrap().contains("401"), "{dead:?}");
-    assert!(dead.answer.as_deref().is_some_and(|a| !a.is_empty()), "the answer is kept: {dead:?}");
-    assert_eq!(store.attempts(dead.id).await.unwrap().len(), 1, "no retry of a permanent error");
+    assert!(
+        dead.answer.as_deref().is_some_and(|a| !a.is_empty()),
+        "the answer is kept: {dead:?}"
+    );
+    assert_eq!(
+        store.attempts(dead.id).await.unwrap().len(),
+        1,
+        "no retry of a permanent error"
+    );
     server.stop().await;
 
     // Fix the token, restart, and replay the dead letters with the command.
@@ -241,13 +332,26 @@ pub async fn permanent_error(db: Db) {
             .arg(&path)
             .output()
             .unwrap();
-        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
         String::from_utf8(out.stdout).unwrap()
     };
     let listing = cli(&["jobs", "--state", "dead"]);
-    assert!(listing.contains(&invoice) && listing.contains("answer:"), "{listing}");
-    assert!(!listing.contains("sandbox-token") && !listing.contains("wrong-token"), "{listing}");
-    assert_eq!(cli(&["retry", "--dead"]).trim(), "1 dead letter(s) queued again");
+    assert!(
+        listing.contains(&invoice) && listing.contains("answer:"),
+        "{listing}"
+    );
+    assert!(
+        !listing.contains("sandbox-token") && !listing.contains("wrong-token"),
+        "{listing}"
+    );
+    assert_eq!(
+        cli(&["retry", "--dead"]).trim(),
+        "1 dead letter(s) queued again"
+    );
     bench
         .eventually(WAIT, "the replayed conversion", async || {
             (!bench.records_for("conversion", &invoice).await.is_empty()).then_some(())
@@ -264,7 +368,10 @@ pub async fn permanent_error(db: Db) {
 /// when the forwarder restarts during the hold.
 pub async fn refund_hold(db: Db) {
     let mut bench = Bench::new(db).await;
-    let options = Options { refund_delay: "2s", ..Options::default() };
+    let options = Options {
+        refund_delay: "2s",
+        ..Options::default()
+    };
     let server = bench.start(&options).await;
     let invoice = bench.subscribe(2900, "click-hold").await;
     bench
@@ -273,27 +380,47 @@ pub async fn refund_hold(db: Db) {
         })
         .await;
     let payments = bench
-        .stripe(Method::GET, &format!("/v1/invoice_payments?invoice={invoice}"), &[])
+        .stripe(
+            Method::GET,
+            &format!("/v1/invoice_payments?invoice={invoice}"),
+            &[],
+        )
         .await;
-    let pi = payments["data"][0]["payment"]["payment_intent"].as_str().unwrap().to_owned();
-    bench.stripe(Method::POST, "/v1/refunds", &[("payment_intent", &pi)]).await;
+    let pi = payments["data"][0]["payment"]["payment_intent"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    bench
+        .stripe(Method::POST, "/v1/refunds", &[("payment_intent", &pi)])
+        .await;
     // The refund is stored and held; restart during the hold.
     let store = bench.store().await;
     bench
         .eventually(WAIT, "the held refund", async || {
             let jobs = store.jobs(None, 10).await.ok()?;
-            jobs.iter().any(|j| j.kind.as_deref() == Some("reversal")).then_some(())
+            jobs.iter()
+                .any(|j| j.kind.as_deref() == Some("reversal"))
+                .then_some(())
         })
         .await;
     server.stop().await;
-    assert!(bench.records_for("reversal", &invoice).await.is_empty(), "not sent before the restart");
+    assert!(
+        bench.records_for("reversal", &invoice).await.is_empty(),
+        "not sent before the restart"
+    );
     let server = bench.start(&options).await;
     let reversal = bench
         .eventually(WAIT, "the reversal", async || {
-            bench.records_for("reversal", &invoice).await.into_iter().next()
+            bench
+                .records_for("reversal", &invoice)
+                .await
+                .into_iter()
+                .next()
         })
         .await;
-    let events = bench.stripe(Method::GET, "/v1/events?type=charge.refunded&limit=1", &[]).await;
+    let events = bench
+        .stripe(Method::GET, "/v1/events?type=charge.refunded&limit=1", &[])
+        .await;
     let created = events["data"][0]["created"].as_i64().unwrap();
     let received = time::OffsetDateTime::parse(
         reversal["received_at"].as_str().unwrap(),
@@ -301,7 +428,10 @@ pub async fn refund_hold(db: Db) {
     )
     .unwrap()
     .unix_timestamp();
-    assert!(received >= created + 2, "sent at {received}, refund event at {created}");
+    assert!(
+        received >= created + 2,
+        "sent at {received}, refund event at {created}"
+    );
     store.close().await;
     server.stop().await;
     bench.finish().await;

@@ -88,7 +88,9 @@ impl Bench {
                      (e.g. postgres://postgres@127.0.0.1:5432/test); `cargo xtask test` sets it",
                 );
                 let schema = format!("t_{}", random_hex());
-                let pool = sqlx::PgPool::connect(&base).await.expect("PostgreSQL reachable");
+                let pool = sqlx::PgPool::connect(&base)
+                    .await
+                    .expect("PostgreSQL reachable");
                 pool.execute(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
                     .await
                     .unwrap();
@@ -110,7 +112,10 @@ impl Bench {
                 ("url", format!("http://{addr}/webhooks/stripe").as_str()),
                 ("enabled_events[]", "invoice.paid"),
                 ("enabled_events[]", "checkout.session.completed"),
-                ("enabled_events[]", "checkout.session.async_payment_succeeded"),
+                (
+                    "enabled_events[]",
+                    "checkout.session.async_payment_succeeded",
+                ),
                 ("enabled_events[]", "charge.refunded"),
             ])
             .send()
@@ -179,7 +184,9 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
         let config = Config::from_toml_str(&self.config_text(options)).expect("valid config");
         let listener = match self.listener.take() {
             Some(l) => l,
-            None => TcpListener::bind(self.addr).await.expect("the port is free again"),
+            None => TcpListener::bind(self.addr)
+                .await
+                .expect("the port is free again"),
         };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(clicktrail_forwarder::serve::run(config, listener, async {
@@ -189,10 +196,14 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
             stop: Some(stop),
             task,
         };
-        self.eventually(Duration::from_secs(20), "the service is ready", async || {
-            let r = self.http.get(self.url("/readyz")).send().await.ok()?;
-            (r.status() == 200).then_some(())
-        })
+        self.eventually(
+            Duration::from_secs(20),
+            "the service is ready",
+            async || {
+                let r = self.http.get(self.url("/readyz")).send().await.ok()?;
+                (r.status() == 200).then_some(())
+            },
+        )
         .await;
         server
     }
@@ -203,14 +214,20 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
 
     /// A second handle on the database, for assertions.
     pub async fn store(&self) -> Store {
-        Store::connect(&DatabaseUrl::new(&self.database_url).unwrap(), Synchronous::Full)
-            .await
-            .unwrap()
+        Store::connect(
+            &DatabaseUrl::new(&self.database_url).unwrap(),
+            Synchronous::Full,
+        )
+        .await
+        .unwrap()
     }
 
     /// Posts `body` signed now (or at `timestamp`) to the webhook path.
     pub async fn post_signed(&self, body: &str, timestamp: Option<i64>) -> (u16, String) {
-        let now = SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs();
+        let now = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
         let t = timestamp.unwrap_or(i64::try_from(now).unwrap());
         let header = sign(body.as_bytes(), &self.secret, t);
         self.post_raw(body.as_bytes().to_vec(), Some(&header)).await
@@ -226,7 +243,12 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
     }
 
     /// A Stripe API call that must succeed.
-    pub async fn stripe(&self, method: reqwest::Method, path: &str, form: &[(&str, &str)]) -> Value {
+    pub async fn stripe(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        form: &[(&str, &str)],
+    ) -> Value {
         let r = self
             .http
             .request(method, format!("{}{path}", self.sandbox.stripe_url()))
@@ -245,7 +267,11 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
     /// subscription's first invoice id.
     pub async fn subscribe(&self, amount: i64, click_id: &str) -> String {
         let customer = self
-            .stripe(reqwest::Method::POST, "/v1/customers", &[("email", "jenny@example.com")])
+            .stripe(
+                reqwest::Method::POST,
+                "/v1/customers",
+                &[("email", "jenny@example.com")],
+            )
             .await;
         let amount = amount.to_string();
         let price = self
@@ -271,7 +297,10 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
                 ],
             )
             .await;
-        sub["latest_invoice"].as_str().expect("latest_invoice").to_owned()
+        sub["latest_invoice"]
+            .as_str()
+            .expect("latest_invoice")
+            .to_owned()
     }
 
     /// Every request the impact.com emulator accepted, in order.

@@ -28,4 +28,11 @@ macro_rules! both_stores {
     };
 }
 
-both_stores!(flow, duplicates, bad_input, outage, permanent_error, refund_hold);
+both_stores!(
+    flow,
+    duplicates,
+    bad_input,
+    outage,
+    permanent_error,
+    refund_hold
+);

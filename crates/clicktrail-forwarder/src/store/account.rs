@@ -1,0 +1,53 @@
+//! What the account operations (`setup`, `backfill`, reconcile) read from the store.
+
+use std::collections::HashSet;
+
+use super::Store;
+use crate::Error;
+
+/// Ids asked at once in one `IN (...)` list.
+const CHUNK: usize = 100;
+
+impl Store {
+    /// Which of `ids` are stored events (any source, any outcome).
+    pub async fn known_event_ids(&self, ids: &[String]) -> Result<HashSet<String>, Error> {
+        let mut known = HashSet::new();
+        for chunk in ids.chunks(CHUNK) {
+            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
+            let sql = format!(
+                "SELECT id FROM events WHERE id IN ({})",
+                placeholders.join(", ")
+            );
+            let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(id);
+            }
+            known.extend(
+                query
+                    .fetch_all(&self.pool)
+                    .await?
+                    .into_iter()
+                    .map(|(id,)| id),
+            );
+        }
+        Ok(known)
+    }
+
+    /// The webhook endpoints (`we_...`) whose signing secret is kept in the database.
+    pub async fn webhook_secret_endpoints(&self) -> Result<Vec<String>, Error> {
+        let rows: Vec<(String,)> =
+            sqlx::query_as("SELECT DISTINCT endpoint FROM webhook_secrets ORDER BY endpoint")
+                .fetch_all(&self.pool)
+                .await?;
+        Ok(rows.into_iter().map(|(e,)| e).collect())
+    }
+
+    /// Forgets the secrets kept for `endpoint` (after a creation that could not be completed).
+    pub async fn remove_webhook_secrets(&self, endpoint: &str) -> Result<(), Error> {
+        sqlx::query("DELETE FROM webhook_secrets WHERE endpoint = $1")
+            .bind(endpoint)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+}
