@@ -1,7 +1,8 @@
 //! The forwarder's configuration for a stack: everything pointed at the emulators, SQLite in the
-//! stack's folder, and the refund hold the stack asks for. Pure. The Stripe key and the
-//! impact.com token are not in the file: the stack passes them as `CLICKTRAIL_*` environment
-//! variables, the way the operator's guide says secrets should be passed.
+//! stack's folder, and the refund hold the stack asks for. Pure. The emulators' key and token
+//! are written in the file so that `clicktrail jobs --config FILE` works as it is in the demo:
+//! they are the emulators' public defaults, not secrets (real ones belong in `CLICKTRAIL_*`
+//! environment variables).
 
 use crate::StackConfig;
 
@@ -11,13 +12,14 @@ pub fn forwarder_config(config: &StackConfig) -> String {
     let database = config.work_dir.join("clicktrail.db");
     format!(
         r#"# Written by the clicktrail demo stack (`cargo xtask demo`, the end-to-end test).
-# The Stripe key and the impact.com token come from CLICKTRAIL_STRIPE__API_KEY and
-# CLICKTRAIL_IMPACT__AUTH_TOKEN.
+# The key and the token are the emulators' public defaults. With a real account, pass secrets
+# as CLICKTRAIL_STRIPE__API_KEY and CLICKTRAIL_IMPACT__AUTH_TOKEN instead.
 listen = "127.0.0.1:{forwarder}"
 database_url = "sqlite://{database}"
 
 [impact]
 account_sid = "{sid}"
+auth_token = "{token}"
 campaign_id = "1000"
 event_type_id = "2000"
 recurring_event_type_id = "2001"
@@ -33,6 +35,7 @@ trial = "{trial}"
 click_id_wait = "0s"
 
 [stripe]
+api_key = "{key}"
 api_base = "http://127.0.0.1:{stripe}"
 
 [worker]
@@ -41,6 +44,8 @@ poll_interval = "250ms"
         forwarder = ports.forwarder,
         database = database.display(),
         sid = crate::IMPACT_ACCOUNT_SID,
+        token = crate::IMPACT_AUTH_TOKEN,
+        key = crate::STRIPE_SECRET_KEY,
         impact = ports.impact,
         stripe = ports.stripe,
         refund_delay = config.refund_delay,
@@ -75,10 +80,7 @@ mod tests {
         ] {
             assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
         }
-        assert!(
-            !text.contains(crate::STRIPE_SECRET_KEY),
-            "secrets go through the environment"
-        );
-        assert!(!text.contains(crate::IMPACT_AUTH_TOKEN));
+        assert!(text.contains("api_key = \"sk_test_sandbox\""), "{text}");
+        assert!(text.contains("auth_token = \"sandbox-token\""), "{text}");
     }
 }

@@ -2,9 +2,9 @@
 //! `cargo xtask demo`.
 //!
 //! The stack is every part of clicktrail as a real process on this machine: the Stripe and
-//! impact.com emulators (`clicktrail-sandbox`), the forwarder (`clicktrail serve`, on SQLite in a
-//! temporary folder, its webhook registered with `clicktrail setup`, the real path), and the
-//! sample shop. [`Stack::start`] brings it up and waits until each part answers; dropping the
+//! impact.com emulators (`clicktrail-sandbox`), the forwarder (its webhook registered with
+//! `clicktrail setup`, the real path, then `clicktrail serve`, on SQLite in a temporary folder),
+//! and the sample shop. [`Stack::start`] brings it up and waits until each part answers; dropping the
 //! [`Stack`] stops every process, so nothing is left behind.
 //!
 //! This library uses only the standard library on purpose: `cargo xtask demo` depends on it and

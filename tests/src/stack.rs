@@ -102,8 +102,8 @@ pub struct Stack {
 }
 
 impl Stack {
-    /// Starts the emulators, writes the forwarder's configuration and starts `clicktrail
-    /// serve`, registers its webhook with `clicktrail setup --url`, starts the shop, and waits
+    /// Starts the emulators, writes the forwarder's configuration, registers the forwarder's
+    /// webhook with `clicktrail setup --url`, starts `clicktrail serve` and the shop, and waits
     /// for each to answer. On failure everything started so far is stopped and the error quotes
     /// the end of the failing part's log.
     pub fn start(config: StackConfig) -> Result<Self, String> {
@@ -139,8 +139,10 @@ impl Stack {
             children: Vec::new(),
         };
         stack.start_sandbox()?;
-        stack.start_forwarder()?;
+        // `setup` first: it keeps the endpoint's signing secret in the database, where `serve`
+        // reads it at start. Stripe retries what it could not deliver in between.
         stack.register_webhook()?;
+        stack.start_forwarder()?;
         stack.start_shop()?;
         Ok(stack)
     }
@@ -219,21 +221,23 @@ impl Stack {
         self.wait_for("shop", addr(ports.shop), "/healthz")
     }
 
-    /// A `clicktrail` command with the stack's secrets in its environment (add `--config` with
-    /// [`config_file`](Self::config_file)).
+    /// A `clicktrail` command (add `--config` with [`config_file`](Self::config_file)).
     pub fn clicktrail(&self) -> Command {
-        let mut cmd = self.command("clicktrail");
-        cmd.env("CLICKTRAIL_STRIPE__API_KEY", STRIPE_SECRET_KEY)
-            .env("CLICKTRAIL_IMPACT__AUTH_TOKEN", IMPACT_AUTH_TOKEN);
-        cmd
+        self.command("clicktrail")
     }
 
     fn command(&self, bin: &str) -> Command {
         let mut cmd = Command::new(self.config.bin_dir.join(bin));
         cmd.current_dir(&self.config.work_dir)
-            .env("RUST_LOG", "info")
-            .env_remove("CLICKTRAIL_STRIPE__API_KEY")
-            .env_remove("CLICKTRAIL_IMPACT__AUTH_TOKEN");
+            .env("RUST_LOG", "info");
+        // The stack's own configuration file decides, not the caller's environment.
+        for (key, _) in std::env::vars_os() {
+            if key.to_string_lossy().starts_with("CLICKTRAIL_")
+                && key.to_string_lossy().contains("__")
+            {
+                cmd.env_remove(key);
+            }
+        }
         cmd
     }
 

@@ -7,13 +7,16 @@
 //!   Cargo.lock version, Debian's chromium and chromium-driver, the npm and PyPI test peers).
 //! - `test`: formatting, clippy, host tests, browser tests, size budget; ends with one summary line.
 //! - `web`: builds the browser kit into `www/pkg/` and measures its size.
-//! - `demo`: runs the whole flow on one machine (arrives with the sample shop).
+//! - `demo`: runs the whole flow on one machine (the stack launcher is `clicktrail_e2e::Stack`).
 //! - `process`: running child commands, streaming and capturing their output.
 //! - `summary`: counting test results from the runners' closing lines.
 //! - `workspace`: where things are (root, target dir, peers folder, Cargo.lock versions).
 //!
-//! Everything here uses only the standard library: it must build in seconds on a fresh machine.
+//! Everything here uses only the standard library, plus `ctrlc` (the demo waits for its children
+//! on ctrl-c) and the std-only stack launcher `clicktrail-e2e`: it must build in seconds on a
+//! fresh machine.
 
+mod demo;
 mod process;
 mod setup;
 mod summary;
@@ -31,7 +34,8 @@ commands:
            chromium + chromium-driver, npm and PyPI test peers (into .peers/)
   test     fmt, clippy, host tests, browser tests and the size budget; one summary line at the end
   web      build the browser kit into www/pkg/ and print its gzipped size
-  demo     run the sandbox, the forwarder and the sample shop (not built yet)
+  demo     run the Stripe and impact.com emulators, the forwarder and the sample shop;
+           prints the URL to open; ctrl-c stops everything
 ";
 
 fn main() -> ExitCode {
@@ -42,11 +46,7 @@ fn main() -> ExitCode {
         Some("web") => web::run().map(|report| {
             println!("{report}");
         }),
-        Some("demo") => Err(
-            "the demo is not built yet: it arrives with the sample shop (see the issues). \
-             `cargo xtask test` runs everything that exists today."
-                .to_owned(),
-        ),
+        Some("demo") => demo::run(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())
