@@ -6,10 +6,11 @@
 use std::fmt;
 use std::time::{Duration, SystemTime};
 
+use clicktrail_http::error_chain as chain;
 use reqwest::header::{ACCEPT, HeaderValue};
-use reqwest::{Method as HttpMethod, RequestBuilder, Response, redirect};
+use reqwest::{Method as HttpMethod, RequestBuilder, Response};
 
-use crate::config::{is_loopback_base, validate_account_sid, validate_api_base};
+use crate::config::{validate_account_sid, validate_api_base};
 use crate::outcome::{classify, excerpt};
 use crate::{
     AuthToken, Error, ImpactConfig, ImpactRequest, Method, Outcome, Submission,
@@ -94,19 +95,13 @@ impl ImpactClient {
             return Err(Error::EmptyAuthToken);
         }
         let api_base = validate_api_base(&config.api_base)?;
-        let mut builder = reqwest::Client::builder();
-        if is_loopback_base(&api_base) {
-            // A proxy from HTTP_PROXY could not reach this machine's loopback anyway.
-            builder = builder.no_proxy();
-        }
-        let http = builder
-            .redirect(redirect::Policy::none())
-            .https_only(api_base.starts_with("https://"))
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| Error::Client(chain(&e)))?;
+        let http = clicktrail_http::client(
+            &api_base,
+            config.connect_timeout,
+            config.timeout,
+            USER_AGENT,
+        )
+        .map_err(|e| Error::Client(chain(&e)))?;
         Ok(Self {
             http,
             api_base,
@@ -252,31 +247,9 @@ impl ImpactClient {
     }
 }
 
-/// Reads at most [`MAX_BODY`] bytes of the body.
-async fn read_body(mut response: Response) -> Result<Vec<u8>, reqwest::Error> {
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        let room = MAX_BODY - body.len();
-        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
-        if body.len() >= MAX_BODY {
-            break;
-        }
-    }
-    Ok(body)
-}
-
-/// An error and its sources, joined with `: `. reqwest errors name the URL (which holds no
-/// secret: the token travels in a header) and the underlying I/O error.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
+/// Reads at most [`MAX_BODY`] bytes of the body (outcomes keep an excerpt of it anyway).
+async fn read_body(response: Response) -> Result<Vec<u8>, reqwest::Error> {
+    Ok(clicktrail_http::read_limited(response, MAX_BODY)
+        .await?
+        .bytes)
 }

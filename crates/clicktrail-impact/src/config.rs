@@ -1,9 +1,8 @@
 //! How to reach impact.com: credentials, base URL and timeouts.
 
-use std::net::IpAddr;
 use std::time::Duration;
 
-use reqwest::Url;
+use clicktrail_http::BaseUrlError;
 
 use crate::{AuthToken, Error};
 
@@ -85,52 +84,13 @@ pub(crate) fn validate_account_sid(sid: &str) -> Result<(), Error> {
 ///
 /// Accepted: absolute `https://` URLs, and `http://` URLs whose host is loopback (`localhost`,
 /// `127.0.0.0/8`, `::1`), with an optional path prefix. Refused: other schemes, plain `http://`
-/// to any other host, credentials in the URL, a query or a fragment.
+/// to any other host, credentials in the URL, a query or a fragment. The rule is
+/// [`clicktrail_http::validate_api_base`], shared with the Stripe client.
 pub fn validate_api_base(api_base: &str) -> Result<String, Error> {
-    let invalid = |reason| Error::InvalidBaseUrl {
-        url: api_base.to_owned(),
-        reason,
-    };
-    let url = Url::parse(api_base).map_err(|_| invalid("not an absolute URL"))?;
-    if !url.username().is_empty() || url.password().is_some() {
-        // Do not echo the URL: it holds a secret.
-        return Err(Error::InvalidBaseUrl {
-            url: "<hidden>".to_owned(),
-            reason: "it holds credentials",
-        });
-    }
-    if url.query().is_some() || url.fragment().is_some() {
-        return Err(invalid("it has a query or fragment"));
-    }
-    let host = url.host_str().ok_or_else(|| invalid("it has no host"))?;
-    match url.scheme() {
-        "https" => {}
-        "http" if is_loopback(host) => {}
-        "http" => {
-            return Err(Error::InsecureBaseUrl {
-                url: api_base.to_owned(),
-            });
-        }
-        _ => return Err(invalid("the scheme is neither https nor http")),
-    }
-    Ok(url.as_str().trim_end_matches('/').to_owned())
-}
-
-/// Whether a (validated) API base points at this machine. Such a base is reached directly, never
-/// through a proxy from the environment.
-pub(crate) fn is_loopback_base(api_base: &str) -> bool {
-    Url::parse(api_base)
-        .ok()
-        .and_then(|u| u.host_str().map(is_loopback))
-        .unwrap_or(false)
-}
-
-fn is_loopback(host: &str) -> bool {
-    let bare = host.trim_start_matches('[').trim_end_matches(']');
-    match bare.parse::<IpAddr>() {
-        Ok(ip) => ip.is_loopback(),
-        Err(_) => bare.eq_ignore_ascii_case("localhost"),
-    }
+    clicktrail_http::validate_api_base(api_base).map_err(|e| match e {
+        BaseUrlError::Invalid { url, reason } => Error::InvalidBaseUrl { url, reason },
+        BaseUrlError::Insecure { url } => Error::InsecureBaseUrl { url },
+    })
 }
 
 #[cfg(test)]
@@ -138,74 +98,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn accepts_https_and_loopback_http() {
-        for (input, normalised) in [
-            ("https://api.impact.com", "https://api.impact.com"),
-            ("https://api.impact.com/", "https://api.impact.com"),
-            (
-                "https://proxy.example/impact/",
-                "https://proxy.example/impact",
-            ),
-            ("http://127.0.0.1:8080", "http://127.0.0.1:8080"),
-            ("http://127.1.2.3:1/", "http://127.1.2.3:1"),
-            (
-                "http://localhost:9000/sandbox/impact",
-                "http://localhost:9000/sandbox/impact",
-            ),
-            ("http://LOCALHOST:9000", "http://localhost:9000"),
-            ("http://[::1]:4000", "http://[::1]:4000"),
-        ] {
-            assert_eq!(
-                validate_api_base(input).as_deref(),
-                Ok(normalised),
-                "{input}"
-            );
-        }
-    }
-
-    #[test]
-    fn refuses_plain_http_beyond_loopback() {
-        for input in [
-            "http://api.impact.com",
-            "http://10.0.0.1",
-            "http://[::2]",
-            "http://0.0.0.0:80",
-            "http://localhost.evil.example",
-            "http://127.0.0.1.nip.io",
-        ] {
-            assert_eq!(
-                validate_api_base(input),
-                Err(Error::InsecureBaseUrl { url: input.into() }),
-                "{input}"
-            );
-        }
-    }
-
-    #[test]
-    fn refuses_malformed_bases_without_echoing_secrets() {
-        for input in [
-            "",
-            "api.impact.com",
-            "ftp://api.impact.com",
-            "https://api.impact.com/?x=1",
-            "https://api.impact.com/#f",
-        ] {
-            assert!(
-                matches!(validate_api_base(input), Err(Error::InvalidBaseUrl { .. })),
-                "{input}"
-            );
-        }
-        let err = validate_api_base("https://IRsid:s3cr3t@api.impact.com").unwrap_err();
-        assert!(!err.to_string().contains("s3cr3t"), "{err}");
-    }
-
-    #[test]
-    fn knows_loopback_bases() {
-        assert!(is_loopback_base("http://127.0.0.1:1"));
-        assert!(is_loopback_base("https://localhost/x"));
-        assert!(is_loopback_base("http://[::1]:1"));
-        assert!(!is_loopback_base("https://api.impact.com"));
-        assert!(!is_loopback_base("not a url"));
+    fn the_shared_rule_maps_into_this_crates_errors() {
+        assert_eq!(
+            validate_api_base("http://127.0.0.1:1/").as_deref(),
+            Ok("http://127.0.0.1:1")
+        );
+        assert_eq!(
+            validate_api_base("http://api.example.com"),
+            Err(Error::InsecureBaseUrl {
+                url: "http://api.example.com".into()
+            })
+        );
+        assert!(matches!(
+            validate_api_base("ftp://api.example.com"),
+            Err(Error::InvalidBaseUrl { .. })
+        ));
     }
 
     #[test]

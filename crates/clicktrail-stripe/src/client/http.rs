@@ -7,11 +7,12 @@
 use std::fmt;
 use std::time::Duration;
 
+use clicktrail_http::error_chain as chain;
 use reqwest::header::{AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, LOCATION, RETRY_AFTER};
-use reqwest::{Method, Response, redirect};
+use reqwest::{Method, Response};
 use serde_json::Value;
 
-use super::config::{is_loopback_base, validate_api_base, validate_api_version};
+use super::config::{validate_api_base, validate_api_version};
 use super::retry::{retry_after, should_retry};
 use super::{Form, RetryPolicy, StripeConfig, StripeError, classify_error};
 use crate::client::ApiKey;
@@ -78,19 +79,13 @@ impl StripeClient {
         validate_api_version(&config.api_version)?;
         let api_version = HeaderValue::from_str(&config.api_version)
             .map_err(|_| StripeError::InvalidApiVersion(config.api_version.clone()))?;
-        let mut builder = reqwest::Client::builder();
-        if is_loopback_base(&api_base) {
-            // A proxy from HTTP_PROXY could not reach this machine's loopback anyway.
-            builder = builder.no_proxy();
-        }
-        let http = builder
-            .redirect(redirect::Policy::none())
-            .https_only(api_base.starts_with("https://"))
-            .connect_timeout(config.connect_timeout)
-            .timeout(config.timeout)
-            .user_agent(USER_AGENT)
-            .build()
-            .map_err(|e| StripeError::Client(chain(&e)))?;
+        let http = clicktrail_http::client(
+            &api_base,
+            config.connect_timeout,
+            config.timeout,
+            USER_AGENT,
+        )
+        .map_err(|e| StripeError::Client(chain(&e)))?;
         Ok(Self {
             http,
             api_base,
@@ -307,22 +302,16 @@ fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
-/// Reads the body, or `None` when it exceeds [`MAX_BODY`].
-async fn read_body(mut response: Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
+/// Reads the body, or `None` when it exceeds [`MAX_BODY`] (refused rather than truncated).
+async fn read_body(response: Response) -> Result<Option<Vec<u8>>, reqwest::Error> {
     if response
         .content_length()
         .is_some_and(|n| n > MAX_BODY as u64)
     {
         return Ok(None);
     }
-    let mut body = Vec::new();
-    while let Some(chunk) = response.chunk().await? {
-        if body.len() + chunk.len() > MAX_BODY {
-            return Ok(None);
-        }
-        body.extend_from_slice(&chunk);
-    }
-    Ok(Some(body))
+    let body = clicktrail_http::read_limited(response, MAX_BODY).await?;
+    Ok((!body.exceeded).then_some(body.bytes))
 }
 
 /// A random version-4 UUID, the form the official SDKs use for idempotency keys.
@@ -339,22 +328,6 @@ pub(crate) fn new_idempotency_key() -> String {
         &h[16..20],
         &h[20..]
     )
-}
-
-/// An error and its sources, joined with `: `. reqwest errors name the URL (which holds no
-/// secret: the key travels in a header) and the underlying I/O error.
-fn chain(e: &dyn std::error::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = e.source();
-    while let Some(s) = source {
-        let next = s.to_string();
-        if !text.contains(&next) {
-            text.push_str(": ");
-            text.push_str(&next);
-        }
-        source = s.source();
-    }
-    text
 }
 
 #[cfg(test)]
