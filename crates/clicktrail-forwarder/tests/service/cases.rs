@@ -436,3 +436,181 @@ pub async fn refund_hold(db: Db) {
     server.stop().await;
     bench.finish().await;
 }
+
+/// 500 signed events posted concurrently, `kill -9` in the middle, restart: every event that was
+/// answered 2xx leads to exactly one accepted conversion at impact.com.
+pub async fn crash(db: Db) {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicUsize, Ordering};
+
+    const EVENTS: usize = 500;
+    let mut bench = Bench::new(db).await;
+    let listen = crate::harness::free_addr();
+    let mut process = bench.spawn(&Options::default(), listen).await;
+    let bench = Arc::new(bench);
+    let acked = Arc::new(AtomicUsize::new(0));
+    let url = process.url.clone();
+    let mut posts = tokio::task::JoinSet::new();
+    let gate = Arc::new(tokio::sync::Semaphore::new(32));
+    for n in 0..EVENTS {
+        let (bench, acked, gate, url) = (
+            Arc::clone(&bench),
+            Arc::clone(&acked),
+            Arc::clone(&gate),
+            url.clone(),
+        );
+        posts.spawn(async move {
+            let _permit = gate.acquire().await.unwrap();
+            let (body, invoice) = crate::harness::invoice_event("crash", n);
+            let ok = matches!(bench.post_signed_to(&url, &body, None).await, Ok((200, _)));
+            if ok {
+                acked.fetch_add(1, Ordering::SeqCst);
+            }
+            (invoice, ok)
+        });
+    }
+    // Kill the process once a good part of the events were acknowledged.
+    bench
+        .eventually(WAIT, "150 acknowledgements", async || {
+            (acked.load(Ordering::SeqCst) >= 150).then_some(())
+        })
+        .await;
+    process.child.start_kill().unwrap();
+    process.child.wait().await.unwrap();
+    let mut answered = Vec::new();
+    while let Some(result) = posts.join_next().await {
+        let (invoice, ok) = result.unwrap();
+        if ok {
+            answered.push(invoice);
+        }
+    }
+    assert!(
+        answered.len() >= 150 && answered.len() < EVENTS,
+        "killed mid-way: {} acknowledged",
+        answered.len()
+    );
+
+    let mut bench = Arc::into_inner(bench).unwrap();
+    let process = bench.spawn(&Options::default(), listen).await;
+    let conversions = bench
+        .eventually(
+            Duration::from_secs(60),
+            "every acknowledged event delivered",
+            async || {
+                let records = bench.impact_records().await;
+                let created: std::collections::HashMap<String, usize> = records
+                    .iter()
+                    .filter(|r| r["kind"] == "conversion" && r["outcome"] == "ACTION_CREATED")
+                    .fold(std::collections::HashMap::new(), |mut m, r| {
+                        *m.entry(r["params"]["OrderId"].as_str().unwrap().to_owned())
+                            .or_default() += 1;
+                        m
+                    });
+                answered
+                    .iter()
+                    .all(|i| created.contains_key(i))
+                    .then_some(created)
+            },
+        )
+        .await;
+    for invoice in &answered {
+        assert_eq!(
+            conversions[invoice], 1,
+            "{invoice}: exactly one accepted conversion"
+        );
+    }
+    let records = bench.impact_records().await;
+    let sent = records.iter().filter(|r| r["kind"] == "conversion").count();
+    // A crash between impact's answer and the commit may resend; impact deduplicates.
+    assert!(
+        sent <= conversions.len() + 32,
+        "{sent} requests for {} orders",
+        conversions.len()
+    );
+    process.terminate().await;
+    bench.finish().await;
+}
+
+/// Two `serve` processes on one PostgreSQL database under load: no duplicate sends, and both
+/// did work.
+pub async fn two_replicas(db: Db) {
+    use std::sync::Arc;
+
+    const EVENTS: usize = 300;
+    let mut bench = Bench::new(db).await;
+    let a = bench
+        .spawn(&Options::default(), crate::harness::free_addr())
+        .await;
+    let b = bench
+        .spawn(&Options::default(), crate::harness::free_addr())
+        .await;
+    let bench = Arc::new(bench);
+    let mut posts = tokio::task::JoinSet::new();
+    let gate = Arc::new(tokio::sync::Semaphore::new(32));
+    for n in 0..EVENTS {
+        // Alternate, and send every fourth event to both (duplicate deliveries across replicas).
+        let mut targets = vec![if n % 2 == 0 {
+            a.url.clone()
+        } else {
+            b.url.clone()
+        }];
+        if n % 4 == 0 {
+            targets.push(b.url.clone());
+        }
+        let (bench, gate) = (Arc::clone(&bench), Arc::clone(&gate));
+        posts.spawn(async move {
+            let _permit = gate.acquire().await.unwrap();
+            let (body, _) = crate::harness::invoice_event("replica", n);
+            for url in targets {
+                let (status, answer) = bench.post_signed_to(&url, &body, None).await.unwrap();
+                assert_eq!(status, 200, "{answer}");
+            }
+        });
+    }
+    while let Some(result) = posts.join_next().await {
+        result.unwrap();
+    }
+    let records = bench
+        .eventually(
+            Duration::from_secs(60),
+            "every event delivered",
+            async || {
+                let r = bench.impact_records().await;
+                (r.iter().filter(|r| r["kind"] == "conversion").count() >= EVENTS).then_some(r)
+            },
+        )
+        .await;
+    let mut orders: Vec<&str> = records
+        .iter()
+        .filter(|r| r["kind"] == "conversion")
+        .map(|r| r["params"]["OrderId"].as_str().unwrap())
+        .collect();
+    orders.sort_unstable();
+    let total = orders.len();
+    orders.dedup();
+    assert_eq!(
+        (orders.len(), total),
+        (EVENTS, EVENTS),
+        "one request per order, no duplicate send"
+    );
+    for process in [&a, &b] {
+        let metrics = bench
+            .http
+            .get(format!("{}/metrics", process.url))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        let delivered: u64 = metrics
+            .lines()
+            .filter(|l| l.starts_with("clicktrail_deliveries_total{outcome=\"queued\""))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<u64>().ok())
+            .sum();
+        assert!(delivered > 0, "{} did no work:\n{metrics}", process.url);
+    }
+    a.terminate().await;
+    b.terminate().await;
+    Arc::into_inner(bench).unwrap().finish().await;
+}

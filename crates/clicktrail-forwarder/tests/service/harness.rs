@@ -67,6 +67,57 @@ impl Server {
     }
 }
 
+/// `clicktrail serve` running as a child process.
+pub struct Process {
+    pub child: tokio::process::Child,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+}
+
+impl Process {
+    /// SIGTERM, then the exit status must be 0 within the shutdown grace.
+    pub async fn terminate(mut self) {
+        let pid = self.child.id().expect("still running").to_string();
+        let sent = std::process::Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap();
+        assert!(sent.success());
+        let status = tokio::time::timeout(Duration::from_secs(20), self.child.wait())
+            .await
+            .expect("exits after SIGTERM")
+            .unwrap();
+        assert!(status.success(), "exit status after SIGTERM: {status}");
+    }
+}
+
+/// A free loopback port.
+pub fn free_addr() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+}
+
+/// A signed-ready `invoice.paid` event for invoice `in_{tag}_{n}` carrying a click id, with
+/// every line in the payload (no Stripe look-up needed).
+pub fn invoice_event(tag: &str, n: usize) -> (String, String) {
+    let invoice = format!("in_{tag}_{n}");
+    let event = serde_json::json!({
+        "id": format!("evt_{tag}_{n}"), "object": "event", "type": "invoice.paid",
+        "created": SystemTime::now().duration_since(UNIX_EPOCH).unwrap().as_secs(),
+        "api_version": "2025-03-31.basil",
+        "data": {"object": {
+            "id": invoice, "object": "invoice", "billing_reason": "subscription_create",
+            "currency": "usd", "amount_paid": 2900, "customer": format!("cus_{tag}_{n}"),
+            "parent": {"subscription_details": {"subscription": format!("sub_{tag}_{n}"),
+                "metadata": {"impact_click_id": format!("click{n}")}}},
+            "lines": {"object": "list", "data": [{"amount": 2900, "quantity": 1, "description": "Pro"}], "has_more": false}
+        }}
+    });
+    (event.to_string(), invoice)
+}
+
 fn random_hex() -> String {
     format!("{:016x}", rand::random::<u64>())
 }
@@ -139,6 +190,11 @@ impl Bench {
 
     /// The configuration file's text.
     pub fn config_text(&self, options: &Options) -> String {
+        self.config_text_at(options, self.addr)
+    }
+
+    /// The configuration file's text, listening on `listen`.
+    pub fn config_text_at(&self, options: &Options, listen: SocketAddr) -> String {
         format!(
             r#"
 listen = "{addr}"
@@ -168,7 +224,7 @@ shutdown_grace = "3s"
 request_timeout = "5s"
 retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms"]
 "#,
-            addr = self.addr,
+            addr = listen,
             db = self.database_url,
             token = options.auth_token,
             impact = self.sandbox.impact_url(),
@@ -208,6 +264,37 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
         server
     }
 
+    /// Starts `clicktrail serve` as a process listening on `listen` and waits until it is ready.
+    pub async fn spawn(&mut self, options: &Options, listen: SocketAddr) -> Process {
+        // The in-process listener is not needed when the service runs as a process.
+        self.listener = None;
+        let path = self
+            ._dir
+            .path()
+            .join(format!("clicktrail-{}.toml", listen.port()));
+        std::fs::write(&path, self.config_text_at(options, listen)).unwrap();
+        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
+            .arg("serve")
+            .arg("--config")
+            .arg(&path)
+            .env("RUST_LOG", "warn")
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("clicktrail serve starts");
+        let url = format!("http://{listen}");
+        self.eventually(
+            Duration::from_secs(30),
+            "the process is ready",
+            async || {
+                let r = self.http.get(format!("{url}/readyz")).send().await.ok()?;
+                (r.status() == 200).then_some(())
+            },
+        )
+        .await;
+        Process { child, url }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("http://{}{path}", self.addr)
     }
@@ -224,13 +311,33 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
 
     /// Posts `body` signed now (or at `timestamp`) to the webhook path.
     pub async fn post_signed(&self, body: &str, timestamp: Option<i64>) -> (u16, String) {
+        self.post_signed_to(&self.url(""), body, timestamp)
+            .await
+            .expect("an answer")
+    }
+
+    /// Posts `body`, signed, to the service at `base`; `Err` when no answer came.
+    pub async fn post_signed_to(
+        &self,
+        base: &str,
+        body: &str,
+        timestamp: Option<i64>,
+    ) -> Result<(u16, String), reqwest::Error> {
         let now = SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .unwrap()
             .as_secs();
         let t = timestamp.unwrap_or(i64::try_from(now).unwrap());
         let header = sign(body.as_bytes(), &self.secret, t);
-        self.post_raw(body.as_bytes().to_vec(), Some(&header)).await
+        let r = self
+            .http
+            .post(format!("{base}/webhooks/stripe"))
+            .header("Stripe-Signature", header)
+            .body(body.to_owned())
+            .send()
+            .await?;
+        let status = r.status().as_u16();
+        Ok((status, r.text().await?))
     }
 
     pub async fn post_raw(&self, body: Vec<u8>, signature: Option<&str>) -> (u16, String) {

@@ -34,5 +34,13 @@ both_stores!(
     bad_input,
     outage,
     permanent_error,
-    refund_hold
+    refund_hold,
+    crash,
 );
+
+/// Several replicas need a shared database: PostgreSQL only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: set CLICKTRAIL_TEST_POSTGRES_URL (cargo xtask test does when one is reachable)"]
+async fn postgres_two_replicas() {
+    cases::two_replicas(harness::Db::Postgres).await;
+}
