@@ -5,7 +5,7 @@
 //! they decide what partners are paid) and the `clicktrail` command. The rules are pure: an event,
 //! the [`Settings`](mapping::Settings) and what the forwarder already knows go in, a
 //! [`Decision`](mapping::Decision) comes out, with the facts to remember attached. The service
-//! (intake, store, delivery) is built around them.
+//! (intake, store, delivery: [`serve`]) is built around them.
 //!
 //! # Example
 //!
@@ -48,9 +48,21 @@
 //! - [`knowledge`]: what the forwarder learned (the [`Knowledge`](knowledge::Knowledge) trait
 //!   the rules read, the [`Record`](knowledge::Record)s a decision asks to store, and an
 //!   in-memory implementation).
+//! - [`account`]: the Stripe side: `setup` (one webhook endpoint, its secret kept), `check`
+//!   (permissions), `backfill` and the reconcile loop of `serve` (missed events read back).
 //! - [`explain`]: `clicktrail explain`, the rules run over event files without sending anything.
+//! - [`serve`]: `clicktrail serve`, `run(config, listener, shutdown)`: the HTTP intake, the
+//!   worker and the endpoints in one process, stopped by the future it is given.
+//! - [`intake`]: the deduplicating [`Intake::ingest`](intake::Intake::ingest) every event goes
+//!   through (webhook, backfill, reconcile), with group commit; `intake/http.rs` the axum routes
+//!   (`POST {webhook_path}`, `/healthz`, `/readyz`, `/metrics`).
+//! - [`store`]: sqlx over SQLite or PostgreSQL: events, the job outbox (leases, `SKIP LOCKED`),
+//!   attempts, and the [`Knowledge`](knowledge::Knowledge) implementation over the database.
+//! - [`worker`]: claims due jobs, decides (with Stripe look-ups), sends, records attempts.
+//! - [`retry`]: the retry schedule and outcome handling, pure. [`metrics`]: the Prometheus text.
 //! - `cli` (binary only): argument parsing, one module per command; `main.rs` stays thin.
 
+pub mod account;
 pub mod config;
 mod error;
 pub mod explain;

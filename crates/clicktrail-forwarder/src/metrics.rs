@@ -16,6 +16,8 @@ use crate::store::QueueStatus;
 pub struct Metrics {
     received: Mutex<BTreeMap<(String, &'static str), u64>>,
     deliveries: Mutex<BTreeMap<(&'static str, String), u64>>,
+    reconcile_runs: Mutex<BTreeMap<&'static str, u64>>,
+    reconcile_events: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -32,9 +34,29 @@ impl Metrics {
         *map.entry((outcome, status)).or_default() += 1;
     }
 
+    /// Counts a reconcile run: `ok` or `error`.
+    pub fn reconcile_run(&self, result: &'static str) {
+        let mut map = self
+            .reconcile_runs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *map.entry(result).or_default() += 1;
+    }
+
+    /// Counts events a reconcile run handled: `new`, `known` (already stored), `ignored`,
+    /// `error`.
+    pub fn reconcile_events(&self, outcome: &'static str, count: u64) {
+        let mut map = self
+            .reconcile_events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        *map.entry(outcome).or_default() += count;
+    }
+
     /// Renders every series; `queue` is `None` when the store could not be read.
     pub fn render(&self, queue: Option<&QueueStatus>) -> String {
         let mut out = String::new();
+        self.render_reconcile(&mut out);
         out.push_str("# HELP clicktrail_events_received_total Stripe events received, by type and outcome.\n");
         out.push_str("# TYPE clicktrail_events_received_total counter\n");
         for ((t, o), n) in self
@@ -80,6 +102,34 @@ impl Metrics {
         out.push_str("# HELP clicktrail_store_up Whether the store answered this scrape.\n# TYPE clicktrail_store_up gauge\n");
         let _ = writeln!(out, "clicktrail_store_up {}", u8::from(queue.is_some()));
         out
+    }
+}
+
+impl Metrics {
+    fn render_reconcile(&self, out: &mut String) {
+        out.push_str("# HELP clicktrail_reconcile_runs_total Reconcile runs (undelivered events read back from Stripe), by result.\n");
+        out.push_str("# TYPE clicktrail_reconcile_runs_total counter\n");
+        for (r, n) in self
+            .reconcile_runs
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(out, "clicktrail_reconcile_runs_total{{result=\"{r}\"}} {n}");
+        }
+        out.push_str("# HELP clicktrail_reconcile_events_total Undelivered events found by reconcile, by outcome.\n");
+        out.push_str("# TYPE clicktrail_reconcile_events_total counter\n");
+        for (o, n) in self
+            .reconcile_events
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(
+                out,
+                "clicktrail_reconcile_events_total{{outcome=\"{o}\"}} {n}"
+            );
+        }
     }
 }
 

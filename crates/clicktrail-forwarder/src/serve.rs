@@ -6,19 +6,20 @@
 //! releases the rest, and returns `Ok(())`.
 
 use std::future::Future;
-use std::sync::{Arc, RwLock};
+use std::sync::Arc;
 
 use clicktrail_impact::{AuthToken, ImpactClient, ImpactConfig};
 use clicktrail_stripe::client::{ApiKey, StripeClient};
-use clicktrail_stripe::webhook::{Verifier, WebhookSecret};
 use tokio::net::TcpListener;
 use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
+use crate::account::reconcile;
 use crate::config::Config;
 use crate::intake::Intake;
 use crate::intake::http::{AppState, router};
+use crate::intake::secrets::WebhookSecrets;
 use crate::mapping::Settings;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -38,7 +39,17 @@ pub async fn run(
             "jobs left running by a previous run are due again"
         );
     }
-    let verifier = verifier(&config, &store).await?;
+    let configured: Vec<String> = config
+        .stripe
+        .iter()
+        .flat_map(|s| s.webhook_secrets.iter().map(|w| w.expose().to_owned()))
+        .collect();
+    let secrets = WebhookSecrets::load(
+        &configured,
+        config.intake.signature_tolerance,
+        store.clone(),
+    )
+    .await?;
     let impact = impact_client(&config)?;
     let stripe = stripe_client(&config)?;
 
@@ -50,9 +61,10 @@ pub async fn run(
         Arc::clone(&wake),
         Arc::clone(&metrics),
     );
+    let reconcile_intake = intake.clone();
     let state = Arc::new(AppState {
         intake,
-        verifier: RwLock::new(verifier),
+        secrets,
         store: store.clone(),
         metrics: Arc::clone(&metrics),
     });
@@ -63,6 +75,14 @@ pub async fn run(
     );
 
     let token = CancellationToken::new();
+    let reconcile_task = reconcile::spawn(
+        &config,
+        stripe.clone(),
+        reconcile_intake,
+        store.clone(),
+        Arc::clone(&metrics),
+        token.clone(),
+    );
     let worker = Arc::new(Worker::new(
         store.clone(),
         Settings::from(&config),
@@ -88,6 +108,9 @@ pub async fn run(
         .await;
     token.cancel();
     tracing::info!("shutting down");
+    if let Some(task) = reconcile_task {
+        let _ = task.await;
+    }
     for committer in committers {
         let _ = committer.await;
     }
@@ -96,32 +119,7 @@ pub async fn run(
     served.map_err(|e| Error::Service(format!("HTTP server: {e}")))
 }
 
-/// The verifier over the configured secrets and those `clicktrail setup` kept in the database.
-async fn verifier(config: &Config, store: &Store) -> Result<Verifier, Error> {
-    let mut texts: Vec<String> = Vec::new();
-    if let Some(stripe) = &config.stripe {
-        texts.extend(stripe.webhook_secrets.iter().map(|s| s.expose().to_owned()));
-    }
-    texts.extend(store.webhook_secrets().await?);
-    let mut secrets = Vec::new();
-    for text in texts {
-        let secret = WebhookSecret::new(text).map_err(|e| Error::Config {
-            key: "stripe.webhook_secrets".into(),
-            origin: None,
-            problem: e.to_string(),
-        })?;
-        secrets.push(secret);
-    }
-    Verifier::new(secrets, config.intake.signature_tolerance).map_err(|e| Error::Config {
-        key: "stripe.webhook_secrets".into(),
-        origin: None,
-        problem: format!(
-            "{e}: list the endpoint's signing secret (whsec_...) or run `clicktrail setup`"
-        ),
-    })
-}
-
-fn impact_client(config: &Config) -> Result<ImpactClient, Error> {
+pub(crate) fn impact_client(config: &Config) -> Result<ImpactClient, Error> {
     let impact = &config.impact;
     let client_config = ImpactConfig::new(
         impact.account_sid.as_str(),
@@ -136,7 +134,7 @@ fn impact_client(config: &Config) -> Result<ImpactClient, Error> {
     })
 }
 
-fn stripe_client(config: &Config) -> Result<Option<StripeClient>, Error> {
+pub(crate) fn stripe_client(config: &Config) -> Result<Option<StripeClient>, Error> {
     let Some(stripe) = &config.stripe else {
         return Ok(None);
     };

@@ -18,8 +18,7 @@ pub const MAX_ENDPOINTS: usize = 16;
 pub const MANAGED_BY: (&str, &str) = ("managed_by", "clicktrail");
 
 /// The description of the endpoint `setup` creates, shown in Stripe's Dashboard.
-pub const DESCRIPTION: &str =
-    "clicktrail forwarder: credits impact.com partners for Stripe payments (created by `clicktrail setup`)";
+pub const DESCRIPTION: &str = "clicktrail forwarder: credits impact.com partners for Stripe payments (created by `clicktrail setup`)";
 
 /// A validated webhook URL: `https://...`, or plain `http://` to a loopback host (the demo).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -76,7 +75,8 @@ fn is_loopback_host(authority: &str) -> bool {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
     };
-    host.eq_ignore_ascii_case("localhost") || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    host.eq_ignore_ascii_case("localhost")
+        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
 }
 
 /// One endpoint, as `setup` reports it.
@@ -166,7 +166,10 @@ pub fn plan(url: &WebhookUrl, endpoints: &[WebhookEndpoint]) -> SetupPlan {
         }
         return SetupPlan::Create(NewWebhookEndpoint {
             url: url.as_str().to_owned(),
-            enabled_events: HANDLED_EVENT_TYPES.iter().map(|t| (*t).to_owned()).collect(),
+            enabled_events: HANDLED_EVENT_TYPES
+                .iter()
+                .map(|t| (*t).to_owned())
+                .collect(),
             api_version: Some(API_VERSION.to_owned()),
             description: Some(DESCRIPTION.to_owned()),
             metadata: [(MANAGED_BY.0.to_owned(), MANAGED_BY.1.to_owned())].into(),
@@ -242,7 +245,13 @@ mod tests {
 
     fn others(n: usize) -> Vec<WebhookEndpoint> {
         (0..n)
-            .map(|i| endpoint(&format!("we_{i}"), &format!("https://other{i}.example/h"), &["*"]))
+            .map(|i| {
+                endpoint(
+                    &format!("we_{i}"),
+                    &format!("https://other{i}.example/h"),
+                    &["*"],
+                )
+            })
             .collect()
     }
 
@@ -254,7 +263,10 @@ mod tests {
         assert_eq!(new.url, URL);
         assert_eq!(new.enabled_events, HANDLED_EVENT_TYPES.map(str::to_owned));
         assert_eq!(new.api_version.as_deref(), Some(API_VERSION));
-        assert_eq!(new.metadata.get("managed_by").map(String::as_str), Some("clicktrail"));
+        assert_eq!(
+            new.metadata.get("managed_by").map(String::as_str),
+            Some("clicktrail")
+        );
         assert!(new.description.unwrap().contains("clicktrail"));
     }
 
@@ -273,14 +285,24 @@ mod tests {
     fn a_full_account_with_our_url_is_still_updated() {
         let mut all = others(15);
         all.push(endpoint("we_ours", URL, &["invoice.paid"]));
-        let SetupPlan::Update { endpoint, add, enabled_events, enable, .. } = plan(&url(), &all)
+        let SetupPlan::Update {
+            endpoint,
+            add,
+            enabled_events,
+            enable,
+            ..
+        } = plan(&url(), &all)
         else {
             panic!("expected an update");
         };
         assert_eq!(endpoint.id, "we_ours");
         assert_eq!(
             add,
-            ["checkout.session.completed", "checkout.session.async_payment_succeeded", "charge.refunded"]
+            [
+                "checkout.session.completed",
+                "checkout.session.async_payment_succeeded",
+                "charge.refunded"
+            ]
         );
         assert_eq!(enabled_events[0], "invoice.paid");
         assert_eq!(enabled_events.len(), 4);
@@ -289,11 +311,26 @@ mod tests {
 
     #[test]
     fn missing_events_are_added_and_other_events_kept() {
-        let existing = endpoint("we_1", URL, &["customer.created", "invoice.paid", "charge.refunded"]);
-        let SetupPlan::Update { add, enabled_events, .. } = plan(&url(), &[existing]) else {
+        let existing = endpoint(
+            "we_1",
+            URL,
+            &["customer.created", "invoice.paid", "charge.refunded"],
+        );
+        let SetupPlan::Update {
+            add,
+            enabled_events,
+            ..
+        } = plan(&url(), &[existing])
+        else {
             panic!("expected an update");
         };
-        assert_eq!(add, ["checkout.session.completed", "checkout.session.async_payment_succeeded"]);
+        assert_eq!(
+            add,
+            [
+                "checkout.session.completed",
+                "checkout.session.async_payment_succeeded"
+            ]
+        );
         assert_eq!(
             enabled_events,
             [
@@ -332,7 +369,8 @@ mod tests {
     fn among_several_at_the_url_ours_is_chosen_and_the_others_noted() {
         let foreign = endpoint("we_foreign", URL, &["invoice.paid"]);
         let mut ours = endpoint("we_ours", URL, &HANDLED_EVENT_TYPES);
-        ours.metadata.insert("managed_by".into(), "clicktrail".into());
+        ours.metadata
+            .insert("managed_by".into(), "clicktrail".into());
         let SetupPlan::Unchanged { endpoint, notes } = plan(&url(), &[foreign, ours]) else {
             panic!("expected no change");
         };
@@ -347,7 +385,10 @@ mod tests {
         let SetupPlan::Unchanged { notes, .. } = plan(&url(), &[old]) else {
             panic!("expected no change");
         };
-        assert!(notes[0].contains("2024-06-20") && notes[0].contains(API_VERSION), "{notes:?}");
+        assert!(
+            notes[0].contains("2024-06-20") && notes[0].contains(API_VERSION),
+            "{notes:?}"
+        );
     }
 
     #[test]
@@ -360,7 +401,10 @@ mod tests {
             "http://localhost:8088/webhooks/stripe",
             "http://[::1]:8088/webhooks/stripe",
         ] {
-            assert_eq!(WebhookUrl::parse(ok).map(|u| u.as_str().to_owned()), Ok(ok.to_owned()));
+            assert_eq!(
+                WebhookUrl::parse(ok).map(|u| u.as_str().to_owned()),
+                Ok(ok.to_owned())
+            );
         }
         for bad in [
             "http://shop.example/webhooks/stripe",
@@ -375,6 +419,9 @@ mod tests {
             assert!(WebhookUrl::parse(bad).is_err(), "{bad}");
         }
         let err = WebhookUrl::parse("http://shop.example/h").unwrap_err();
-        assert!(err.contains("plain http") && err.contains("127.0.0.1"), "{err}");
+        assert!(
+            err.contains("plain http") && err.contains("127.0.0.1"),
+            "{err}"
+        );
     }
 }

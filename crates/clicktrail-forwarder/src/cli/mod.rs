@@ -1,8 +1,11 @@
 //! The `clicktrail` commands.
 
+mod backfill;
+mod check;
 mod explain;
 mod queue;
 mod serve;
+mod setup;
 
 use std::process::ExitCode;
 
@@ -28,6 +31,13 @@ enum Command {
     Status(queue::StatusArgs),
     /// Print what the forwarder would do with Stripe events, without sending anything.
     Explain(explain::Args),
+    /// Register the forwarder's webhook endpoint at Stripe (one endpoint, every event it needs)
+    /// and keep its signing secret in the database.
+    Setup(setup::Args),
+    /// Probe the Stripe key's permissions and the impact.com credentials.
+    Check(check::Args),
+    /// Read missed events back from Stripe (the last 30 days at most) into the queue.
+    Backfill(backfill::Args),
 }
 
 impl Cli {
@@ -39,6 +49,9 @@ impl Cli {
             Command::Retry(args) => queue::retry(args),
             Command::Status(args) => queue::status(args),
             Command::Explain(args) => explain::run(args),
+            Command::Setup(args) => setup::run(args),
+            Command::Check(args) => check::run(args),
+            Command::Backfill(args) => backfill::run(args),
         }
     }
 }
