@@ -614,3 +614,24 @@ pub async fn two_replicas(db: Db) {
     b.terminate().await;
     Arc::into_inner(bench).unwrap().finish().await;
 }
+
+/// The click id is only on the Stripe customer: the worker asks Stripe (subscription, then
+/// customer) and decides again.
+pub async fn lookups(db: Db) {
+    let mut bench = Bench::new(db).await;
+    let server = bench.start(&Options::default()).await;
+    let invoice = bench.subscribe_with(1500, "click-on-customer", true).await;
+    let record = bench
+        .eventually(WAIT, "the conversion", async || {
+            bench
+                .records_for("conversion", &invoice)
+                .await
+                .into_iter()
+                .next()
+        })
+        .await;
+    assert_eq!(record["params"]["ClickId"], "click-on-customer");
+    assert_eq!(record["params"]["ItemSubTotal1"], "15.00");
+    server.stop().await;
+    bench.finish().await;
+}

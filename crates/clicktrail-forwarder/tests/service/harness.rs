@@ -373,12 +373,20 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
     /// A customer, a monthly price and a subscription carrying `click_id`; returns the
     /// subscription's first invoice id.
     pub async fn subscribe(&self, amount: i64, click_id: &str) -> String {
+        self.subscribe_with(amount, click_id, false).await
+    }
+
+    /// Like [`Bench::subscribe`], with the click id on the customer instead when `on_customer`
+    /// (the forwarder then has to ask Stripe for it).
+    pub async fn subscribe_with(&self, amount: i64, click_id: &str, on_customer: bool) -> String {
+        let mut customer_form = vec![("email", "jenny@example.com")];
+        let mut sub_metadata = vec![("metadata[impact_click_id]", click_id)];
+        if on_customer {
+            customer_form.push(("metadata[impact_click_id]", click_id));
+            sub_metadata.clear();
+        }
         let customer = self
-            .stripe(
-                reqwest::Method::POST,
-                "/v1/customers",
-                &[("email", "jenny@example.com")],
-            )
+            .stripe(reqwest::Method::POST, "/v1/customers", &customer_form)
             .await;
         let amount = amount.to_string();
         let price = self
@@ -398,10 +406,13 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
                 reqwest::Method::POST,
                 "/v1/subscriptions",
                 &[
-                    ("customer", customer["id"].as_str().unwrap()),
-                    ("items[0][price]", price["id"].as_str().unwrap()),
-                    ("metadata[impact_click_id]", click_id),
-                ],
+                    vec![
+                        ("customer", customer["id"].as_str().unwrap()),
+                        ("items[0][price]", price["id"].as_str().unwrap()),
+                    ],
+                    sub_metadata,
+                ]
+                .concat(),
             )
             .await;
         sub["latest_invoice"]

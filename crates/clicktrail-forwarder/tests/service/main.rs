@@ -36,6 +36,7 @@ both_stores!(
     permanent_error,
     refund_hold,
     crash,
+    lookups,
 );
 
 /// Several replicas need a shared database: PostgreSQL only.
