@@ -142,11 +142,23 @@ struct Display {
 impl Display {
     fn show(&mut self, progress: Progress) {
         let line = match progress {
-            Progress::Fetched { slice, slices, events } => {
+            Progress::Fetched {
+                slice,
+                slices,
+                events,
+            } => {
                 format!("day {slice}/{slices}: {events} events read")
             }
-            Progress::Ingested { slice, slices, counts }
-            | Progress::SliceDone { slice, slices, counts } => format!(
+            Progress::Ingested {
+                slice,
+                slices,
+                counts,
+            }
+            | Progress::SliceDone {
+                slice,
+                slices,
+                counts,
+            } => format!(
                 "day {slice}/{slices}: {} new, {} already known, {} ignored",
                 counts.new, counts.known, counts.ignored
             ),

@@ -68,7 +68,12 @@ pub(crate) fn run(args: Args) -> ExitCode {
     })
 }
 
-fn print(report: &SetupReport, url: &WebhookUrl, database: &DatabaseUrl, dry_run: bool) -> ExitCode {
+fn print(
+    report: &SetupReport,
+    url: &WebhookUrl,
+    database: &DatabaseUrl,
+    dry_run: bool,
+) -> ExitCode {
     let would = if dry_run { "would " } else { "" };
     match &report.plan {
         SetupPlan::Full { endpoints } => {
