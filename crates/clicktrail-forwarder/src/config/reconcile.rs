@@ -60,7 +60,33 @@ impl ReconcileConfig {
 
 #[cfg(test)]
 mod tests {
+    use std::path::Path;
+
     use super::*;
+    use crate::config::Config;
+
+    const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/clicktrail.example.toml");
+
+    #[test]
+    fn the_example_shows_the_defaults_and_the_environment_overrides_them() {
+        figment::Jail::expect_with(|jail| {
+            let example = Config::load(Path::new(EXAMPLE)).expect("the example loads");
+            assert_eq!(example.reconcile, ReconcileConfig::default());
+            jail.set_env("CLICKTRAIL_RECONCILE__INTERVAL", "0s");
+            jail.set_env("CLICKTRAIL_RECONCILE__WINDOW", "12h");
+            let config = Config::load(Path::new(EXAMPLE)).expect("overrides load");
+            assert!(!config.reconcile.enabled());
+            assert_eq!(config.reconcile.window, Duration::from_secs(12 * 3600));
+            jail.set_env("CLICKTRAIL_RECONCILE__WINDOW", "45d");
+            let err = Config::load(Path::new(EXAMPLE)).unwrap_err().to_string();
+            assert!(err.contains("reconcile.window"), "{err}");
+            jail.set_env("CLICKTRAIL_RECONCILE__WINDOW", "3d");
+            jail.set_env("CLICKTRAIL_RECONCILE__EVERY", "1m");
+            let err = Config::load(Path::new(EXAMPLE)).unwrap_err().to_string();
+            assert!(err.contains("every"), "{err}");
+            Ok(())
+        });
+    }
 
     #[test]
     fn defaults_and_bounds() {

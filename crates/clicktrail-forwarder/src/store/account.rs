@@ -41,13 +41,4 @@ impl Store {
                 .await?;
         Ok(rows.into_iter().map(|(e,)| e).collect())
     }
-
-    /// Forgets the secrets kept for `endpoint` (after a creation that could not be completed).
-    pub async fn remove_webhook_secrets(&self, endpoint: &str) -> Result<(), Error> {
-        sqlx::query("DELETE FROM webhook_secrets WHERE endpoint = $1")
-            .bind(endpoint)
-            .execute(&self.pool)
-            .await?;
-        Ok(())
-    }
 }
