@@ -68,6 +68,7 @@ mod tests {
     const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/clicktrail.example.toml");
 
     #[test]
+    #[allow(clippy::result_large_err)] // figment::Jail's own signature
     fn the_example_shows_the_defaults_and_the_environment_overrides_them() {
         figment::Jail::expect_with(|jail| {
             let example = Config::load(Path::new(EXAMPLE)).expect("the example loads");
