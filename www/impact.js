@@ -46,16 +46,22 @@ function amountOf(record) {
   return total - (cents(p.OrderDiscount) ?? 0);
 }
 
+// "27 Nov, 14:03:09": the date too, since the Stripe emulator's clock can jump a month ahead.
 function time(iso) {
   const d = new Date(iso);
-  return isNaN(d) ? iso : d.toLocaleTimeString();
+  if (isNaN(d)) return iso;
+  return d.toLocaleString("en-GB", {
+    day: "numeric", month: "short", hour: "2-digit", minute: "2-digit", second: "2-digit",
+  });
 }
 
 function render(records, actions) {
   // Modifications and reversals name the order, not the click: take it from the conversion.
   const clickOfOrder = new Map();
+  const currencyOfOrder = new Map();
   for (const r of records) {
     if (r.params.ClickId && r.params.OrderId) clickOfOrder.set(r.params.OrderId, r.params.ClickId);
+    if (r.params.CurrencyCode && r.params.OrderId) currencyOfOrder.set(r.params.OrderId, r.params.CurrencyCode);
   }
   const rows = records.map((r, i) => {
     const p = r.params;
@@ -67,7 +73,7 @@ function render(records, actions) {
       order: p.OrderId ?? p.ActionId ?? "",
       clickId: p.ClickId ?? clickOfOrder.get(p.OrderId) ?? "",
       amount: amountOf(r),
-      currency: p.CurrencyCode ?? "",
+      currency: p.CurrencyCode ?? currencyOfOrder.get(p.OrderId) ?? "",
       outcome: r.outcome,
     };
   });
@@ -76,7 +82,7 @@ function render(records, actions) {
   body.replaceChildren(...rows.map((r) =>
     el("tr", { "data-kind": r.kind, "data-order": r.order, "data-click-id": r.clickId, "data-event-type": r.eventType, "data-amount": decimal(r.amount) },
       el("td", {}, String(r.n)),
-      el("td", {}, time(r.received)),
+      el("td", { class: "time" }, time(r.received)),
       el("td", {}, el("span", { class: `kind ${r.kind}` }, r.kind)),
       el("td", {}, r.eventType),
       el("td", {}, el("code", {}, r.order)),
@@ -126,7 +132,7 @@ async function refresh() {
       }));
     render(records, actions);
     error.textContent = "";
-    document.getElementById("updated").textContent = `Updated ${new Date().toLocaleTimeString()}.`;
+    document.getElementById("updated").textContent = `Updated ${new Date().toLocaleTimeString("en-GB")}.`;
   } catch (e) {
     error.textContent = `Cannot read the impact.com emulator: ${e.message}`;
   }

@@ -1,0 +1,184 @@
+//! The stack the test runs against, and what the test reads from it directly: the Stripe
+//! emulator (with its key) and the impact.com emulator's records, polled with a deadline.
+
+use std::time::Duration;
+
+use clicktrail_e2e::{STRIPE_SECRET_KEY, Stack};
+use serde_json::Value;
+
+/// How long the forwarder may take to get an event to impact.com (the refund hold included).
+pub const DELIVERY: Duration = Duration::from_secs(40);
+
+/// HTTP access to the emulators.
+pub struct World {
+    pub stack: Stack,
+    http: reqwest::Client,
+}
+
+impl World {
+    pub fn new(stack: Stack) -> Self {
+        Self {
+            stack,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    /// `GET` on the Stripe emulator.
+    pub async fn stripe(&self, path: &str) -> Result<Value, String> {
+        let url = format!("{}{path}", self.stack.stripe_url());
+        self.http
+            .get(&url)
+            .bearer_auth(STRIPE_SECRET_KEY)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("{url}: {e}"))
+    }
+
+    /// The invoices of a subscription, oldest first.
+    pub async fn invoices(&self, subscription: &str) -> Result<Vec<Value>, String> {
+        let list = self
+            .stripe(&format!(
+                "/v1/invoices?subscription={subscription}&limit=100"
+            ))
+            .await?;
+        let mut invoices = list["data"].as_array().cloned().unwrap_or_default();
+        invoices.reverse();
+        Ok(invoices)
+    }
+
+    /// Every request the impact.com emulator accepted, in order.
+    pub async fn records(&self) -> Result<Vec<Value>, String> {
+        let url = format!("{}/_sandbox/records", self.stack.impact_url());
+        let value: Value = self
+            .http
+            .get(&url)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        Ok(value.as_array().cloned().unwrap_or_default())
+    }
+
+    /// The first record of `kind` for `order`, once the emulator has it.
+    pub async fn wait_record(&self, kind: &str, order: &str) -> Result<Value, String> {
+        self.wait_record_within(kind, order, DELIVERY).await
+    }
+
+    /// The first record of `kind` for `order`, if the emulator has it within `timeout`.
+    pub async fn wait_record_within(
+        &self,
+        kind: &str,
+        order: &str,
+        timeout: Duration,
+    ) -> Result<Value, String> {
+        let deadline = tokio::time::Instant::now() + timeout;
+        loop {
+            let found: Vec<Value> = self
+                .records()
+                .await?
+                .into_iter()
+                .filter(|r| r["kind"] == kind && r["params"]["OrderId"] == order)
+                .collect();
+            if let Some(first) = found.into_iter().next() {
+                return Ok(first);
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Err(format!(
+                    "no {kind} for {order} at the impact.com emulator after {timeout:?} (records: {})",
+                    serde_json::to_string(&self.records().await.unwrap_or_default())
+                        .unwrap_or_default()
+                ));
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The action of `order`, once `ok` holds for it.
+    pub async fn wait_action(
+        &self,
+        order: &str,
+        ok: impl Fn(&Value) -> bool,
+    ) -> Result<Value, String> {
+        let url = format!("{}/_sandbox/actions", self.stack.impact_url());
+        let deadline = tokio::time::Instant::now() + DELIVERY;
+        loop {
+            let actions: Value = self
+                .http
+                .get(&url)
+                .send()
+                .await
+                .map_err(|e| format!("{url}: {e}"))?
+                .json()
+                .await
+                .map_err(|e| format!("{url}: {e}"))?;
+            let action = actions
+                .as_array()
+                .and_then(|a| a.iter().find(|a| a["OrderId"] == order))
+                .cloned();
+            match action {
+                Some(action) if ok(&action) => return Ok(action),
+                other if tokio::time::Instant::now() >= deadline => {
+                    return Err(format!("the action of {order} is {other:?}"));
+                }
+                _ => tokio::time::sleep(Duration::from_millis(200)).await,
+            }
+        }
+    }
+
+    /// `clicktrail jobs --config FILE` (the forwarder's own view of its queue).
+    pub fn jobs(&self) -> Result<String, String> {
+        self.clicktrail(&["jobs", "--limit", "500"])
+    }
+
+    /// `clicktrail ARGS... --config FILE`: its standard output, or an error with both outputs.
+    pub fn clicktrail(&self, args: &[&str]) -> Result<String, String> {
+        let out = self
+            .stack
+            .clicktrail()
+            .args(args)
+            .arg("--config")
+            .arg(self.stack.config_file())
+            .output()
+            .map_err(|e| format!("clicktrail {args:?}: {e}"))?;
+        let text = String::from_utf8_lossy(&out.stdout).into_owned();
+        if out.status.success() {
+            Ok(text)
+        } else {
+            Err(format!(
+                "clicktrail {args:?} failed ({}): {}{}",
+                out.status,
+                text,
+                String::from_utf8_lossy(&out.stderr)
+            ))
+        }
+    }
+}
+
+/// The sale amount impact.com computes for a conversion, in cents: the sum of `ItemSubTotal{n}`
+/// minus `OrderDiscount`.
+pub fn sale_amount_cents(params: &Value) -> i64 {
+    let cents = |v: &Value| -> i64 {
+        let text = v.as_str().unwrap_or("0");
+        let (whole, fraction) = text.split_once('.').unwrap_or((text, "0"));
+        let fraction = format!("{fraction:0<2}");
+        whole.parse::<i64>().unwrap_or(0) * 100 + fraction[..2].parse::<i64>().unwrap_or(0)
+    };
+    let items: i64 = (1..)
+        .map_while(|n| params.get(format!("ItemSubTotal{n}")))
+        .map(cents)
+        .sum();
+    items - params.get("OrderDiscount").map_or(0, cents)
+}
+
+/// Seconds since the Unix epoch of an RFC 3339 time (`2026-11-27T01:53:04.090748Z`).
+pub fn unix_seconds(rfc3339: &str) -> Result<f64, String> {
+    let parsed =
+        time::OffsetDateTime::parse(rfc3339, &time::format_description::well_known::Rfc3339)
+            .map_err(|e| format!("{rfc3339:?}: {e}"))?;
+    Ok(parsed.unix_timestamp_nanos() as f64 / 1e9)
+}
