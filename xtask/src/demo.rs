@@ -98,17 +98,21 @@ fn print_banner(stack: &Stack) {
       {url}
 
   Then try:
-   1. Pricing > Subscribe to Starter (any email). Open \"impact.com view\": a
+   1. Pricing > Subscribe to Starter (any email). Open "impact.com view": a
       conversion with the link's click id, the invoice as OrderId, 29.00 USD.
-   2. Your account > Bill next month: a recurring conversion.
-   3. Your account > Refund part of the first payment: {hold} later (the refund
-      hold) a modification with what is left. Refund all of another: a reversal.
-   4. Pricing > Buy the workshop > Pay on the emulator's checkout page: a
-      one-time conversion.
-   5. The 14-day trial plan: a 0.00 sign-up conversion (rules.trial = \"signup\").
-   6. Your account > Be a new visitor, subscribe again without the link: no
-      conversion; the forwarder says why:
+   2. Your account > Refund part of that payment: {hold} later (the refund
+      hold) a modification with what is left.
+   3. Be a new visitor (bottom of Your account), open the link again, buy the
+      workshop, pay on the emulator's checkout page: a one-time conversion.
+      Refund all of it: a reversal.
+   4. The 14-day trial plan: a 0.00 sign-up conversion (rules.trial = "signup").
+   5. Be a new visitor, subscribe without the link: no conversion; the
+      forwarder says why:
         {clicktrail} jobs --config {config}
+   6. Last: Your account > Bill next month. The emulator bills it by moving its
+      clock a month ahead for good, so the renewal's event is dated then and
+      the forwarder holds it until that date; `clicktrail retry JOB` (same
+      --config) sends the recurring conversion now.
 
   Stripe emulator {stripe} (key sk_test_sandbox), impact.com emulator {impact},
   forwarder {forwarder}. Ctrl-C stops everything.
