@@ -7,6 +7,7 @@
 //!   Cargo.lock version, Debian's chromium and chromium-driver, the npm and PyPI test peers).
 //! - `test`: formatting, clippy, host tests, browser tests, size budget; ends with one summary line.
 //! - `web`: builds the browser kit into `www/pkg/` and measures its size.
+//! - `bench`: `bench` and `soak` run `clicktrail-bench` and write `BENCHMARKS.md`.
 //! - `demo`: runs the whole flow on one machine (the stack launcher is `clicktrail_e2e::Stack`).
 //! - `process`: running child commands, streaming and capturing their output.
 //! - `summary`: counting test results from the runners' closing lines.
@@ -16,6 +17,7 @@
 //! on ctrl-c) and the std-only stack launcher `clicktrail-e2e`: it must build in seconds on a
 //! fresh machine.
 
+mod bench;
 mod demo;
 mod process;
 mod setup;
@@ -34,6 +36,10 @@ commands:
            chromium + chromium-driver, npm and PyPI test peers (into .peers/)
   test     fmt, clippy, host tests, browser tests and the size budget; one summary line at the end
   web      build the browser kit into www/pkg/ and print its gzipped size
+  bench    run the benchmarks (release builds) and write BENCHMARKS.md
+           [--seconds N per level] [--sizes 1000,100000,1000000] [--events N] [--postgres URL]
+  soak     steady traffic with impact.com faults and a forwarder restart; writes its section of
+           BENCHMARKS.md [--minutes N, default 10] [--rate events/s]
   demo     run the Stripe and impact.com emulators, the forwarder and the sample shop;
            prints the URL to open; ctrl-c stops everything
 ";
@@ -47,6 +53,8 @@ fn main() -> ExitCode {
             println!("{report}");
         }),
         Some("demo") => demo::run(&args[1..]),
+        Some("bench") => bench::run(&args[1..]),
+        Some("soak") => bench::soak(&args[1..]),
         Some("help" | "--help" | "-h") | None => {
             print!("{USAGE}");
             Ok(())

@@ -1,0 +1,160 @@
+//! `clicktrail-bench`: runs one scenario and prints its Markdown section on stdout (progress on
+//! stderr). `cargo xtask bench` and `cargo xtask soak` call it and write `BENCHMARKS.md`.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use clicktrail_bench::scenario::{delivery, growth, intake, soak};
+use clicktrail_bench::{Error, baseline, criterion, forwarder, report};
+use clicktrail_stripe::webhook::{Verifier, WebhookSecret};
+
+/// Benchmarks of the clicktrail forwarder.
+#[derive(Debug, Parser)]
+#[command(name = "clicktrail-bench", about)]
+struct Cli {
+    /// The `clicktrail` binary (default: next to this one, or CLICKTRAIL_BIN).
+    #[arg(long, global = true)]
+    clicktrail: Option<PathBuf>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Intake at 1, 16 and 64 connections: baseline, SQLite, PostgreSQL.
+    Intake {
+        /// Seconds per level.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+        /// PostgreSQL base URL (a fresh schema is made); empty skips PostgreSQL.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+        postgres: String,
+    },
+    /// Stored events delivered to the impact.com emulator, clean and with 10 % transient failures.
+    Delivery {
+        /// Events.
+        #[arg(long, default_value_t = 10_000)]
+        events: u64,
+    },
+    /// Intake throughput with growing numbers of events stored.
+    Growth {
+        /// Store sizes, ascending.
+        #[arg(long, value_delimiter = ',', default_values_t = [1_000u64, 100_000, 1_000_000])]
+        sizes: Vec<u64>,
+        /// Seconds per size.
+        #[arg(long, default_value_t = 5)]
+        seconds: u64,
+    },
+    /// Steady traffic with faults and a restart (SIGKILL) of the `clicktrail` process.
+    Soak {
+        /// Minutes of traffic.
+        #[arg(long, default_value_t = 10)]
+        minutes: u64,
+        /// New events per second.
+        #[arg(long, default_value_t = 20)]
+        rate: u32,
+        /// The command to print in the report.
+        #[arg(long, default_value = "cargo xtask soak")]
+        command: String,
+    },
+    /// The middleware table from criterion's folder.
+    Criterion {
+        /// `target/criterion`.
+        dir: PathBuf,
+    },
+    /// The baseline server (used by `intake`): secret in CLICKTRAIL_BENCH_SECRET.
+    #[command(hide = true)]
+    BaselineServer,
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("clicktrail-bench: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(true) => ExitCode::SUCCESS,
+        Ok(false) => ExitCode::from(3),
+        Err(e) => {
+            eprintln!("clicktrail-bench: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Runs the command; `Ok(false)` when a soak found a problem.
+async fn run(cli: Cli) -> Result<bool, Error> {
+    let binary = cli.clicktrail.unwrap_or_else(forwarder::default_binary);
+    match cli.command {
+        Command::Intake { seconds, postgres } => {
+            let options = intake::IntakeOptions {
+                binary,
+                bench_binary: std::env::current_exe().map_err(|e| Error::Io(e.to_string()))?,
+                duration: Duration::from_secs(seconds),
+                levels: vec![1, 16, 64],
+                postgres: (!postgres.is_empty()).then_some(postgres),
+            };
+            eprintln!("intake: {seconds} s per level");
+            let mut rows = intake::run(&options).await?;
+            print!("{}", report::intake(&mut rows, seconds));
+        }
+        Command::Delivery { events } => {
+            let mut rows = Vec::new();
+            for (ratio, sync) in [(0.0, "full"), (0.1, "full"), (0.0, "normal")] {
+                eprintln!(
+                    "delivery: {events} events, {:.0} % failures, synchronous {sync}",
+                    ratio * 100.0
+                );
+                rows.push(delivery::run(&binary, events, ratio, sync).await?);
+            }
+            print!("{}", report::delivery(&rows));
+        }
+        Command::Growth { sizes, seconds } => {
+            eprintln!("growth: sizes {sizes:?}");
+            let mut rows = growth::run(&binary, &sizes, 64, Duration::from_secs(seconds)).await?;
+            print!("{}", report::growth(&mut rows, 64, seconds));
+        }
+        Command::Soak {
+            minutes,
+            rate,
+            command,
+        } => {
+            let options = soak::SoakOptions {
+                mode: soak::Mode::Process(binary),
+                duration: Duration::from_secs(minutes * 60),
+                rate,
+                fault_every: Duration::from_secs(2),
+                drain: Duration::from_secs(120),
+            };
+            eprintln!("soak: {minutes} min at {rate} events/s");
+            let result = soak::run(&options).await?;
+            print!("{}", report::soak(&result, &command));
+            return Ok(result.passed() && result.memory_flat() != Some(false));
+        }
+        Command::Criterion { dir } => print!("{}", criterion::section(&dir)?),
+        Command::BaselineServer => {
+            let secret = std::env::var("CLICKTRAIL_BENCH_SECRET")
+                .map_err(|_| Error::Io("CLICKTRAIL_BENCH_SECRET is not set".into()))?;
+            let secret = WebhookSecret::new(secret).map_err(|e| Error::Io(e.to_string()))?;
+            let verifier = Verifier::with_default_tolerance(vec![secret])
+                .map_err(|e| Error::Io(e.to_string()))?;
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .map_err(|e| Error::Io(e.to_string()))?;
+            let addr = listener
+                .local_addr()
+                .map_err(|e| Error::Io(e.to_string()))?;
+            println!("listening on http://{addr}");
+            baseline::serve(listener, verifier, "/webhooks/stripe")
+                .await
+                .map_err(|e| Error::Io(e.to_string()))?;
+        }
+    }
+    Ok(true)
+}

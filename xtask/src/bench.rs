@@ -1,0 +1,291 @@
+//! `cargo xtask bench` and `cargo xtask soak`: build the release binaries, run the scenarios of
+//! `clicktrail-bench` (each prints a Markdown section), the middleware's criterion bench and the
+//! browser kit's size, and write `BENCHMARKS.md` at the repository root.
+//!
+//! The soak section is kept from the existing file by `bench`, and replaced by `soak`, so that
+//! one command never erases the other's result.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use crate::process::{describe, output_of, run_checked};
+use crate::test::WEB_BUDGET_BYTES;
+use crate::{web, workspace};
+
+const FILE: &str = "BENCHMARKS.md";
+const SOAK_HEADING: &str = "## Soak";
+
+/// `cargo xtask bench [--seconds N] [--sizes A,B,C] [--events N] [--postgres URL]`.
+pub fn run(args: &[String]) -> Result<(), String> {
+    let seconds = flag(args, "--seconds").unwrap_or("5");
+    let sizes = flag(args, "--sizes").unwrap_or("1000,100000,1000000");
+    let events = flag(args, "--events").unwrap_or("10000");
+    let postgres = flag(args, "--postgres").unwrap_or("postgres://postgres@127.0.0.1:5432/test");
+    let command = std::iter::once("cargo xtask bench".to_owned())
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    let load_before = load_average();
+    build()?;
+    let bench = bench_binary();
+
+    let mut sections = Vec::new();
+    sections.push(scenario(
+        &bench,
+        &["intake", "--seconds", seconds, "--postgres", postgres],
+    )?);
+    sections.push(scenario(&bench, &["delivery", "--events", events])?);
+    sections.push(scenario(
+        &bench,
+        &["growth", "--sizes", sizes, "--seconds", seconds],
+    )?);
+
+    let mut criterion = Command::new("cargo");
+    criterion.args(["bench", "-p", "clicktrail-tower", "--bench", "capture"]);
+    run_checked(criterion)?;
+    let criterion_dir = workspace::target_dir().join("criterion");
+    sections.push(scenario(
+        &bench,
+        &["criterion", &criterion_dir.to_string_lossy()],
+    )?);
+
+    let size = web::run()?;
+    sections.push(format!(
+        "## Browser kit size (`clicktrail-web`)\n\nCommand: `cargo xtask web` (wasm-bindgen `--target web`, \
+         `wasm-opt -Oz`, gzip -9).\n\n| File | Raw B | gzip B |\n|---|---:|---:|\n| `.wasm` | {} | {} |\n\
+         | JS glue | {} | {} |\n| **Total** | | **{}** |\n\nGoal: at most {WEB_BUDGET_BYTES} B gzipped: {}\n",
+        size.wasm_raw,
+        size.wasm_gzip,
+        size.js_raw,
+        size.js_gzip,
+        size.total_gzip(),
+        if size.total_gzip() <= WEB_BUDGET_BYTES { "**met**" } else { "**not met**" },
+    ));
+
+    let path = workspace::root().join(FILE);
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let soak = section(&old, SOAK_HEADING).unwrap_or_else(|| {
+        format!("{SOAK_HEADING}\n\nNot run yet: `cargo xtask soak` writes this section.\n")
+    });
+    sections.push(soak);
+    let text = document(&command, load_before, load_average(), &sections);
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("wrote {}", path.display());
+    Ok(())
+}
+
+/// `cargo xtask soak [--minutes N] [--rate N]`.
+pub fn soak(args: &[String]) -> Result<(), String> {
+    let minutes = flag(args, "--minutes").unwrap_or("10");
+    let rate = flag(args, "--rate").unwrap_or("20");
+    let command = std::iter::once("cargo xtask soak".to_owned())
+        .chain(args.iter().cloned())
+        .collect::<Vec<_>>()
+        .join(" ");
+    build()?;
+    let mut cmd = Command::new(bench_binary());
+    cmd.args([
+        "soak",
+        "--minutes",
+        minutes,
+        "--rate",
+        rate,
+        "--command",
+        &command,
+    ]);
+    println!("$ {}", describe(&cmd));
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run the soak: {e}"))?;
+    let found = String::from_utf8_lossy(&out.stdout).into_owned();
+    if !found.starts_with(SOAK_HEADING) {
+        return Err(format!(
+            "the soak did not finish ({}):\n{found}",
+            out.status
+        ));
+    }
+    print!("{found}");
+    let path = workspace::root().join(FILE);
+    let old = std::fs::read_to_string(&path).unwrap_or_default();
+    let text = if old.is_empty() {
+        document(&command, load_average(), load_average(), &[found])
+    } else {
+        replace_section(&old, SOAK_HEADING, &found)
+    };
+    std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    println!("wrote the soak section of {}", path.display());
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err("the soak found lost events, duplicate sends, dead letters or growing memory".into())
+    }
+}
+
+fn build() -> Result<(), String> {
+    let mut cmd = Command::new("cargo");
+    cmd.args([
+        "build",
+        "--release",
+        "-p",
+        "clicktrail-bench",
+        "-p",
+        "clicktrail-forwarder",
+        "--bins",
+    ]);
+    run_checked(cmd)
+}
+
+fn bench_binary() -> PathBuf {
+    workspace::target_dir()
+        .join("release")
+        .join("clicktrail-bench")
+}
+
+/// Runs one scenario; its stdout is the section, its stderr (progress) is shown.
+fn scenario(bench: &Path, args: &[&str]) -> Result<String, String> {
+    let mut cmd = Command::new(bench);
+    cmd.args(args);
+    println!("$ {}", describe(&cmd));
+    let out = cmd
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot run {}: {e}", bench.display()))?;
+    if !out.status.success() {
+        return Err(format!("`{}` failed ({})", describe(&cmd), out.status));
+    }
+    let text = String::from_utf8_lossy(&out.stdout).into_owned();
+    print!("{text}");
+    Ok(text)
+}
+
+/// The value after `name` in `args`.
+fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
+    args.iter()
+        .position(|a| a == name)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+}
+
+/// The whole file: header, then the sections.
+fn document(command: &str, load_before: String, load_after: String, sections: &[String]) -> String {
+    let commit = output_of(git(&["rev-parse", "--short", "HEAD"])).unwrap_or_default();
+    let dirty = output_of(git(&["status", "--porcelain", "--untracked-files=no"]))
+        .is_some_and(|s| !s.trim().is_empty());
+    let mut date = Command::new("date");
+    date.args(["-u", "+%Y-%m-%d %H:%M UTC"]);
+    let date = output_of(date).unwrap_or_default();
+    let mut text = format!(
+        "# Benchmarks\n\nWritten by `cargo xtask bench` (the soak section by `cargo xtask soak`); do not edit by hand.\n\n\
+         | | |\n|---|---|\n| Machine | {} |\n| Commit | `{}`{} |\n| Date | {} |\n| Command | `{command}` |\n\
+         | Load average (1, 5, 15 min) before / after | {load_before} / {load_after} |\n\n\
+         Everything runs on this one machine: the load generator, the emulators and the server share its cores, so \
+         absolute numbers are lower than on a dedicated server; a load average above the core count means other \
+         work (builds) was running and the numbers are pessimistic.\n\n",
+        machine(),
+        commit.trim(),
+        if dirty {
+            " (with uncommitted changes)"
+        } else {
+            ""
+        },
+        date.trim(),
+    );
+    for s in sections {
+        text.push_str(s.trim_end());
+        text.push_str("\n\n");
+    }
+    text
+}
+
+fn git(args: &[&str]) -> Command {
+    let mut cmd = Command::new("git");
+    cmd.current_dir(workspace::root()).args(args);
+    cmd
+}
+
+/// CPU model, logical cores, memory.
+fn machine() -> String {
+    let cpuinfo = std::fs::read_to_string("/proc/cpuinfo").unwrap_or_default();
+    let model = cpuinfo
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("model name")?
+                .split_once(':')
+                .map(|(_, v)| v.trim())
+        })
+        .unwrap_or("unknown CPU")
+        .to_owned();
+    let cores = cpuinfo
+        .lines()
+        .filter(|l| l.starts_with("processor"))
+        .count();
+    let meminfo = std::fs::read_to_string("/proc/meminfo").unwrap_or_default();
+    let mem_kib: u64 = meminfo
+        .lines()
+        .find_map(|l| l.strip_prefix("MemTotal:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap_or(0);
+    format!(
+        "{model}, {cores} logical cores, {:.1} GiB memory, Linux",
+        mem_kib as f64 / 1_048_576.0
+    )
+}
+
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(", "))
+        .unwrap_or_default()
+}
+
+/// The section starting at `heading` up to the next `## ` heading (or the end).
+fn section(text: &str, heading: &str) -> Option<String> {
+    let start = text
+        .find(&format!("\n{heading}\n"))
+        .map(|i| i + 1)
+        .or_else(|| text.starts_with(&format!("{heading}\n")).then_some(0))?;
+    let rest = &text[start..];
+    let end = rest[heading.len()..]
+        .find("\n## ")
+        .map_or(rest.len(), |i| i + heading.len() + 1);
+    Some(rest[..end].to_owned())
+}
+
+/// `text` with its `heading` section replaced by `new` (appended when absent).
+fn replace_section(text: &str, heading: &str, new: &str) -> String {
+    match section(text, heading) {
+        Some(old) => text.replacen(&old, &format!("{}\n\n", new.trim_end()), 1),
+        None => format!("{}\n\n{}\n", text.trim_end(), new.trim_end()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const DOC: &str = "# Benchmarks\n\n## Intake\n\nx\n\n## Soak\n\nold soak\n\n## After\n\ny\n";
+
+    #[test]
+    fn finds_and_replaces_a_section() {
+        assert_eq!(
+            section(DOC, "## Soak").as_deref(),
+            Some("## Soak\n\nold soak\n\n")
+        );
+        assert_eq!(section(DOC, "## Missing"), None);
+        let new = replace_section(DOC, "## Soak", "## Soak\n\nnew soak\n");
+        assert_eq!(
+            new,
+            "# Benchmarks\n\n## Intake\n\nx\n\n## Soak\n\nnew soak\n\n## After\n\ny\n"
+        );
+        let appended = replace_section("# B\n", "## Soak", "## Soak\n\ns\n");
+        assert_eq!(appended, "# B\n\n## Soak\n\ns\n");
+    }
+
+    #[test]
+    fn reads_flags() {
+        let args: Vec<String> = ["--minutes", "2", "--rate"].map(String::from).to_vec();
+        assert_eq!(flag(&args, "--minutes"), Some("2"));
+        assert_eq!(flag(&args, "--rate"), None);
+        assert_eq!(flag(&args, "--seconds"), None);
+    }
+}
