@@ -163,12 +163,19 @@ impl Display {
                 counts.new, counts.known, counts.ignored
             ),
         };
+        if let Progress::Ingested { counts, .. } = progress {
+            // On a terminal, every 25 events is lively enough; in a log, only pages and days.
+            let done = counts.new + counts.known + counts.ignored + counts.invalid;
+            if !self.terminal || done % 25 != 0 {
+                return;
+            }
+        }
         let mut err = std::io::stderr().lock();
         if self.terminal {
             let _ = write!(err, "\r\x1b[2K{line}");
             let _ = err.flush();
             self.open = true;
-        } else if !matches!(progress, Progress::Ingested { .. }) {
+        } else {
             let _ = writeln!(err, "{line}");
         }
     }

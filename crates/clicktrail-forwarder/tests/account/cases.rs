@@ -139,7 +139,10 @@ pub async fn setup_creates_one_endpoint_then_changes_nothing(db: Db) {
         );
     }
     let store = bench.store().await;
-    assert_eq!(store.webhook_secrets().await.unwrap(), std::slice::from_ref(&secret));
+    assert_eq!(
+        store.webhook_secrets().await.unwrap(),
+        std::slice::from_ref(&secret)
+    );
     assert_eq!(
         store.webhook_secret_endpoints().await.unwrap(),
         [id.to_owned()]
@@ -511,6 +514,38 @@ pub async fn backfill_ingests_only_what_is_missing(db: Db) {
     assert_eq!(store.event_count().await.unwrap(), 250);
     let jobs = store.jobs(None, 1000).await.unwrap();
     assert_eq!(jobs.len(), 250);
+    // The 210 were ingested oldest first: job ids follow Stripe's order of the events.
+    let mut all = Vec::new();
+    let mut cursor = String::new();
+    loop {
+        let page = bench
+            .stripe(
+                Method::GET,
+                &format!("/v1/events?type=invoice.paid&limit=100{cursor}"),
+                &[],
+            )
+            .await;
+        let data = page["data"].as_array().unwrap();
+        all.extend(data.iter().map(|e| e["id"].as_str().unwrap().to_owned()));
+        if page["has_more"] != true {
+            break;
+        }
+        cursor = format!("&starting_after={}", all.last().unwrap());
+    }
+    all.reverse();
+    let known: Vec<&str> = first40.iter().map(|e| e["id"].as_str().unwrap()).collect();
+    let expected: Vec<&String> = all
+        .iter()
+        .filter(|id| !known.contains(&id.as_str()))
+        .collect();
+    let mut backfilled: Vec<(i64, String)> = jobs
+        .iter()
+        .filter(|j| !known.contains(&j.event_id.as_str()))
+        .map(|j| (j.id, j.event_id.clone()))
+        .collect();
+    backfilled.sort();
+    let backfilled: Vec<&String> = backfilled.iter().map(|(_, id)| id).collect();
+    assert_eq!(backfilled, expected);
 
     let again = clicktrail(&args).await;
     assert_eq!(again.code, 0, "{again:?}");
