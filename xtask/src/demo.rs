@@ -98,14 +98,14 @@ fn print_banner(stack: &Stack) {
       {url}
 
   Then try:
-   1. Pricing > Subscribe to Starter (any email). Open "impact.com view": a
+   1. Pricing > Subscribe to Starter (any email). Open \"impact.com view\": a
       conversion with the link's click id, the invoice as OrderId, 29.00 USD.
    2. Your account > Refund part of that payment: {hold} later (the refund
       hold) a modification with what is left.
    3. Be a new visitor (bottom of Your account), open the link again, buy the
       workshop, pay on the emulator's checkout page: a one-time conversion.
       Refund all of it: a reversal.
-   4. The 14-day trial plan: a 0.00 sign-up conversion (rules.trial = "signup").
+   4. The 14-day trial plan: a 0.00 sign-up conversion (rules.trial = \"signup\").
    5. Be a new visitor, subscribe without the link: no conversion; the
       forwarder says why:
         {clicktrail} jobs --config {config}
