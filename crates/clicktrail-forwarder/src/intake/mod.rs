@@ -134,7 +134,7 @@ async fn commit_loop(
                 return;
             }
         }
-        let events: Vec<NewEvent> = batch.iter().map(|(e, _)| e.clone()).collect();
+        let (events, replies): (Vec<NewEvent>, Vec<Reply>) = batch.into_iter().unzip();
         match store.insert_events(&events).await {
             Ok(outcomes) => {
                 if outcomes
@@ -143,13 +143,13 @@ async fn commit_loop(
                 {
                     wake.notify_one();
                 }
-                for ((_, reply), outcome) in batch.into_iter().zip(outcomes) {
+                for (reply, outcome) in replies.into_iter().zip(outcomes) {
                     let _ = reply.send(Ok(outcome));
                 }
             }
             Err(e) => {
-                tracing::error!(error = %e, events = batch.len(), "cannot store events");
-                for (_, reply) in batch {
+                tracing::error!(error = %e, events = events.len(), "cannot store events");
+                for reply in replies {
                     let _ = reply.send(Err(IngestError::Unavailable));
                 }
             }
