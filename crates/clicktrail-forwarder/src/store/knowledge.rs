@@ -321,3 +321,78 @@ pub(crate) async fn apply(conn: &mut Conn, records: &[Record]) -> Result<(), Err
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use clicktrail_stripe::Event;
+
+    use super::*;
+    use crate::config::{DatabaseUrl, Synchronous};
+    use crate::knowledge::MemoryKnowledge;
+    use crate::mapping::{self, Decision, Fetched, Settings};
+    use crate::store::Store;
+
+    /// Decides with the database's knowledge: load what is asked, decide again, store the
+    /// records, as the worker does.
+    async fn decide_in_db(store: &Store, event: &Event, settings: &Settings) -> Decision {
+        let mut tx = store.begin_serialized().await.unwrap();
+        let snapshot = Snapshot::default();
+        let decision = loop {
+            let d = mapping::decide(
+                event,
+                settings,
+                &snapshot,
+                &Fetched::default(),
+                event.created,
+            );
+            if snapshot.has_misses() {
+                snapshot.load_missing(&mut tx).await.unwrap();
+            } else {
+                break d;
+            }
+        };
+        apply(&mut tx, decision.records()).await.unwrap();
+        tx.commit().await.unwrap();
+        decision
+    }
+
+    /// Every event sequence of the explain tests decides the same over the database as in
+    /// memory: the database implementation answers what `MemoryKnowledge` answers.
+    #[tokio::test]
+    async fn the_database_knows_what_memory_knows() {
+        let data = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data");
+        let mut files: Vec<_> = std::fs::read_dir(data)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.extension().is_some_and(|e| e == "jsonl"))
+            .collect();
+        files.sort();
+        let settings = Settings::demo();
+        let mut compared = 0;
+        for file in files {
+            let dir = tempfile::tempdir().unwrap();
+            let url = DatabaseUrl::new(&format!("sqlite://{}", dir.path().join("k.db").display()))
+                .unwrap();
+            let store = Store::connect(&url, Synchronous::Off).await.unwrap();
+            let mut memory = MemoryKnowledge::default();
+            for line in std::fs::read_to_string(&file).unwrap().lines() {
+                let Ok(event) = Event::from_slice(line.as_bytes()) else {
+                    continue;
+                };
+                let in_memory = mapping::decide(
+                    &event,
+                    &settings,
+                    &memory,
+                    &Fetched::default(),
+                    event.created,
+                );
+                memory.apply(in_memory.records());
+                let in_db = decide_in_db(&store, &event, &settings).await;
+                assert_eq!(in_db, in_memory, "{} {}", file.display(), event.id);
+                compared += 1;
+            }
+            store.close().await;
+        }
+        assert!(compared >= 12, "{compared} events compared");
+    }
+}
