@@ -158,6 +158,14 @@ pub fn judge(probe: &StripeProbe, result: Result<(), StripeError>) -> (Status, S
             Status::Ok,
             "allowed (probed by updating an endpoint that does not exist)".into(),
         ),
+        Err(StripeError::PermissionDenied {
+            permission: Some(permission),
+            message,
+            ..
+        }) => (
+            Status::Missing,
+            format!("grant {permission}. Stripe: {message}"),
+        ),
         Err(StripeError::PermissionDenied { message, .. }) => (Status::Missing, message),
         Err(e) => (Status::Failed, e.to_string()),
     }
@@ -223,7 +231,10 @@ mod tests {
         let subs = &STRIPE_PROBES[0];
         let (status, detail) = judge(subs, Err(denied("rak_subscription_read")));
         assert_eq!(status, Status::Missing);
-        assert!(detail.contains("rak_subscription_read"), "{detail}");
+        assert!(
+            detail.starts_with("grant rak_subscription_read. Stripe: The provided key"),
+            "{detail}"
+        );
         let report = CheckReport {
             lines: vec![CheckLine {
                 what: subs.what.into(),
