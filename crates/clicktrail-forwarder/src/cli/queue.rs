@@ -28,7 +28,7 @@ pub(crate) struct RetryArgs {
     /// The configuration file (TOML).
     #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
     config: PathBuf,
-    /// The job to run again now.
+    /// The dead or retrying job to run again now.
     job: Option<i64>,
     /// Every dead letter.
     #[arg(long)]
@@ -137,7 +137,7 @@ pub(crate) fn retry(args: RetryArgs) -> ExitCode {
             println!("job {job} queued again");
             Ok(ExitCode::SUCCESS)
         } else {
-            eprintln!("clicktrail retry: no job {job} that is dead, retrying or pending");
+            eprintln!("clicktrail retry: no dead or retrying job {job}");
             Ok(ExitCode::FAILURE)
         }
     })

@@ -301,12 +301,13 @@ impl Store {
         Ok(true)
     }
 
-    /// Puts a job back in the queue now, with a fresh retry schedule (`clicktrail retry ID`).
-    /// Returns `false` when no such job is dead, retrying or pending.
+    /// Puts a dead or retrying job back in the queue now, with a fresh retry schedule
+    /// (`clicktrail retry ID`). A pending job is left alone, so a refund hold cannot be cut
+    /// short. Returns `false` when no such job is dead or retrying.
     pub async fn retry_job(&self, job: i64) -> Result<bool, Error> {
         let n = sqlx::query(
             "UPDATE jobs SET state = 'pending', run_at = $1, failures = 0, answer = NULL, updated_at = $1 \
-             WHERE id = $2 AND state IN ('dead', 'retrying', 'pending')",
+             WHERE id = $2 AND state IN ('dead', 'retrying')",
         )
         .bind(now_ms())
         .bind(job)

@@ -357,6 +357,14 @@ pub async fn permanent_error(db: Db) {
             (!bench.records_for("conversion", &invoice).await.is_empty()).then_some(())
         })
         .await;
+    // The job is done now: `retry ID` refuses it, naming it.
+    let again = std::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
+        .args(["retry", &dead.id.to_string(), "--config"])
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(again.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&again.stderr).contains(&format!("job {}", dead.id)));
     let status = cli(&["status"]);
     assert!(status.contains("dead letters: 0"), "{status}");
     store.close().await;
