@@ -116,6 +116,29 @@ pub async fn submission(
     }
 }
 
+/// `GET /Advertisers/{SID}/CompanyInformation`: the account's company profile, a harmless
+/// authenticated read (what `clicktrail check` probes the credentials with).
+pub async fn company_information(
+    State(app): State<ImpactApp>,
+    Path(sid): Path<String>,
+    headers: HeaderMap,
+) -> Answer {
+    let json = wants_json(&headers);
+    if let Err(answer) = authenticate(&app, &headers, &sid) {
+        return answer;
+    }
+    Answer {
+        status: StatusCode::OK,
+        body: json!({
+            "CompanyName": "clicktrail sandbox",
+            "Currency": "USD",
+            "Timezone": "UTC",
+            "Uri": format!("/Advertisers/{sid}/CompanyInformation"),
+        }),
+        json,
+    }
+}
+
 /// `GET /_sandbox/records`: every accepted request, in order.
 pub async fn records(State(app): State<ImpactApp>) -> Json<Value> {
     Json(app.with_store(|s| json!(s.records.iter().map(|r| r.to_json()).collect::<Vec<_>>())))

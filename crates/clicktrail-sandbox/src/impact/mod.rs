@@ -8,6 +8,7 @@
 //! | `PUT /Advertisers/{SID}/Actions` | validates a modification (`Amount` = new total) and queues it |
 //! | `DELETE /Advertisers/{SID}/Actions` | validates a reversal and queues it |
 //! | `GET /Advertisers/{SID}/APISubmissions/{id}` | what became of a queued request |
+//! | `GET /Advertisers/{SID}/CompanyInformation` | the company profile (a harmless authenticated read) |
 //! | `GET /_sandbox/records` | every accepted request, in order, with its outcome |
 //! | `GET /_sandbox/actions` | the actions conversions became |
 //! | `POST`/`GET`/`DELETE /_sandbox/faults` | queue, show, clear injected faults ([`faults`]) |
@@ -137,6 +138,10 @@ pub fn router(app: ImpactApp) -> Router {
         .route(
             "/Advertisers/{sid}/APISubmissions/{id}",
             get(handlers::submission),
+        )
+        .route(
+            "/Advertisers/{sid}/CompanyInformation",
+            get(handlers::company_information),
         )
         .route("/_sandbox/records", get(handlers::records))
         .route("/_sandbox/actions", get(handlers::actions))
