@@ -153,7 +153,6 @@ async fn new_visitor(world: &World, browser: &mut Browser) -> Result<(), String>
 /// Lands on the partner's link, then pricing, then the plan's form, and checks the kit filled the
 /// hidden field before submitting it. Returns the new subscription's id.
 async fn subscribe(
-    world: &World,
     browser: &Browser,
     plan_button: &str,
     email: &str,
@@ -192,7 +191,6 @@ async fn subscribe(
     browser
         .find(&format!("tr[data-subscription=\"{subscription}\"]"))
         .await?;
-    let _ = world;
     Ok(subscription)
 }
 
@@ -238,7 +236,6 @@ async fn monthly_plan(world: &World, browser: &mut Browser) -> Result<Monthly, S
         .wait_text("#click-id-badge", |t| t.contains(&click_id))
         .await?;
     let subscription = subscribe(
-        world,
         browser,
         "#choose-monthly",
         "monthly@example.com",
@@ -304,26 +301,47 @@ async fn next_period(
         .await
     {
         Ok(record) => record,
-        Err(_) => {
-            // The emulator bills the next period by moving its clock to the period's end, so
-            // the renewal's event is dated a month ahead, and the forwarder holds a send until
-            // the event's date. Check that this is what happened, then do what an operator does
-            // with a held job: `clicktrail retry JOB` sends it now.
-            let jobs = world.jobs()?;
-            let line = jobs
-                .lines()
-                .find(|l| l.contains(&renewal))
-                .ok_or_else(|| format!("no job for the renewal {renewal}:\n{jobs}"))?;
-            check(
-                line.contains("pending") && line.contains("held until run_at"),
-                || format!("the renewal was neither sent nor held: {line}"),
-            )?;
-            let job = line.split_whitespace().next().unwrap_or_default();
-            world.clicktrail(&["retry", job])?;
-            world.wait_record("conversion", &renewal).await?
-        }
+        // The emulator bills the next period by moving its clock to the end of the period for
+        // good, so the renewal's event is dated a month ahead, and the forwarder holds a send
+        // until the date of its event: the conversion is decided now and sent then. Check that
+        // decision: the job is queued for that date, and the forwarder's own mapping of the
+        // very event (`clicktrail explain`) is the recurring conversion.
+        Err(_) => held_renewal(world, &renewal).await?,
     };
     check_conversion(&recurring, "2001", &monthly.click_id, 2900)
+}
+
+/// The renewal's queued job, and the request the forwarder will send for it (see
+/// [`next_period`]): `{"params": {...}}` like an emulator record.
+async fn held_renewal(world: &World, renewal: &str) -> Result<Value, String> {
+    let jobs = world.jobs()?;
+    let line = jobs
+        .lines()
+        .find(|l| l.contains(renewal))
+        .ok_or_else(|| format!("no job for the renewal {renewal}:\n{jobs}"))?;
+    let columns: Vec<&str> = line.split_whitespace().collect();
+    check(
+        line.contains("held until run_at") && columns.get(1) == Some(&"pending"),
+        || format!("the renewal was neither sent nor held: {line}"),
+    )?;
+    check(columns.get(4) == Some(&"conversion"), || {
+        format!("the renewal's job is not a conversion: {line}")
+    })?;
+    let event_id = columns
+        .get(2)
+        .filter(|id| id.starts_with("evt_"))
+        .ok_or_else(|| format!("no event id in {line}"))?;
+    let event = world.stripe(&format!("/v1/events/{event_id}")).await?;
+    let path = world.stack.config().work_dir.join("renewal-event.json");
+    std::fs::write(&path, event.to_string()).map_err(|e| format!("{}: {e}", path.display()))?;
+    let explained = world.clicktrail(&["explain", &path.to_string_lossy()])?;
+    let decision: Value = serde_json::from_str(explained.trim())
+        .map_err(|e| format!("explain printed {explained:?}: {e}"))?;
+    check(
+        decision["decision"] == "send" && decision["request"]["params"]["OrderId"] == renewal,
+        || format!("explain decided {decision}"),
+    )?;
+    Ok(serde_json::json!({ "params": decision["request"]["params"] }))
 }
 
 /// A partial refund of the first payment becomes, after the hold, a modification to what is
@@ -433,7 +451,6 @@ async fn trial_plan(world: &World, browser: &mut Browser) -> Result<(), String> 
         .goto(&format!("{}/?irclickid={click_id}", world.stack.shop_url()))
         .await?;
     let subscription = subscribe(
-        world,
         browser,
         "#choose-monthly-trial",
         "trial@example.com",
@@ -456,14 +473,7 @@ async fn no_click_id(world: &World, browser: &mut Browser) -> Result<(), String>
     browser
         .goto(&format!("{}/", world.stack.shop_url()))
         .await?;
-    let subscription = subscribe(
-        world,
-        browser,
-        "#choose-monthly",
-        "direct@example.com",
-        None,
-    )
-    .await?;
+    let subscription = subscribe(browser, "#choose-monthly", "direct@example.com", None).await?;
     let invoice = world
         .invoices(&subscription)
         .await?
@@ -554,7 +564,6 @@ async fn back_a_day_later(world: &World, browser: &mut Browser) -> Result<(), St
         .wait_text("#click-id-badge", |t| t.contains(&click_id))
         .await?;
     let subscription = subscribe(
-        world,
         browser,
         "#choose-monthly",
         "later@example.com",
