@@ -110,9 +110,9 @@ fn print_banner(stack: &Stack) {
       forwarder says why:
         {clicktrail} jobs --config {config}
    6. Last: Your account > Bill next month. The emulator bills it by moving its
-      clock a month ahead for good, so the renewal's event is dated then and
-      the forwarder holds it until that date; `clicktrail retry JOB` (same
-      --config) sends the recurring conversion now.
+      clock a month ahead for good, so the renewal's event is dated a month
+      from now: `clicktrail jobs` shows the recurring conversion queued for
+      that date (the forwarder sends nothing before its event's date).
 
   Stripe emulator {stripe} (key sk_test_sandbox), impact.com emulator {impact},
   forwarder {forwarder}. Ctrl-C stops everything.
