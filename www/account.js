@@ -54,6 +54,7 @@ if (!answer.ok) {
   if (!account.customer) {
     who.innerHTML = 'No account in this browser yet. <a href="/pricing.html">Choose a plan</a>.';
   } else {
+    document.getElementById("details").hidden = false;
     const c = account.customer;
     who.textContent = `${c.email} (Stripe customer ${c.id})` +
       (c.click_id ? `, sent by partner click ${c.click_id}` : ", no partner click id");
