@@ -253,52 +253,66 @@ impl Store {
         attempt: Option<&AttemptRecord>,
         finish: &Finish,
     ) -> Result<bool, Error> {
+        let done = self
+            .finish_many(owner, &[(job, attempt.cloned(), finish.clone())])
+            .await?;
+        Ok(done.first().copied().unwrap_or(false))
+    }
+
+    /// [`Store::finish`] for many jobs in one transaction (one disk sync); one `bool` per job,
+    /// in order.
+    pub async fn finish_many(
+        &self,
+        owner: &str,
+        items: &[(i64, Option<AttemptRecord>, Finish)],
+    ) -> Result<Vec<bool>, Error> {
         let now = now_ms();
         let mut tx = self.begin().await?;
-        let (state, run_at, failure, outcome, answer) = match finish {
-            Finish::Done => ("done", None, false, Some("sent".to_owned()), None),
-            Finish::Retry {
-                run_at,
-                failure,
-                reason,
-            } => (
-                "retrying",
-                Some(*run_at),
-                *failure,
-                Some(reason.clone()),
-                None,
-            ),
-            Finish::Dead { reason, answer } => {
-                ("dead", None, false, Some(reason.clone()), answer.clone())
+        let mut kept = Vec::with_capacity(items.len());
+        for (job, attempt, finish) in items {
+            let (state, run_at, failure, outcome, answer) = match finish {
+                Finish::Done => ("done", None, false, Some("sent".to_owned()), None),
+                Finish::Retry {
+                    run_at,
+                    failure,
+                    reason,
+                } => (
+                    "retrying",
+                    Some(*run_at),
+                    *failure,
+                    Some(reason.clone()),
+                    None,
+                ),
+                Finish::Dead { reason, answer } => {
+                    ("dead", None, false, Some(reason.clone()), answer.clone())
+                }
+            };
+            let updated = sqlx::query(
+                "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), \
+                 failures = failures + $3, attempts = attempts + $4, outcome = $5, answer = $6, \
+                 lease_owner = NULL, lease_until = NULL, updated_at = $7 \
+                 WHERE id = $8 AND lease_owner = $9 AND state = 'running'",
+            )
+            .bind(state)
+            .bind(run_at)
+            .bind(i64::from(failure))
+            .bind(i64::from(attempt.is_some()))
+            .bind(outcome)
+            .bind(answer)
+            .bind(now)
+            .bind(*job)
+            .bind(owner)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+            // The attempt is recorded even when the lease was lost: it happened.
+            if let Some(a) = attempt {
+                insert_attempt(&mut tx, *job, a).await?;
             }
-        };
-        let updated = sqlx::query(
-            "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), \
-             failures = failures + $3, attempts = attempts + $4, outcome = $5, answer = $6, \
-             lease_owner = NULL, lease_until = NULL, updated_at = $7 \
-             WHERE id = $8 AND lease_owner = $9 AND state = 'running'",
-        )
-        .bind(state)
-        .bind(run_at)
-        .bind(i64::from(failure))
-        .bind(i64::from(attempt.is_some()))
-        .bind(outcome)
-        .bind(answer)
-        .bind(now)
-        .bind(job)
-        .bind(owner)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if updated == 0 {
-            tx.rollback().await?;
-            return Ok(false);
-        }
-        if let Some(a) = attempt {
-            insert_attempt(&mut tx, job, a).await?;
+            kept.push(updated > 0);
         }
         tx.commit().await?;
-        Ok(true)
+        Ok(kept)
     }
 
     /// Puts a dead or retrying job back in the queue now, with a fresh retry schedule

@@ -1,105 +1,109 @@
-//! Deciding a job: the rules over the database's knowledge, Stripe look-ups in between, the
-//! decision and its records stored in one serialized transaction.
+//! Deciding jobs: the rules over the database's knowledge, in one serialized transaction per
+//! batch of jobs (each decision sees the records of those before it), with the Stripe look-ups a
+//! decision asks for done outside any transaction, between rounds.
+
+use std::sync::Arc;
 
 use clicktrail_impact::ImpactRequest;
 use clicktrail_stripe::Event;
-use clicktrail_stripe::client::StripeClient;
 
-use super::lookups;
 use crate::Error;
-use crate::mapping::{self, Decision, Fetched, Settings};
-use crate::store::{ClaimedJob, Snapshot, Store, now_ms};
-use crate::store::{Decided, apply_records, set_decided};
+use crate::mapping::{self, Decision, Fetched, Need, Settings};
+use crate::store::{Decided, Snapshot, Store, apply_records, now_ms, set_decided};
 
 /// The most look-up rounds for one event (each asks Stripe one thing).
-const MAX_ROUNDS: usize = 12;
+pub(crate) const MAX_ROUNDS: usize = 12;
 
-/// Decides `job` and stores the decision. Returns the request to send now, if any (a send that
-/// is held, a skip, a wait, or a lost lease return `None`).
-pub(crate) async fn decide(
+/// One decision to make: a job's event with what Stripe answered so far.
+#[derive(Debug)]
+pub(crate) struct Round {
+    pub(crate) job: i64,
+    pub(crate) event: Arc<Event>,
+    pub(crate) fetched: Fetched,
+}
+
+/// What a round came to.
+#[derive(Debug)]
+pub(crate) enum RoundOutcome {
+    /// Fetch this and decide again; nothing was stored.
+    Lookup(Need),
+    /// Stored; the request to send now, if any (held, skipped, waiting or lease lost: none).
+    Decided(Option<ImpactRequest>),
+}
+
+/// Decides `rounds` in one transaction.
+pub(crate) async fn decide_batch(
     store: &Store,
     settings: &Settings,
-    stripe: Option<&StripeClient>,
-    job: &ClaimedJob,
     owner: &str,
-) -> Result<Option<ImpactRequest>, Error> {
-    let payload = store.event_payload(&job.event_id).await?;
-    let event = Event::from_slice(payload.as_bytes())
-        .map_err(|e| Error::Corrupt(format!("event {}: {e}", job.event_id)))?;
-    let mut fetched = Fetched::default();
-    for _ in 0..MAX_ROUNDS {
-        let now = now_ms();
-        let mut tx = store.begin_serialized().await?;
+    rounds: Vec<Round>,
+) -> Result<Vec<RoundOutcome>, Error> {
+    let now = now_ms();
+    let mut tx = store.begin_serialized().await?;
+    let mut out = Vec::with_capacity(rounds.len());
+    for round in rounds {
+        let event = &round.event;
         let snapshot = Snapshot::default();
         let decision = loop {
-            let decision = mapping::decide(&event, settings, &snapshot, &fetched, now / 1000);
+            let decision = mapping::decide(event, settings, &snapshot, &round.fetched, now / 1000);
             if snapshot.has_misses() {
                 snapshot.load_missing(&mut tx).await?;
             } else {
                 break decision;
             }
         };
-        let (decided, send) = match &decision {
+        // The job first (is it still ours?), then the decision's records.
+        let (kept, send) = match &decision {
             Decision::Lookup { needs } => {
-                tx.rollback().await?;
-                let stripe = stripe.ok_or_else(|| {
-                    Error::Stripe(format!("{needs}: no [stripe] api_key configured"))
-                })?;
-                lookups::fetch(stripe, needs, &mut fetched).await?;
+                out.push(RoundOutcome::Lookup(needs.clone()));
                 continue;
             }
             Decision::Send {
                 request,
                 not_before,
-                records,
+                ..
             } => {
-                apply_records(&mut tx, records).await?;
                 let run_at = not_before.saturating_mul(1000).max(now);
                 let json = serde_json::to_string(request)
                     .map_err(|e| Error::Corrupt(format!("cannot store the request: {e}")))?;
                 let keep = run_at <= now;
-                let ok = set_decided(
-                    &mut tx,
-                    job.id,
-                    owner,
-                    &Decided::Send {
-                        request: &json,
-                        kind: request.kind().as_str(),
-                        order_id: request.order_id(),
-                        tracker: request.tracker_id(),
-                        run_at,
-                        keep,
-                    },
-                )
-                .await?;
-                (ok, keep.then(|| request.clone()))
+                let decided = Decided::Send {
+                    request: &json,
+                    kind: request.kind().as_str(),
+                    order_id: request.order_id(),
+                    tracker: request.tracker_id(),
+                    run_at,
+                    keep,
+                };
+                let kept = set_decided(&mut tx, round.job, owner, &decided).await?;
+                (kept, keep.then(|| request.clone()))
             }
-            Decision::Skip { reason, records } => {
-                apply_records(&mut tx, records).await?;
-                let ok = set_decided(&mut tx, job.id, owner, &Decided::Skip { reason }).await?;
-                (ok, None)
+            Decision::Skip { reason, .. } => {
+                let kept =
+                    set_decided(&mut tx, round.job, owner, &Decided::Skip { reason }).await?;
+                (kept, None)
             }
             Decision::Wait { until, reason } => {
                 let run_at = until.saturating_mul(1000);
-                let ok =
-                    set_decided(&mut tx, job.id, owner, &Decided::Wait { run_at, reason }).await?;
-                (ok, None)
+                let decided = Decided::Wait { run_at, reason };
+                (
+                    set_decided(&mut tx, round.job, owner, &decided).await?,
+                    None,
+                )
             }
         };
-        if !decided {
-            tx.rollback().await?;
+        if kept {
+            apply_records(&mut tx, decision.records()).await?;
+            tracing::info!(job = round.job, event = %event.id, r#type = %event.event_type, decision = decision.kind(), "decided");
+            out.push(RoundOutcome::Decided(send));
+        } else {
             tracing::warn!(
-                job = job.id,
+                job = round.job,
                 "lease lost while deciding; another worker has the job"
             );
-            return Ok(None);
+            out.push(RoundOutcome::Decided(None));
         }
-        tx.commit().await?;
-        tracing::info!(job = job.id, event = %event.id, r#type = %event.event_type, decision = decision.kind(), "decided");
-        return Ok(send);
     }
-    Err(Error::Stripe(format!(
-        "event {} still needs look-ups after {MAX_ROUNDS} rounds",
-        event.id
-    )))
+    tx.commit().await?;
+    Ok(out)
 }

@@ -6,6 +6,7 @@
 //! the queue. On shutdown the worker stops claiming, waits `shutdown_grace` for jobs in flight,
 //! then releases what it still holds.
 
+mod batch;
 mod decide;
 mod lookups;
 mod rate;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use clicktrail_impact::{ImpactClient, ImpactRequest, Outcome};
+use clicktrail_stripe::Event;
 use clicktrail_stripe::client::StripeClient;
 use tokio::sync::{Notify, Semaphore};
 use tokio_util::sync::CancellationToken;
@@ -21,7 +23,7 @@ use tokio_util::task::TaskTracker;
 
 use crate::Error;
 use crate::config::WorkerConfig;
-use crate::mapping::Settings;
+use crate::mapping::{Fetched, Settings};
 use crate::metrics::Metrics;
 use crate::retry;
 use crate::store::{AttemptRecord, ClaimedJob, Finish, Store, now_ms};
@@ -42,10 +44,18 @@ pub struct Worker {
     wake: Arc<Notify>,
     metrics: Arc<Metrics>,
     rate: rate::RateCap,
+    /// Decides jobs in batches (one serialized transaction each).
+    decider: batch::Batcher<decide::Round, decide::RoundOutcome>,
+    /// Records attempts and their consequences in batches.
+    finisher: batch::Batcher<(i64, Option<AttemptRecord>, Finish), bool>,
 }
 
+/// The most jobs written in one decision or attempt transaction.
+const BATCH_MAX: usize = 128;
+
 impl Worker {
-    /// A worker over `store`; `wake` is notified by the intake when a job is queued.
+    /// A worker over `store`; `wake` is notified by the intake when a job is queued. Must be
+    /// called inside a tokio runtime (it starts its batch tasks).
     pub fn new(
         store: Store,
         settings: Settings,
@@ -57,6 +67,23 @@ impl Worker {
     ) -> Self {
         let owner = format!("{}-{:016x}", std::process::id(), rand::random::<u64>());
         let rate = rate::RateCap::new(config.max_requests_per_hour);
+        let decider = {
+            let (store, settings, owner) = (store.clone(), settings.clone(), owner.clone());
+            batch::Batcher::spawn(BATCH_MAX, move |rounds| {
+                let (store, settings, owner) = (store.clone(), settings.clone(), owner.clone());
+                async move { decide::decide_batch(&store, &settings, &owner, rounds).await }
+            })
+        };
+        let finisher = {
+            let (store, owner) = (store.clone(), owner.clone());
+            batch::Batcher::spawn(
+                BATCH_MAX,
+                move |items: Vec<(i64, Option<AttemptRecord>, Finish)>| {
+                    let (store, owner) = (store.clone(), owner.clone());
+                    async move { store.finish_many(&owner, &items).await }
+                },
+            )
+        };
         Self {
             store,
             settings,
@@ -67,7 +94,50 @@ impl Worker {
             wake,
             metrics,
             rate,
+            decider,
+            finisher,
         }
+    }
+
+    /// Records an attempt (if any) and what follows, batched with other jobs.
+    async fn finish(
+        &self,
+        job: i64,
+        attempt: Option<AttemptRecord>,
+        finish: Finish,
+    ) -> Result<bool, Error> {
+        self.finisher.call((job, attempt, finish)).await
+    }
+
+    /// Decides a job, with look-up rounds; the request to send now, if any.
+    async fn decide(&self, job: &ClaimedJob) -> Result<Option<ImpactRequest>, Error> {
+        let payload = self.store.event_payload(&job.event_id).await?;
+        let event = Arc::new(
+            Event::from_slice(payload.as_bytes())
+                .map_err(|e| Error::Corrupt(format!("event {}: {e}", job.event_id)))?,
+        );
+        let mut fetched = Fetched::default();
+        for _ in 0..decide::MAX_ROUNDS {
+            let round = decide::Round {
+                job: job.id,
+                event: Arc::clone(&event),
+                fetched: fetched.clone(),
+            };
+            match self.decider.call(round).await? {
+                decide::RoundOutcome::Decided(send) => return Ok(send),
+                decide::RoundOutcome::Lookup(need) => {
+                    let stripe = self.stripe.as_ref().ok_or_else(|| {
+                        Error::Stripe(format!("{need}: no [stripe] api_key configured"))
+                    })?;
+                    lookups::fetch(stripe, &need, &mut fetched).await?;
+                }
+            }
+        }
+        Err(Error::Stripe(format!(
+            "event {} still needs look-ups after {} rounds",
+            event.id,
+            decide::MAX_ROUNDS
+        )))
     }
 
     fn lease_until(&self) -> i64 {
@@ -175,7 +245,7 @@ impl Worker {
                 rand::random::<f64>(),
                 &e.to_string(),
             );
-            if let Err(e) = self.store.finish(id, &self.owner, None, &finish).await {
+            if let Err(e) = self.finish(id, None, finish).await {
                 tracing::error!(job = id, error = %e, "cannot record the failure");
             }
         }
@@ -185,20 +255,10 @@ impl Worker {
         let request: ImpactRequest = match &job.request {
             Some(json) => serde_json::from_str(json)
                 .map_err(|e| Error::Corrupt(format!("job {}: stored request: {e}", job.id)))?,
-            None => {
-                let decided = decide::decide(
-                    &self.store,
-                    &self.settings,
-                    self.stripe.as_ref(),
-                    job,
-                    &self.owner,
-                )
-                .await?;
-                match decided {
-                    Some(request) => request,
-                    None => return Ok(()),
-                }
-            }
+            None => match self.decide(job).await? {
+                Some(request) => request,
+                None => return Ok(()),
+            },
         };
         self.send(job, &request).await
     }
@@ -233,10 +293,7 @@ impl Worker {
             excerpt,
         };
         self.metrics.delivery(name, outcome.status());
-        let kept = self
-            .store
-            .finish(job.id, &self.owner, Some(&attempt), &finish)
-            .await?;
+        let kept = self.finish(job.id, Some(attempt), finish.clone()).await?;
         let status = outcome
             .status()
             .map_or_else(|| "-".to_owned(), |s| s.to_string());
