@@ -3,7 +3,8 @@
 //!
 //! Concurrency is bounded by a semaphore (`[worker] concurrency`); jobs are claimed only when a
 //! permit is free, under a lease that a heartbeat extends, so a killed process's jobs return to
-//! the queue. On shutdown the worker stops claiming, waits `shutdown_grace` for jobs in flight,
+//! the queue. Decisions and attempt records go through batch tasks (`batch.rs`): the jobs in
+//! flight share one transaction, and one disk sync, per step. On shutdown the worker stops claiming, waits `shutdown_grace` for jobs in flight,
 //! then releases what it still holds.
 
 mod batch;
