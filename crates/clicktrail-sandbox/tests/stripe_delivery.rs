@@ -325,3 +325,46 @@ async fn a_slow_receiver_does_not_block_the_api() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_moved_clock_dates_events_but_signatures_use_real_time() {
+    let sb = sandbox_with(config(0.0001)).await;
+    let stripe = Stripe::new(&sb);
+    let receiver = Receiver::default();
+    let url = receiver.clone().serve().await;
+    let endpoint = stripe
+        .ok(
+            "/v1/webhook_endpoints",
+            &[("url", &url), ("enabled_events[]", "customer.created")],
+        )
+        .await;
+    let secret = WebhookSecret::new(endpoint["secret"].as_str().unwrap()).unwrap();
+    let month = 31 * 86_400;
+    stripe
+        .ok(
+            "/_sandbox/clock/advance",
+            &[("seconds", &month.to_string())],
+        )
+        .await;
+    stripe
+        .ok("/v1/customers", &[("email", "later@example.com")])
+        .await;
+    let received = eventually(Duration::from_secs(5), "one delivery", || {
+        let r = receiver.clone();
+        async move { (!r.received().is_empty()).then(|| r.received()) }
+    })
+    .await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let (signature, body) = &received[0];
+    // The event is dated on the sandbox's clock, a month ahead ...
+    let event: Value = serde_json::from_slice(body).unwrap();
+    assert!(event["created"].as_i64().unwrap() >= now + month - 5);
+    // ... but the delivery is signed at the real time it is sent, as Stripe does.
+    Verifier::with_default_tolerance(vec![secret])
+        .unwrap()
+        .verify(body, signature, now)
+        .expect("signed with the real time");
+}

@@ -88,7 +88,9 @@ async fn deliver(app: StripeApp, client: reqwest::Client, event_id: String, endp
             mark(&app, &event_id, &endpoint_id, false, true);
             return;
         };
-        let now = app.clock().now();
+        // Stripe signs each delivery attempt at the moment it is sent, in real time: a moved
+        // sandbox clock (a billed "next period") dates the objects and events, never the signature.
+        let now = wall_clock_now();
         let header = match WebhookSecret::new(job.secret.clone()) {
             Ok(secret) => sign(&job.payload, &secret, now),
             Err(error) => {
@@ -172,6 +174,13 @@ fn mark(app: &StripeApp, event_id: &str, endpoint_id: &str, delivered: bool, fai
 /// Redelivers an event to one endpoint now (the `/_sandbox` resend helper).
 pub fn resend(app: &StripeApp, event_id: &str, endpoint_id: &str) {
     app.queue((event_id.to_owned(), endpoint_id.to_owned()));
+}
+
+/// The system's Unix time in seconds, without the sandbox clock's offset.
+fn wall_clock_now() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs() as i64)
 }
 
 #[cfg(test)]
