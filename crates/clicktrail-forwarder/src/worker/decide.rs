@@ -63,7 +63,7 @@ pub(crate) async fn decide_batch(
                 not_before,
                 ..
             } => {
-                let run_at = not_before.saturating_mul(1000).max(now);
+                let run_at = run_at_ms(*not_before, event.created, now);
                 let json = serde_json::to_string(request)
                     .map_err(|e| Error::Corrupt(format!("cannot store the request: {e}")))?;
                 let keep = run_at <= now;
@@ -106,4 +106,47 @@ pub(crate) async fn decide_batch(
     }
     tx.commit().await?;
     Ok(out)
+}
+
+/// When a decided send may run, in Unix milliseconds.
+///
+/// The rules date a send from the event: `created` for conversions, `created + refund_delay` for
+/// refunds. An event dated in the future of this machine (a sender's skewed clock, or a Stripe
+/// test clock moved ahead) would otherwise wait until that date; its hold is measured from now
+/// instead, so a refund is held exactly `refund_delay` and a conversion goes at once.
+fn run_at_ms(not_before: i64, created: i64, now_ms: i64) -> i64 {
+    let hold = not_before.saturating_sub(created).max(0);
+    let anchor = created.min(now_ms / 1000);
+    anchor.saturating_add(hold).saturating_mul(1000).max(now_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::run_at_ms;
+
+    const NOW_MS: i64 = 1_800_000_000_000;
+    const NOW: i64 = NOW_MS / 1000;
+
+    #[test]
+    fn past_events_run_at_their_rule_time_or_now() {
+        // A conversion for an event of a minute ago: now.
+        assert_eq!(run_at_ms(NOW - 60, NOW - 60, NOW_MS), NOW_MS);
+        // A refund of a minute ago with a one-hour hold: 59 minutes from now.
+        assert_eq!(
+            run_at_ms(NOW - 60 + 3600, NOW - 60, NOW_MS),
+            (NOW + 3540) * 1000
+        );
+    }
+
+    #[test]
+    fn future_dated_events_are_held_from_now_not_from_their_date() {
+        let month = 31 * 86_400;
+        // A conversion dated a month ahead goes now, not in a month.
+        assert_eq!(run_at_ms(NOW + month, NOW + month, NOW_MS), NOW_MS);
+        // A refund dated a month ahead is held its one hour from now.
+        assert_eq!(
+            run_at_ms(NOW + month + 3600, NOW + month, NOW_MS),
+            (NOW + 3600) * 1000
+        );
+    }
 }
