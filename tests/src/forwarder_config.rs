@@ -38,12 +38,6 @@ click_id_wait = "0s"
 api_key = "{key}"
 api_base = "http://127.0.0.1:{stripe}"
 
-[intake]
-# The Stripe emulator signs webhooks with its own clock, which its "bill the next period" helper
-# moves to the end of the period for good; Stripe signs with the time of sending. So that the
-# renewal's events are accepted here, the tolerance (default "5m") covers one period.
-signature_tolerance = "40days"
-
 [worker]
 poll_interval = "250ms"
 "#,
