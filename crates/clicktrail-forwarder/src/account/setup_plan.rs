@@ -5,8 +5,6 @@
 //! endpoint already at that URL, create one endpoint, or refuse because the account already
 //! holds Stripe's maximum of 16.
 
-use std::net::IpAddr;
-
 use clicktrail_stripe::client::{API_VERSION, NewWebhookEndpoint, WebhookEndpoint};
 
 use crate::mapping::HANDLED_EVENT_TYPES;
@@ -54,7 +52,7 @@ impl WebhookUrl {
                 "{text:?} is not a webhook URL: expected https://HOST/PATH without credentials or spaces"
             ));
         }
-        if !secure && !is_loopback_host(authority) {
+        if !secure && !clicktrail_http::is_loopback_host(host_of(authority)) {
             return Err(format!(
                 "{text:?} uses plain http: Stripe must reach the forwarder over https://. \
                  Plain http is allowed only to 127.0.0.1, [::1] or localhost (the local demo)."
@@ -69,14 +67,12 @@ impl WebhookUrl {
     }
 }
 
-/// Whether the host of `authority` (`host[:port]`, `[v6][:port]`) is a loopback address.
-fn is_loopback_host(authority: &str) -> bool {
-    let host = match authority.strip_prefix('[') {
+/// The host of `authority` (`host[:port]`, `[v6][:port]`).
+fn host_of(authority: &str) -> &str {
+    match authority.strip_prefix('[') {
         Some(v6) => v6.split(']').next().unwrap_or_default(),
         None => authority.rsplit_once(':').map_or(authority, |(h, _)| h),
-    };
-    host.eq_ignore_ascii_case("localhost")
-        || host.parse::<IpAddr>().is_ok_and(|ip| ip.is_loopback())
+    }
 }
 
 /// One endpoint, as `setup` reports it.

@@ -108,49 +108,24 @@ impl<'de> Deserialize<'de> for AccountSid {
 pub struct ApiBase(String);
 
 impl ApiBase {
-    /// Validates `value` as described on the type.
+    /// Validates `value` as described on the type (the rule the API clients apply too:
+    /// [`clicktrail_http::validate_api_base`]).
     pub fn new(value: &str) -> Result<Self, String> {
-        let trimmed = value.trim_end_matches('/');
-        let host_port = if let Some(rest) = trimmed.strip_prefix("https://") {
-            Some((rest, true))
-        } else {
-            trimmed.strip_prefix("http://").map(|rest| (rest, false))
-        };
-        let Some((rest, secure)) = host_port else {
-            return Err(format!(
-                "found {value:?}, expected a URL starting with https://"
-            ));
-        };
-        let authority = rest.split('/').next().unwrap_or_default();
-        if authority.is_empty() || authority.contains(['@', ' ', '?', '#']) {
-            return Err(format!(
-                "found {value:?}, expected a URL such as \"https://api.impact.com\""
-            ));
+        match clicktrail_http::validate_api_base(value) {
+            Ok(base) => Ok(Self(base)),
+            Err(clicktrail_http::BaseUrlError::Insecure { .. }) => Err(format!(
+                "found {value:?}, expected https:// (plain http:// is allowed only for 127.0.0.0/8, [::1] or localhost)"
+            )),
+            Err(clicktrail_http::BaseUrlError::Invalid { url, reason }) => Err(format!(
+                "found {url:?} ({reason}), expected a URL such as \"https://api.impact.com\""
+            )),
         }
-        if !secure && !is_loopback(authority) {
-            return Err(format!(
-                "found {value:?}, expected https:// (plain http:// is allowed only for 127.0.0.1, [::1] or localhost)"
-            ));
-        }
-        Ok(Self(trimmed.to_owned()))
     }
 
     /// The URL without a trailing slash.
     pub fn as_str(&self) -> &str {
         &self.0
     }
-}
-
-fn is_loopback(authority: &str) -> bool {
-    let host = if let Some(v6) = authority.strip_prefix('[') {
-        v6.split(']')
-            .next()
-            .map(|h| format!("[{h}]"))
-            .unwrap_or_default()
-    } else {
-        authority.split(':').next().unwrap_or_default().to_owned()
-    };
-    matches!(host.as_str(), "127.0.0.1" | "[::1]" | "localhost")
 }
 
 impl<'de> Deserialize<'de> for ApiBase {
