@@ -29,6 +29,7 @@
 //! # Ok::<(), clicktrail_forwarder::Error>(())
 //! ```
 
+mod env;
 mod reconcile;
 mod secret;
 mod service;
@@ -252,11 +253,14 @@ impl Config {
     /// Adds the environment overrides on top of `figment`: `CLICKTRAIL_<SECTION>__<KEY>`, e.g.
     /// `CLICKTRAIL_IMPACT__AUTH_TOKEN` or `CLICKTRAIL_RULES__REFUND_DELAY=2s`.
     pub fn with_env(figment: Figment) -> Figment {
-        figment.merge(Env::prefixed(ENV_PREFIX).split("__").filter(|key| {
+        let env = Env::prefixed(ENV_PREFIX).split("__").filter(|key| {
             let key = key.as_str().to_ascii_lowercase();
             let first = key.split('.').next().unwrap_or_default();
             KNOWN_KEYS.contains(&first)
-        }))
+        });
+        env::overrides(env)
+            .into_iter()
+            .fold(figment, |figment, variable| figment.merge(variable))
     }
 
     /// Reads `path`, then the environment overrides, and validates.
