@@ -216,6 +216,13 @@ fn debug_of_the_configuration_hides_every_secret() {
     let config = Config::from_toml_str(&text).expect("valid");
     let shown = format!("{config:?} {config:#?}");
     assert_clean("Debug of the configuration", &shown);
+    let secret = WebhookSecret::new(WEBHOOK_SECRET).unwrap();
+    let verifier =
+        clicktrail_stripe::webhook::Verifier::with_default_tolerance(vec![secret.clone()]).unwrap();
+    assert_clean(
+        "Debug of the webhook secret and verifier",
+        &format!("{secret:?} {verifier:?} {verifier:#?}"),
+    );
     assert!(shown.contains(SID), "the SID (not a secret) is shown");
 }
 
