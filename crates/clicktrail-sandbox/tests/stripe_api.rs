@@ -128,13 +128,7 @@ async fn idempotency_replays_and_conflicts() {
     assert_eq!((s1, s2), (200, 200));
     assert!(!replayed1 && replayed2);
     assert_eq!(first, second);
-    assert_eq!(
-        stripe.fetch("/v1/customers").await["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        1
-    );
+    assert_eq!(stripe.count("/v1/customers").await, 1);
     let (status, body, _) = stripe
         .post_idempotent("/v1/customers", "key-1", &[("email", "other@example.com")])
         .await;
@@ -391,22 +385,11 @@ async fn trials_bill_zero_without_a_charge() {
         sub["trial_end"].as_i64().unwrap() - sub["trial_start"].as_i64().unwrap(),
         14 * 86_400
     );
-    let invoice = stripe
-        .fetch(&format!(
-            "/v1/invoices/{}",
-            sub["latest_invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = stripe.latest_invoice(&sub).await;
     assert_eq!(invoice["amount_paid"], 0);
     assert_eq!(invoice["status"], "paid");
     assert_eq!(invoice["billing_reason"], "subscription_create");
-    assert_eq!(
-        stripe.fetch("/v1/charges").await["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(stripe.count("/v1/charges").await, 0);
     let types = stripe.event_types().await;
     assert!(types.contains(&"invoice.paid".to_owned()));
     assert!(!types.contains(&"charge.succeeded".to_owned()));
@@ -438,12 +421,7 @@ async fn coupons_discount_the_invoice() {
         )
         .await;
     let (_, _, sub) = stripe.subscribe(2000, &[("coupon", "QUARTER")]).await;
-    let invoice = stripe
-        .fetch(&format!(
-            "/v1/invoices/{}",
-            sub["latest_invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = stripe.latest_invoice(&sub).await;
     assert_eq!(invoice["subtotal"], 2000);
     assert_eq!(invoice["total"], 1500);
     assert_eq!(invoice["amount_paid"], 1500);
@@ -452,12 +430,7 @@ async fn coupons_discount_the_invoice() {
     let (_, _, sub2) = stripe
         .subscribe(2000, &[("discounts[0][coupon]", "FIVE")])
         .await;
-    let invoice = stripe
-        .fetch(&format!(
-            "/v1/invoices/{}",
-            sub2["latest_invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = stripe.latest_invoice(&sub2).await;
     assert_eq!(invoice["total"], 1500);
     // A once coupon does not apply to the next period; a forever one does.
     let next = stripe
@@ -522,16 +495,7 @@ async fn pre_basil_versions_get_the_old_shape() {
 async fn checkout_sessions_in_both_modes() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
-    let one_time = stripe
-        .ok(
-            "/v1/prices",
-            &[
-                ("currency", "usd"),
-                ("unit_amount", "4900"),
-                ("product_data[name]", "Course"),
-            ],
-        )
-        .await;
+    let one_time = stripe.price("usd", 4900, "Course").await;
     let session = stripe
         .ok(
             "/v1/checkout/sessions",
@@ -565,17 +529,7 @@ async fn checkout_sessions_in_both_modes() {
         .await;
     assert_eq!(by_pi["data"][0]["id"], id);
     // An invalid client_reference_id is dropped silently.
-    let price = stripe
-        .ok(
-            "/v1/prices",
-            &[
-                ("currency", "usd"),
-                ("unit_amount", "1000"),
-                ("recurring[interval]", "month"),
-                ("product_data[name]", "Plan"),
-            ],
-        )
-        .await;
+    let price = stripe.monthly_price("usd", 1000, "Plan").await;
     let sub_session = stripe
         .ok(
             "/v1/checkout/sessions",
@@ -629,16 +583,7 @@ async fn checkout_sessions_in_both_modes() {
 async fn delayed_checkout_is_paid_later() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
-    let price = stripe
-        .ok(
-            "/v1/prices",
-            &[
-                ("currency", "eur"),
-                ("unit_amount", "1500"),
-                ("product_data[name]", "Book"),
-            ],
-        )
-        .await;
+    let price = stripe.price("eur", 1500, "Book").await;
     let s = stripe
         .ok(
             "/v1/checkout/sessions",
@@ -690,13 +635,7 @@ async fn refunds_partial_then_full() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
     let (_, _, sub) = stripe.subscribe(3000, &[]).await;
-    let invoice = stripe
-        .with_version("2024-06-20")
-        .fetch(&format!(
-            "/v1/invoices/{}",
-            sub["latest_invoice"].as_str().unwrap()
-        ))
-        .await;
+    let invoice = stripe.with_version("2024-06-20").latest_invoice(&sub).await;
     let charge = invoice["charge"].as_str().unwrap();
     let pi = invoice["payment_intent"].as_str().unwrap();
     let r1 = stripe
@@ -734,18 +673,9 @@ async fn refunds_partial_then_full() {
         .map(|e| e["data"]["object"]["amount_refunded"].as_i64().unwrap())
         .collect();
     assert_eq!(amounts, [3000, 1000]);
+    assert_eq!(stripe.count("/v1/events?type=refund.created").await, 2);
     assert_eq!(
-        stripe.fetch("/v1/events?type=refund.created").await["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        2
-    );
-    assert_eq!(
-        stripe.fetch(&format!("/v1/refunds?charge={charge}")).await["data"]
-            .as_array()
-            .unwrap()
-            .len(),
+        stripe.count(&format!("/v1/refunds?charge={charge}")).await,
         2
     );
 }
@@ -802,13 +732,7 @@ async fn events_filters_and_retention() {
         .await;
     assert_eq!(since["data"].as_array().unwrap().len(), total);
     // No endpoint: every event is delivered (nothing pending).
-    assert_eq!(
-        stripe.fetch("/v1/events?delivery_success=false").await["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        0
-    );
+    assert_eq!(stripe.count("/v1/events?delivery_success=false").await, 0);
     // 31 days later, nothing is listed or retrievable.
     stripe
         .ok(
@@ -816,12 +740,7 @@ async fn events_filters_and_retention() {
             &[("seconds", &(31 * 86_400).to_string())],
         )
         .await;
-    assert!(
-        stripe.fetch("/v1/events").await["data"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(stripe.list("/v1/events").await.is_empty());
     assert_eq!(stripe.get(&format!("/v1/events/{id}")).await.0, 404);
 }
 
@@ -898,13 +817,7 @@ async fn webhook_endpoints_crud_secret_and_limit() {
         deleted,
         serde_json::json!({"id": id, "object": "webhook_endpoint", "deleted": true})
     );
-    assert_eq!(
-        stripe.fetch("/v1/webhook_endpoints?limit=100").await["data"]
-            .as_array()
-            .unwrap()
-            .len(),
-        15
-    );
+    assert_eq!(stripe.count("/v1/webhook_endpoints?limit=100").await, 15);
     let (status, body) = stripe
         .post(
             "/v1/webhook_endpoints",
@@ -956,17 +869,7 @@ async fn helpers_bill_cycles_and_prorate_upgrades() {
         cycle["lines"]["data"][0]["period"]["start"], sub["trial_end"],
         "lines bill the new period"
     );
-    let bigger = stripe
-        .ok(
-            "/v1/prices",
-            &[
-                ("currency", "usd"),
-                ("unit_amount", "6000"),
-                ("recurring[interval]", "month"),
-                ("product_data[name]", "Team"),
-            ],
-        )
-        .await;
+    let bigger = stripe.monthly_price("usd", 6000, "Team").await;
     let update = stripe
         .ok(
             &format!("/_sandbox/subscriptions/{id}/change_price"),
@@ -1008,12 +911,7 @@ async fn helpers_bill_cycles_and_prorate_upgrades() {
         ]
     );
     stripe.ok("/_sandbox/reset", &[]).await;
-    assert!(
-        stripe.fetch("/v1/invoices").await["data"]
-            .as_array()
-            .unwrap()
-            .is_empty()
-    );
+    assert!(stripe.list("/v1/invoices").await.is_empty());
 }
 
 #[tokio::test]
@@ -1046,26 +944,8 @@ async fn expand_replaces_ids_with_objects() {
 async fn nested_lists_line_items_lines_and_subscription_items() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
-    let a = stripe
-        .ok(
-            "/v1/prices",
-            &[
-                ("currency", "usd"),
-                ("unit_amount", "1000"),
-                ("product_data[name]", "A"),
-            ],
-        )
-        .await;
-    let b = stripe
-        .ok(
-            "/v1/prices",
-            &[
-                ("currency", "usd"),
-                ("unit_amount", "250"),
-                ("product_data[name]", "B"),
-            ],
-        )
-        .await;
+    let a = stripe.price("usd", 1000, "A").await;
+    let b = stripe.price("usd", 250, "B").await;
     let session = stripe
         .ok(
             "/v1/checkout/sessions",
@@ -1125,16 +1005,7 @@ async fn nested_lists_line_items_lines_and_subscription_items() {
 async fn the_hosted_checkout_page_completes_and_redirects() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
-    let price = stripe
-        .ok(
-            "/v1/prices",
-            &[
-                ("currency", "usd"),
-                ("unit_amount", "900"),
-                ("product_data[name]", "Mug"),
-            ],
-        )
-        .await;
+    let price = stripe.price("usd", 900, "Mug").await;
     let session = stripe
         .ok(
             "/v1/checkout/sessions",
@@ -1342,17 +1213,7 @@ async fn incomplete_subscriptions_and_failed_payments_are_paid_later() {
 async fn delayed_subscription_checkout_waits_for_its_first_invoice() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
-    let price = stripe
-        .ok(
-            "/v1/prices",
-            &[
-                ("currency", "usd"),
-                ("unit_amount", "1200"),
-                ("recurring[interval]", "month"),
-                ("product_data[name]", "Basic"),
-            ],
-        )
-        .await;
+    let price = stripe.monthly_price("usd", 1200, "Basic").await;
     let s = stripe
         .ok(
             "/v1/checkout/sessions",

@@ -63,10 +63,7 @@ async fn the_official_python_sdk_works_against_the_sandbox() {
     assert_eq!(sub["metadata"]["impact_click_id"], "XYZ");
     assert_eq!(sub["latest_invoice"], summary["invoice"]);
     assert_eq!(
-        stripe.fetch("/v1/subscriptions").await["data"]
-            .as_array()
-            .unwrap()
-            .len(),
+        stripe.count("/v1/subscriptions").await,
         1,
         "the replay created nothing"
     );

@@ -190,16 +190,7 @@ async fn every_rendered_key_exists_in_stripes_fixture() {
             .await,
     );
     // Checkout sessions: open, completed in both modes.
-    let one_time = stripe
-        .ok(
-            "/v1/prices",
-            &[
-                ("currency", "usd"),
-                ("unit_amount", "1200"),
-                ("product_data[name]", "Ebook"),
-            ],
-        )
-        .await;
+    let one_time = stripe.price("usd", 1200, "Ebook").await;
     let open = stripe
         .ok(
             "/v1/checkout/sessions",

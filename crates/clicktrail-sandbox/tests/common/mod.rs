@@ -117,23 +117,56 @@ impl Stripe {
         body
     }
 
+    /// A one-time price of `amount` minor units in `currency`, with an inline product `name`.
+    pub async fn price(&self, currency: &str, amount: i64, name: &str) -> Value {
+        self.create_price(currency, amount, name, None).await
+    }
+
+    /// A monthly recurring price of `amount` minor units in `currency`, with an inline product `name`.
+    pub async fn monthly_price(&self, currency: &str, amount: i64, name: &str) -> Value {
+        self.create_price(currency, amount, name, Some("month"))
+            .await
+    }
+
+    async fn create_price(
+        &self,
+        currency: &str,
+        amount: i64,
+        name: &str,
+        interval: Option<&str>,
+    ) -> Value {
+        let amount = amount.to_string();
+        let mut form = vec![("currency", currency), ("unit_amount", &amount)];
+        if let Some(interval) = interval {
+            form.push(("recurring[interval]", interval));
+        }
+        form.push(("product_data[name]", name));
+        self.ok("/v1/prices", &form).await
+    }
+
+    /// The `data` array of a list GET that must succeed.
+    pub async fn list(&self, path: &str) -> Vec<Value> {
+        let page = self.fetch(path).await;
+        page["data"].as_array().expect("a list").clone()
+    }
+
+    /// How many objects a list GET (that must succeed) returns.
+    pub async fn count(&self, path: &str) -> usize {
+        self.list(path).await.len()
+    }
+
+    /// The subscription's (or checkout session's) `latest_invoice`, fetched.
+    pub async fn latest_invoice(&self, sub: &Value) -> Value {
+        let invoice = sub["latest_invoice"].as_str().expect("latest_invoice id");
+        self.fetch(&format!("/v1/invoices/{invoice}")).await
+    }
+
     /// A customer, a monthly price of `amount` cents, and a subscription with `metadata[impact_click_id]`.
     pub async fn subscribe(&self, amount: i64, extra: &[(&str, &str)]) -> (Value, Value, Value) {
         let customer = self
             .ok("/v1/customers", &[("email", "jenny@example.com")])
             .await;
-        let amount = amount.to_string();
-        let price = self
-            .ok(
-                "/v1/prices",
-                &[
-                    ("currency", "usd"),
-                    ("unit_amount", &amount),
-                    ("recurring[interval]", "month"),
-                    ("product_data[name]", "Pro"),
-                ],
-            )
-            .await;
+        let price = self.monthly_price("usd", amount, "Pro").await;
         let mut form = vec![
             ("customer", customer["id"].as_str().unwrap()),
             ("items[0][price]", price["id"].as_str().unwrap()),
@@ -156,6 +189,11 @@ impl Stripe {
         types.reverse();
         types
     }
+}
+
+/// The `id` of an API object.
+pub fn id(object: &Value) -> &str {
+    object["id"].as_str().expect("an id")
 }
 
 /// Polls `probe` until it returns `Some`, or panics after `deadline`.
