@@ -515,9 +515,7 @@ async fn checkout_sessions_in_both_modes() {
     assert_eq!(session["status"], "open");
     assert_eq!(session["amount_total"], 9800);
     assert_eq!(session["client_reference_id"], "irc_abc");
-    let done = stripe
-        .ok(&format!("/_sandbox/checkout/sessions/{id}/complete"), &[])
-        .await;
+    let done = stripe.complete_checkout(id, &[]).await;
     assert_eq!(done["payment_status"], "paid");
     let pi = done["payment_intent"].as_str().unwrap();
     assert_eq!(
@@ -531,12 +529,10 @@ async fn checkout_sessions_in_both_modes() {
     // An invalid client_reference_id is dropped silently.
     let price = stripe.monthly_price("usd", 1000, "Plan").await;
     let sub_session = stripe
-        .ok(
-            "/v1/checkout/sessions",
+        .checkout(
+            "subscription",
+            &price,
             &[
-                ("mode", "subscription"),
-                ("line_items[0][price]", price["id"].as_str().unwrap()),
-                ("line_items[0][quantity]", "1"),
                 ("client_reference_id", "not valid!"),
                 ("customer_email", "sub@example.com"),
                 (
@@ -549,13 +545,7 @@ async fn checkout_sessions_in_both_modes() {
         .await;
     assert!(sub_session["client_reference_id"].is_null());
     let done = stripe
-        .ok(
-            &format!(
-                "/_sandbox/checkout/sessions/{}/complete",
-                sub_session["id"].as_str().unwrap()
-            ),
-            &[],
-        )
+        .complete_checkout(sub_session["id"].as_str().unwrap(), &[])
         .await;
     let sub = stripe
         .fetch(&format!(
@@ -584,23 +574,9 @@ async fn delayed_checkout_is_paid_later() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);
     let price = stripe.price("eur", 1500, "Book").await;
-    let s = stripe
-        .ok(
-            "/v1/checkout/sessions",
-            &[
-                ("mode", "payment"),
-                ("line_items[0][price]", price["id"].as_str().unwrap()),
-                ("line_items[0][quantity]", "1"),
-            ],
-        )
-        .await;
+    let s = stripe.checkout("payment", &price, &[]).await;
     let id = s["id"].as_str().unwrap();
-    let done = stripe
-        .ok(
-            &format!("/_sandbox/checkout/sessions/{id}/complete"),
-            &[("delayed", "true")],
-        )
-        .await;
+    let done = stripe.complete_checkout(id, &[("delayed", "true")]).await;
     assert_eq!(
         (done["status"].as_str(), done["payment_status"].as_str()),
         (Some("complete"), Some("unpaid"))
@@ -1007,17 +983,13 @@ async fn the_hosted_checkout_page_completes_and_redirects() {
     let stripe = Stripe::new(&sb);
     let price = stripe.price("usd", 900, "Mug").await;
     let session = stripe
-        .ok(
-            "/v1/checkout/sessions",
-            &[
-                ("mode", "payment"),
-                ("line_items[0][price]", price["id"].as_str().unwrap()),
-                ("line_items[0][quantity]", "1"),
-                (
-                    "success_url",
-                    "https://shop.example/ok?session={CHECKOUT_SESSION_ID}",
-                ),
-            ],
+        .checkout(
+            "payment",
+            &price,
+            &[(
+                "success_url",
+                "https://shop.example/ok?session={CHECKOUT_SESSION_ID}",
+            )],
         )
         .await;
     let id = session["id"].as_str().unwrap();
@@ -1215,23 +1187,14 @@ async fn delayed_subscription_checkout_waits_for_its_first_invoice() {
     let stripe = Stripe::new(&sb);
     let price = stripe.monthly_price("usd", 1200, "Basic").await;
     let s = stripe
-        .ok(
-            "/v1/checkout/sessions",
-            &[
-                ("mode", "subscription"),
-                ("line_items[0][price]", price["id"].as_str().unwrap()),
-                ("line_items[0][quantity]", "1"),
-                ("subscription_data[metadata][impact_click_id]", "sepa"),
-            ],
+        .checkout(
+            "subscription",
+            &price,
+            &[("subscription_data[metadata][impact_click_id]", "sepa")],
         )
         .await;
     let id = s["id"].as_str().unwrap();
-    let done = stripe
-        .ok(
-            &format!("/_sandbox/checkout/sessions/{id}/complete"),
-            &[("delayed", "true")],
-        )
-        .await;
+    let done = stripe.complete_checkout(id, &[("delayed", "true")]).await;
     assert_eq!(
         (done["status"].as_str(), done["payment_status"].as_str()),
         (Some("complete"), Some("unpaid"))

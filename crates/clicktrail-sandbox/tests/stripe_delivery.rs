@@ -13,7 +13,7 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
-use clicktrail_sandbox::SandboxConfig;
+use clicktrail_sandbox::{Sandbox, SandboxConfig};
 use clicktrail_stripe::webhook::{Verifier, WebhookSecret};
 use common::{Stripe, eventually, sandbox_with};
 use serde_json::Value;
@@ -40,6 +40,15 @@ impl Receiver {
     fn received(&self) -> Vec<(String, Bytes)> {
         self.got.lock().unwrap().clone()
     }
+
+    /// Waits (with a deadline) until at least `n` deliveries arrived, and returns them all.
+    async fn wait_for(&self, n: usize, what: &str) -> Vec<(String, Bytes)> {
+        eventually(Duration::from_secs(5), what, || {
+            let r = self.clone();
+            async move { (r.received().len() >= n).then(|| r.received()) }
+        })
+        .await
+    }
 }
 
 async fn receive(State(r): State<Receiver>, headers: HeaderMap, body: Bytes) -> StatusCode {
@@ -61,6 +70,15 @@ fn config(scale: f64) -> SandboxConfig {
     c
 }
 
+/// A sandbox whose deliveries retry at `scale`, a client for it, and `receiver` served on loopback
+/// (its URL last).
+async fn hooked(scale: f64, receiver: &Receiver) -> (Sandbox, Stripe, String) {
+    let sb = sandbox_with(config(scale)).await;
+    let stripe = Stripe::new(&sb);
+    let url = receiver.clone().serve().await;
+    (sb, stripe, url)
+}
+
 fn events_of(received: &[(String, Bytes)]) -> Vec<Value> {
     received
         .iter()
@@ -70,10 +88,8 @@ fn events_of(received: &[(String, Bytes)]) -> Vec<Value> {
 
 #[tokio::test]
 async fn deliveries_are_signed_filtered_and_recorded() {
-    let sb = sandbox_with(config(0.0001)).await;
-    let stripe = Stripe::new(&sb);
     let receiver = Receiver::default();
-    let url = receiver.clone().serve().await;
+    let (sb, stripe, url) = hooked(0.0001, &receiver).await;
     let endpoint = stripe
         .ok(
             "/v1/webhook_endpoints",
@@ -86,11 +102,7 @@ async fn deliveries_are_signed_filtered_and_recorded() {
         .await;
     let secret = WebhookSecret::new(endpoint["secret"].as_str().unwrap()).unwrap();
     stripe.subscribe(2000, &[]).await;
-    let received = eventually(Duration::from_secs(5), "two deliveries", || {
-        let r = receiver.clone();
-        async move { (r.received().len() >= 2).then(|| r.received()) }
-    })
-    .await;
+    let received = receiver.wait_for(2, "two deliveries").await;
     let verifier = Verifier::with_default_tolerance(vec![secret]).unwrap();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -147,11 +159,9 @@ async fn deliveries_are_signed_filtered_and_recorded() {
 
 #[tokio::test]
 async fn failures_are_retried_with_backoff_then_succeed() {
-    let sb = sandbox_with(config(0.0001)).await;
-    let stripe = Stripe::new(&sb);
     let receiver = Receiver::default();
     receiver.script.lock().unwrap().extend([500, 302]);
-    let url = receiver.clone().serve().await;
+    let (sb, stripe, url) = hooked(0.0001, &receiver).await;
     stripe
         .ok(
             "/v1/webhook_endpoints",
@@ -208,11 +218,9 @@ async fn failures_are_retried_with_backoff_then_succeed() {
 
 #[tokio::test]
 async fn an_endpoint_that_keeps_failing_leaves_the_event_pending() {
-    let sb = sandbox_with(config(0.00001)).await;
-    let stripe = Stripe::new(&sb);
     let receiver = Receiver::default();
     receiver.script.lock().unwrap().extend([503; 10]);
-    let url = receiver.clone().serve().await;
+    let (sb, stripe, url) = hooked(0.00001, &receiver).await;
     stripe
         .ok(
             "/v1/webhook_endpoints",
@@ -251,10 +259,8 @@ async fn an_endpoint_that_keeps_failing_leaves_the_event_pending() {
 
 #[tokio::test]
 async fn pinned_old_versions_receive_the_old_shape() {
-    let sb = sandbox_with(config(0.0001)).await;
-    let stripe = Stripe::new(&sb);
     let receiver = Receiver::default();
-    let url = receiver.clone().serve().await;
+    let (_sb, stripe, url) = hooked(0.0001, &receiver).await;
     stripe
         .ok(
             "/v1/webhook_endpoints",
@@ -266,11 +272,7 @@ async fn pinned_old_versions_receive_the_old_shape() {
         )
         .await;
     let (_, _, sub) = stripe.subscribe(2000, &[]).await;
-    let received = eventually(Duration::from_secs(5), "invoice.paid", || {
-        let r = receiver.clone();
-        async move { (!r.received().is_empty()).then(|| r.received()) }
-    })
-    .await;
+    let received = receiver.wait_for(1, "invoice.paid").await;
     let event = &events_of(&received)[0];
     assert_eq!(event["api_version"], "2024-06-20");
     assert_eq!(event["data"]["object"]["subscription"], sub["id"]);
@@ -283,14 +285,12 @@ async fn pinned_old_versions_receive_the_old_shape() {
 
 #[tokio::test]
 async fn a_slow_receiver_does_not_block_the_api() {
-    let sb = sandbox_with(config(0.0001)).await;
-    let stripe = Stripe::new(&sb);
     let gate = Arc::new(Semaphore::new(0));
     let receiver = Receiver {
         gate: Some(gate.clone()),
         ..Receiver::default()
     };
-    let url = receiver.clone().serve().await;
+    let (_sb, stripe, url) = hooked(0.0001, &receiver).await;
     stripe
         .ok(
             "/v1/webhook_endpoints",
@@ -322,10 +322,8 @@ async fn a_slow_receiver_does_not_block_the_api() {
 
 #[tokio::test]
 async fn a_moved_clock_dates_events_but_signatures_use_real_time() {
-    let sb = sandbox_with(config(0.0001)).await;
-    let stripe = Stripe::new(&sb);
     let receiver = Receiver::default();
-    let url = receiver.clone().serve().await;
+    let (_sb, stripe, url) = hooked(0.0001, &receiver).await;
     let endpoint = stripe
         .ok(
             "/v1/webhook_endpoints",
@@ -343,11 +341,7 @@ async fn a_moved_clock_dates_events_but_signatures_use_real_time() {
     stripe
         .ok("/v1/customers", &[("email", "later@example.com")])
         .await;
-    let received = eventually(Duration::from_secs(5), "one delivery", || {
-        let r = receiver.clone();
-        async move { (!r.received().is_empty()).then(|| r.received()) }
-    })
-    .await;
+    let received = receiver.wait_for(1, "one delivery").await;
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()

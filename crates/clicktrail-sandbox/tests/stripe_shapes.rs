@@ -192,14 +192,10 @@ async fn every_rendered_key_exists_in_stripes_fixture() {
     // Checkout sessions: open, completed in both modes.
     let one_time = stripe.price("usd", 1200, "Ebook").await;
     let open = stripe
-        .ok(
-            "/v1/checkout/sessions",
-            &[
-                ("mode", "payment"),
-                ("line_items[0][price]", one_time["id"].as_str().unwrap()),
-                ("line_items[0][quantity]", "1"),
-                ("customer", customer["id"].as_str().unwrap()),
-            ],
+        .checkout(
+            "payment",
+            &one_time,
+            &[("customer", customer["id"].as_str().unwrap())],
         )
         .await;
     rendered.push(open.clone());
@@ -216,35 +212,15 @@ async fn every_rendered_key_exists_in_stripes_fixture() {
     rendered.extend(items(&lines));
     rendered.push(
         stripe
-            .ok(
-                &format!(
-                    "/_sandbox/checkout/sessions/{}/complete",
-                    open["id"].as_str().unwrap()
-                ),
-                &[],
-            )
+            .complete_checkout(open["id"].as_str().unwrap(), &[])
             .await,
     );
     let sub_session = stripe
-        .ok(
-            "/v1/checkout/sessions",
-            &[
-                ("mode", "subscription"),
-                ("line_items[0][price]", price["id"].as_str().unwrap()),
-                ("line_items[0][quantity]", "1"),
-                ("customer_email", "s@x.io"),
-            ],
-        )
+        .checkout("subscription", &price, &[("customer_email", "s@x.io")])
         .await;
     rendered.push(
         stripe
-            .ok(
-                &format!(
-                    "/_sandbox/checkout/sessions/{}/complete",
-                    sub_session["id"].as_str().unwrap()
-                ),
-                &[],
-            )
+            .complete_checkout(sub_session["id"].as_str().unwrap(), &[])
             .await,
     );
     // Webhook endpoints: the creation answer (without `secret`), retrieval, deletion.

@@ -161,6 +161,26 @@ impl Stripe {
         self.fetch(&format!("/v1/invoices/{invoice}")).await
     }
 
+    /// A checkout session in `mode` for one unit of `price`, with `extra` form fields appended.
+    pub async fn checkout(&self, mode: &str, price: &Value, extra: &[(&str, &str)]) -> Value {
+        let mut form = vec![
+            ("mode", mode),
+            (
+                "line_items[0][price]",
+                price["id"].as_str().expect("price id"),
+            ),
+            ("line_items[0][quantity]", "1"),
+        ];
+        form.extend_from_slice(extra);
+        self.ok("/v1/checkout/sessions", &form).await
+    }
+
+    /// Completes checkout session `id` through the sandbox helper (which must succeed).
+    pub async fn complete_checkout(&self, id: &str, form: &[(&str, &str)]) -> Value {
+        self.ok(&format!("/_sandbox/checkout/sessions/{id}/complete"), form)
+            .await
+    }
+
     /// A customer, a monthly price of `amount` cents, and a subscription with `metadata[impact_click_id]`.
     pub async fn subscribe(&self, amount: i64, extra: &[(&str, &str)]) -> (Value, Value, Value) {
         let customer = self
@@ -189,11 +209,6 @@ impl Stripe {
         types.reverse();
         types
     }
-}
-
-/// The `id` of an API object.
-pub fn id(object: &Value) -> &str {
-    object["id"].as_str().expect("an id")
 }
 
 /// Polls `probe` until it returns `Some`, or panics after `deadline`.
