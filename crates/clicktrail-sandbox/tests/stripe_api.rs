@@ -433,25 +433,9 @@ async fn coupons_discount_the_invoice() {
     let invoice = stripe.latest_invoice(&sub2).await;
     assert_eq!(invoice["total"], 1500);
     // A once coupon does not apply to the next period; a forever one does.
-    let next = stripe
-        .ok(
-            &format!(
-                "/_sandbox/subscriptions/{}/advance",
-                sub["id"].as_str().unwrap()
-            ),
-            &[],
-        )
-        .await;
+    let next = stripe.advance(sub["id"].as_str().unwrap(), &[]).await;
     assert_eq!(next["total"], 2000);
-    let next = stripe
-        .ok(
-            &format!(
-                "/_sandbox/subscriptions/{}/advance",
-                sub2["id"].as_str().unwrap()
-            ),
-            &[],
-        )
-        .await;
+    let next = stripe.advance(sub2["id"].as_str().unwrap(), &[]).await;
     assert_eq!(next["total"], 1500);
     let (status, body) = stripe.post("/v1/coupons", &[("percent_off", "120")]).await;
     assert_eq!(
@@ -581,12 +565,7 @@ async fn delayed_checkout_is_paid_later() {
         (done["status"].as_str(), done["payment_status"].as_str()),
         (Some("complete"), Some("unpaid"))
     );
-    assert!(
-        !stripe
-            .event_types()
-            .await
-            .contains(&"charge.succeeded".to_owned())
-    );
+    assert!(!stripe.has_event("charge.succeeded").await);
     let paid = stripe
         .ok(&format!("/_sandbox/checkout/sessions/{id}/pay"), &[])
         .await;
@@ -822,9 +801,7 @@ async fn helpers_bill_cycles_and_prorate_upgrades() {
     let stripe = Stripe::new(&sb);
     let (_, _, sub) = stripe.subscribe(3000, &[("trial_period_days", "7")]).await;
     let id = sub["id"].as_str().unwrap();
-    let cycle = stripe
-        .ok(&format!("/_sandbox/subscriptions/{id}/advance"), &[])
-        .await;
+    let cycle = stripe.advance(id, &[]).await;
     assert_eq!(cycle["billing_reason"], "subscription_cycle");
     assert_eq!(cycle["amount_paid"], 3000);
     assert_eq!(
@@ -1089,12 +1066,7 @@ async fn incomplete_subscriptions_and_failed_payments_are_paid_later() {
         stripe.fetch(&format!("/v1/payment_intents/{pi}")).await["status"],
         "requires_payment_method"
     );
-    assert!(
-        !stripe
-            .event_types()
-            .await
-            .contains(&"invoice.paid".to_owned())
-    );
+    assert!(!stripe.has_event("invoice.paid").await);
     let paid = stripe
         .ok(&format!("/_sandbox/invoices/{invoice_id}/pay"), &[])
         .await;
@@ -1102,10 +1074,7 @@ async fn incomplete_subscriptions_and_failed_payments_are_paid_later() {
         (paid["status"].as_str(), paid["amount_paid"].as_i64()),
         (Some("paid"), Some(2000))
     );
-    assert_eq!(
-        stripe.fetch(&format!("/v1/subscriptions/{id}")).await["status"],
-        "active"
-    );
+    assert_eq!(stripe.subscription_status(id).await, "active");
     let by_pi = stripe
         .fetch(&format!(
             "/v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]={pi}"
@@ -1128,21 +1097,13 @@ async fn incomplete_subscriptions_and_failed_payments_are_paid_later() {
     );
 
     // A declined renewal: the invoice stays open, the subscription is past due, then paid.
-    let failed = stripe
-        .ok(
-            &format!("/_sandbox/subscriptions/{id}/advance"),
-            &[("fail", "true")],
-        )
-        .await;
+    let failed = stripe.advance(id, &[("fail", "true")]).await;
     assert_eq!(failed["billing_reason"], "subscription_cycle");
     assert_eq!(
         (failed["status"].as_str(), failed["attempt_count"].as_i64()),
         (Some("open"), Some(1))
     );
-    assert_eq!(
-        stripe.fetch(&format!("/v1/subscriptions/{id}")).await["status"],
-        "past_due"
-    );
+    assert_eq!(stripe.subscription_status(id).await, "past_due");
     let types = stripe.event_types().await;
     assert!(
         types.contains(&"invoice.payment_failed".to_owned())
@@ -1161,10 +1122,7 @@ async fn incomplete_subscriptions_and_failed_payments_are_paid_later() {
         ),
         (Some("paid"), Some(2))
     );
-    assert_eq!(
-        stripe.fetch(&format!("/v1/subscriptions/{id}")).await["status"],
-        "active"
-    );
+    assert_eq!(stripe.subscription_status(id).await, "active");
     let (status, body) = stripe
         .post(
             "/v1/subscriptions",
@@ -1200,24 +1158,13 @@ async fn delayed_subscription_checkout_waits_for_its_first_invoice() {
         (Some("complete"), Some("unpaid"))
     );
     let sub_id = done["subscription"].as_str().unwrap();
-    assert_eq!(
-        stripe.fetch(&format!("/v1/subscriptions/{sub_id}")).await["status"],
-        "incomplete"
-    );
-    assert!(
-        !stripe
-            .event_types()
-            .await
-            .contains(&"invoice.paid".to_owned())
-    );
+    assert_eq!(stripe.subscription_status(sub_id).await, "incomplete");
+    assert!(!stripe.has_event("invoice.paid").await);
     let paid = stripe
         .ok(&format!("/_sandbox/checkout/sessions/{id}/pay"), &[])
         .await;
     assert_eq!(paid["payment_status"], "paid");
-    assert_eq!(
-        stripe.fetch(&format!("/v1/subscriptions/{sub_id}")).await["status"],
-        "active"
-    );
+    assert_eq!(stripe.subscription_status(sub_id).await, "active");
     let invoice = stripe
         .fetch(&format!(
             "/v1/invoices/{}",

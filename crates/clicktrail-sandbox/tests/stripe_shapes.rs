@@ -153,11 +153,7 @@ async fn every_rendered_key_exists_in_stripes_fixture() {
     );
     rendered.push(stripe.fetch(&format!("/v1/charges/{charge_id}")).await);
     // Cycle and proration invoices (discounted lines, proration lines).
-    rendered.push(
-        stripe
-            .ok(&format!("/_sandbox/subscriptions/{sub_id}/advance"), &[])
-            .await,
-    );
+    rendered.push(stripe.advance(sub_id, &[]).await);
     let other = stripe
         .ok(
             "/v1/prices",

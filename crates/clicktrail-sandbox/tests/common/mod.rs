@@ -181,6 +181,23 @@ impl Stripe {
             .await
     }
 
+    /// The `status` of subscription `id`, fetched.
+    pub async fn subscription_status(&self, id: &str) -> Value {
+        self.fetch(&format!("/v1/subscriptions/{id}")).await["status"].clone()
+    }
+
+    /// Bills the next period of subscription `id` through the sandbox helper (which must
+    /// succeed); answers the new invoice.
+    pub async fn advance(&self, id: &str, form: &[(&str, &str)]) -> Value {
+        self.ok(&format!("/_sandbox/subscriptions/{id}/advance"), form)
+            .await
+    }
+
+    /// Whether an event of type `kind` was recorded.
+    pub async fn has_event(&self, kind: &str) -> bool {
+        self.event_types().await.iter().any(|t| t == kind)
+    }
+
     /// A customer, a monthly price of `amount` cents, and a subscription with `metadata[impact_click_id]`.
     pub async fn subscribe(&self, amount: i64, extra: &[(&str, &str)]) -> (Value, Value, Value) {
         let customer = self
