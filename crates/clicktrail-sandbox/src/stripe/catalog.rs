@@ -14,6 +14,7 @@ use super::form::Params;
 use super::list::Page;
 use super::metadata;
 use super::render;
+use super::retrieve;
 use super::state::{Coupon, Price, Product, Recurring, Store};
 use crate::ids;
 
@@ -102,13 +103,12 @@ pub async fn retrieve_product(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Products, Access::Read)?;
-    app.read(|s| {
-        s.products
-            .get(&id)
-            .map(|p| Json(render::product(p)))
-            .ok_or_else(|| ApiError::no_such("product", &id, "id"))
-    })
+    retrieve::plain(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::Products, "product", &id),
+        |store| store.products.get(&id).map(render::product),
+    )
 }
 
 /// `POST /v1/products/{id}`: `name`, `description`, `active`, `metadata`, `default_price`.
@@ -293,17 +293,12 @@ pub async fn retrieve_price(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Prices, Access::Read)?;
-    let expand = ctx.expand()?;
-    app.read(|store| {
-        let mut v = store
-            .prices
-            .get(&id)
-            .map(render::price)
-            .ok_or_else(|| ApiError::no_such("price", &id, "id"))?;
-        expand::apply(store, &mut v, &expand, ctx.shape);
-        Ok(Json(v))
-    })
+    retrieve::expanded(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::Prices, "price", &id),
+        |store, _| store.prices.get(&id).map(render::price),
+    )
 }
 
 /// `GET /v1/prices`: `product`, `active`, `lookup_keys[]`, pagination.
@@ -443,13 +438,12 @@ pub async fn retrieve_coupon(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Coupons, Access::Read)?;
-    app.read(|s| {
-        s.coupons
-            .get(&id)
-            .map(|c| Json(render::coupon(c)))
-            .ok_or_else(|| ApiError::no_such("coupon", &id, "id"))
-    })
+    retrieve::plain(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::Coupons, "coupon", &id),
+        |store| store.coupons.get(&id).map(render::coupon),
+    )
 }
 
 /// `GET /v1/coupons`

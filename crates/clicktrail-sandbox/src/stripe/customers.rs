@@ -13,6 +13,7 @@ use super::expand;
 use super::list::Page;
 use super::metadata;
 use super::render;
+use super::retrieve;
 use super::state::{Customer, Store};
 use crate::ids;
 
@@ -90,17 +91,12 @@ pub async fn retrieve(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Customers, Access::Read)?;
-    let expand = ctx.expand()?;
-    app.read(|store| {
-        let mut v = store
-            .customers
-            .get(&id)
-            .map(render::customer)
-            .ok_or_else(|| ApiError::no_such("customer", &id, "id"))?;
-        expand::apply(store, &mut v, &expand, ctx.shape);
-        Ok(Json(v))
-    })
+    retrieve::expanded(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::Customers, "customer", &id),
+        |store, _| store.customers.get(&id).map(render::customer),
+    )
 }
 
 /// `POST /v1/customers/{id}`: `email`, `name`, `description`, `metadata`.

@@ -15,6 +15,7 @@ use super::expand;
 use super::list::{self, Page};
 use super::payments::NewPayment;
 use super::render;
+use super::retrieve;
 use super::state::{Invoice, InvoicePayment, Store};
 use crate::ids;
 
@@ -221,18 +222,18 @@ pub async fn retrieve(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Invoices, Access::Read)?;
-    let expand = ctx.expand()?;
-    app.read(|store| {
-        let mut v = store
-            .invoices
-            .get(&id)
-            .map(|i| render::invoice(store, i, ctx.shape))
-            .ok_or_else(|| ApiError::no_such("invoice", &id, "invoice"))?;
-        expand_payments(store, &mut v, &expand);
-        expand::apply(store, &mut v, &expand, ctx.shape);
-        Ok(Json(v))
-    })
+    retrieve::expanded(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::Invoices, "invoice", &id).with_param("invoice"),
+        |store, paths| {
+            store.invoices.get(&id).map(|i| {
+                let mut v = render::invoice(store, i, ctx.shape);
+                expand_payments(store, &mut v, paths);
+                v
+            })
+        },
+    )
 }
 
 /// `GET /v1/invoices/{id}/lines`
@@ -332,14 +333,12 @@ pub async fn retrieve_payment(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::InvoicePayments, Access::Read)?;
-    app.read(|store| {
-        store
-            .invoice_payments
-            .get(&id)
-            .map(|p| Json(render::invoice_payment(p)))
-            .ok_or_else(|| ApiError::no_such("invoice_payment", &id, "id"))
-    })
+    retrieve::plain(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::InvoicePayments, "invoice_payment", &id),
+        |store| store.invoice_payments.get(&id).map(render::invoice_payment),
+    )
 }
 
 /// `GET /v1/invoice_payments`: `invoice`, or `payment[type]=payment_intent` with

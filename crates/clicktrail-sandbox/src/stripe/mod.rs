@@ -6,7 +6,7 @@
 //! # Layout
 //! - [`form`]: bracket-key form decoding into a parameter tree; [`error`]: the error envelope;
 //!   [`auth`]: secret and restricted keys; [`idempotency`]: `Idempotency-Key` replays;
-//!   [`list`]: pagination; [`expand`]: `expand[]`; [`render`]: JSON per API version;
+//!   [`list`]: pagination; [`expand`]: `expand[]`; [`retrieve`]: the shared `GET .../{id}`; [`render`]: JSON per API version;
 //!   [`metadata`]: `metadata[...]` with Stripe's limits.
 //! - [`state`]: the in-memory store; [`context`]: what each request carries (caller, version,
 //!   parameters).
@@ -37,6 +37,7 @@ pub mod metadata;
 pub mod payments;
 pub mod refunds;
 pub mod render;
+pub mod retrieve;
 pub mod state;
 pub mod subscriptions;
 pub mod webhooks;

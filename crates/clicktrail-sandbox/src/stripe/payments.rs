@@ -10,9 +10,9 @@ use super::StripeApp;
 use super::auth::{Access, Resource};
 use super::context::{Ctx, Origin};
 use super::error::ApiError;
-use super::expand;
 use super::list::Page;
 use super::render;
+use super::retrieve;
 use super::state::{Charge, Metadata, PaymentIntent, Store};
 use crate::ids;
 
@@ -131,17 +131,17 @@ pub async fn retrieve_payment_intent(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::PaymentIntents, Access::Read)?;
-    let expand = ctx.expand()?;
-    app.read(|store| {
-        let mut v = store
-            .payment_intents
-            .get(&id)
-            .map(|p| render::payment_intent(p, ctx.shape))
-            .ok_or_else(|| ApiError::no_such("payment_intent", &id, "intent"))?;
-        expand::apply(store, &mut v, &expand, ctx.shape);
-        Ok(Json(v))
-    })
+    retrieve::expanded(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::PaymentIntents, "payment_intent", &id).with_param("intent"),
+        |store, _| {
+            store
+                .payment_intents
+                .get(&id)
+                .map(|p| render::payment_intent(p, ctx.shape))
+        },
+    )
 }
 
 /// `GET /v1/payment_intents`: `customer`, pagination.
@@ -186,17 +186,12 @@ pub async fn retrieve_charge(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Charges, Access::Read)?;
-    let expand = ctx.expand()?;
-    app.read(|store| {
-        let mut v = store
-            .charges
-            .get(&id)
-            .map(|c| render::charge(c, ctx.shape))
-            .ok_or_else(|| ApiError::no_such("charge", &id, "id"))?;
-        expand::apply(store, &mut v, &expand, ctx.shape);
-        Ok(Json(v))
-    })
+    retrieve::expanded(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::Charges, "charge", &id),
+        |store, _| store.charges.get(&id).map(|c| render::charge(c, ctx.shape)),
+    )
 }
 
 /// `GET /v1/charges`: `customer`, `payment_intent`, pagination.

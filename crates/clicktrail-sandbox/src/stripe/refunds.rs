@@ -14,6 +14,7 @@ use super::error::ApiError;
 use super::list::Page;
 use super::metadata;
 use super::render;
+use super::retrieve;
 use super::state::Refund;
 use crate::ids;
 
@@ -129,13 +130,12 @@ pub async fn retrieve(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Refunds, Access::Read)?;
-    app.read(|s| {
-        s.refunds
-            .get(&id)
-            .map(|r| Json(render::refund(r)))
-            .ok_or_else(|| ApiError::no_such("refund", &id, "id"))
-    })
+    retrieve::plain(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::Refunds, "refund", &id),
+        |store| store.refunds.get(&id).map(render::refund),
+    )
 }
 
 /// `GET /v1/refunds`: `charge`, `payment_intent`, pagination.

@@ -18,6 +18,7 @@ use super::form::Params;
 use super::list::Page;
 use super::metadata;
 use super::render;
+use super::retrieve;
 use super::state::{
     Discount, Invoice, InvoiceLine, Metadata, Store, Subscription, SubscriptionItem,
 };
@@ -420,17 +421,17 @@ pub async fn retrieve(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Subscriptions, Access::Read)?;
-    let expand = ctx.expand()?;
-    app.read(|store| {
-        let mut v = store
-            .subscriptions
-            .get(&id)
-            .map(|s| render::subscription(store, s, ctx.shape))
-            .ok_or_else(|| ApiError::no_such("subscription", &id, "id"))?;
-        expand::apply(store, &mut v, &expand, ctx.shape);
-        Ok(Json(v))
-    })
+    retrieve::expanded(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::Subscriptions, "subscription", &id),
+        |store, _| {
+            store
+                .subscriptions
+                .get(&id)
+                .map(|s| render::subscription(store, s, ctx.shape))
+        },
+    )
 }
 
 /// `POST /v1/subscriptions/{id}`: `metadata`, `description` (emits `customer.subscription.updated`).

@@ -15,6 +15,7 @@ use super::form::Params;
 use super::list::Page;
 use super::metadata;
 use super::render;
+use super::retrieve;
 use super::state::WebhookEndpoint;
 use crate::ids;
 
@@ -136,13 +137,17 @@ pub async fn retrieve(
     Path(id): Path<String>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::WebhookEndpoints, Access::Read)?;
-    app.read(|s| {
-        s.webhook_endpoints
-            .get(&id)
-            .map(|w| Json(render::webhook_endpoint(w, false)))
-            .ok_or_else(|| ApiError::no_such("webhook_endpoint", &id, "id"))
-    })
+    retrieve::plain(
+        &app,
+        &ctx,
+        retrieve::Target::new(Resource::WebhookEndpoints, "webhook_endpoint", &id),
+        |store| {
+            store
+                .webhook_endpoints
+                .get(&id)
+                .map(|w| render::webhook_endpoint(w, false))
+        },
+    )
 }
 
 /// `POST /v1/webhook_endpoints/{id}`
