@@ -2,7 +2,7 @@
 
 use axum::Json;
 use axum::body::Bytes;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{FromRequest, FromRequestParts, Path, Request, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
@@ -14,14 +14,45 @@ use super::state::ImpactStore;
 use super::validate;
 use super::wire::{Answer, authenticate, error, fields, wants_json};
 
-async fn submit(
-    app: ImpactApp,
-    kind: Kind,
+/// What a conversion, modification or reversal request carries: the account SID in the path,
+/// the headers (credentials, content type, `Accept`), the query string and the body.
+#[derive(Debug)]
+pub struct Submission {
     sid: String,
     headers: HeaderMap,
     query: Option<String>,
     body: Bytes,
-) -> Answer {
+}
+
+impl FromRequest<ImpactApp> for Submission {
+    type Rejection = Response;
+
+    async fn from_request(request: Request, app: &ImpactApp) -> Result<Self, Response> {
+        let (mut parts, body) = request.into_parts();
+        let Path(sid) = Path::<String>::from_request_parts(&mut parts, app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let headers = parts.headers.clone();
+        let query = parts.uri.query().map(str::to_owned);
+        let body = Bytes::from_request(Request::from_parts(parts, body), app)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Self {
+            sid,
+            headers,
+            query,
+            body,
+        })
+    }
+}
+
+async fn submit(app: ImpactApp, kind: Kind, request: Submission) -> Answer {
+    let Submission {
+        sid,
+        headers,
+        query,
+        body,
+    } = request;
     let json = wants_json(&headers);
     if let Err(answer) = authenticate(&app, &headers, &sid) {
         return answer;
@@ -53,36 +84,18 @@ async fn submit(
 }
 
 /// `POST /Advertisers/{SID}/Conversions`: a new conversion.
-pub async fn conversions(
-    State(app): State<ImpactApp>,
-    Path(sid): Path<String>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-    body: Bytes,
-) -> Answer {
-    submit(app, Kind::Conversion, sid, headers, q, body).await
+pub async fn conversions(State(app): State<ImpactApp>, request: Submission) -> Answer {
+    submit(app, Kind::Conversion, request).await
 }
 
 /// `PUT /Advertisers/{SID}/Actions`: a modification (`Amount` is the new total).
-pub async fn modify(
-    State(app): State<ImpactApp>,
-    Path(sid): Path<String>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-    body: Bytes,
-) -> Answer {
-    submit(app, Kind::Modification, sid, headers, q, body).await
+pub async fn modify(State(app): State<ImpactApp>, request: Submission) -> Answer {
+    submit(app, Kind::Modification, request).await
 }
 
 /// `DELETE /Advertisers/{SID}/Actions`: a reversal.
-pub async fn reverse(
-    State(app): State<ImpactApp>,
-    Path(sid): Path<String>,
-    headers: HeaderMap,
-    RawQuery(q): RawQuery,
-    body: Bytes,
-) -> Answer {
-    submit(app, Kind::Reversal, sid, headers, q, body).await
+pub async fn reverse(State(app): State<ImpactApp>, request: Submission) -> Answer {
+    submit(app, Kind::Reversal, request).await
 }
 
 /// `GET /Advertisers/{SID}/APISubmissions/{id}`: what became of a queued request.

@@ -32,7 +32,7 @@ use super::error::ApiError;
 use super::expand;
 use super::form::Params;
 use super::render::Shape;
-use super::state::{InvoiceLine, Store};
+use super::state::{Invoice, InvoiceLine, Store};
 use crate::ids;
 
 /// The helper routes.
@@ -298,41 +298,50 @@ async fn pay_invoice(
     State(app): State<StripeApp>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let now = app.clock().now();
-    app.write(|store| {
-        let invoice = store
-            .invoices
-            .get(&id)
-            .ok_or_else(|| ApiError::no_such("invoice", &id, "id"))?;
-        if invoice.status != "open" {
-            return Err(ApiError::invalid_request(
-                format!("Invoice is already {}.", invoice.status),
-                None,
-            ));
-        }
-        store.pay_invoice(&helper_origin(), now, &id);
-        Ok(render(store, &id))
-    })
+    collect_invoice(
+        &app,
+        &id,
+        |invoice| {
+            (invoice.status != "open").then(|| format!("Invoice is already {}.", invoice.status))
+        },
+        Store::pay_invoice,
+    )
 }
 
 async fn fail_invoice(
     State(app): State<StripeApp>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    collect_invoice(
+        &app,
+        &id,
+        |invoice| {
+            (invoice.status != "open" || invoice.amount_due() == 0)
+                .then(|| "Only an open invoice with an amount due can fail.".to_owned())
+        },
+        Store::fail_invoice,
+    )
+}
+
+/// One collection attempt on invoice `id`: `collect` pays or declines it, unless `refusal` says
+/// why this invoice cannot take the attempt (a 400); answers the invoice.
+fn collect_invoice(
+    app: &StripeApp,
+    id: &str,
+    refusal: impl FnOnce(&Invoice) -> Option<String>,
+    collect: fn(&mut Store, &Origin, i64, &str),
+) -> Result<Json<Value>, ApiError> {
     let now = app.clock().now();
     app.write(|store| {
         let invoice = store
             .invoices
-            .get(&id)
-            .ok_or_else(|| ApiError::no_such("invoice", &id, "id"))?;
-        if invoice.status != "open" || invoice.amount_due() == 0 {
-            return Err(ApiError::invalid_request(
-                "Only an open invoice with an amount due can fail.",
-                None,
-            ));
+            .get(id)
+            .ok_or_else(|| ApiError::no_such("invoice", id, "id"))?;
+        if let Some(message) = refusal(invoice) {
+            return Err(ApiError::invalid_request(message, None));
         }
-        store.fail_invoice(&helper_origin(), now, &id);
-        Ok(render(store, &id))
+        collect(store, &helper_origin(), now, id);
+        Ok(render(store, id))
     })
 }
 
