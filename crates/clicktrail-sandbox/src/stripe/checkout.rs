@@ -418,19 +418,9 @@ pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>,
         let items = store
             .checkout_sessions
             .newest_first()
-            .filter(|(_, s)| {
-                pi.as_deref()
-                    .is_none_or(|x| s.payment_intent.as_deref() == Some(x))
-            })
-            .filter(|(_, s)| {
-                sub.as_deref()
-                    .is_none_or(|x| s.subscription.as_deref() == Some(x))
-            })
-            .filter(|(_, s)| {
-                customer
-                    .as_deref()
-                    .is_none_or(|x| s.customer.as_deref() == Some(x))
-            })
+            .filter(|(_, s)| list::keeps(pi.as_deref(), s.payment_intent.as_deref()))
+            .filter(|(_, s)| list::keeps(sub.as_deref(), s.subscription.as_deref()))
+            .filter(|(_, s)| list::keeps(customer.as_deref(), s.customer.as_deref()))
             .filter(|(_, s)| status.as_deref().is_none_or(|x| s.status == x))
             .filter_map(|(r, s)| expand::object(store, &s.id, ctx.shape).map(|v| (r, v)))
             .collect();

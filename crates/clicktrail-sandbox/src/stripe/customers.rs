@@ -10,7 +10,7 @@ use super::auth::{Access, Resource};
 use super::context::{Ctx, Origin};
 use super::error::ApiError;
 use super::expand;
-use super::list::Page;
+use super::list::{self, Page};
 use super::metadata;
 use super::render;
 use super::retrieve;
@@ -187,11 +187,7 @@ pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>,
         let items = store
             .customers
             .newest_first()
-            .filter(|(_, c)| {
-                email
-                    .as_deref()
-                    .is_none_or(|e| c.email.as_deref() == Some(e))
-            })
+            .filter(|(_, c)| list::keeps(email.as_deref(), c.email.as_deref()))
             .filter(|(_, c)| created.matches(c.created))
             .map(|(r, c)| (r, render::customer(c)))
             .collect();

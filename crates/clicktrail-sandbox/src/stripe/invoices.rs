@@ -307,11 +307,7 @@ pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>,
             .invoices
             .newest_first()
             .filter(|(_, i)| customer.as_deref().is_none_or(|c| i.customer == c))
-            .filter(|(_, i)| {
-                subscription
-                    .as_deref()
-                    .is_none_or(|s| i.subscription.as_deref() == Some(s))
-            })
+            .filter(|(_, i)| list::keeps(subscription.as_deref(), i.subscription.as_deref()))
             .filter(|(_, i)| status.as_deref().is_none_or(|s| i.status == s))
             .filter(|(_, i)| created.matches(i.created))
             .map(|(r, i)| (r, render::invoice(store, i, ctx.shape)))

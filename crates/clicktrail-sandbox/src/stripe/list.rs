@@ -102,6 +102,12 @@ impl Page {
     }
 }
 
+/// An optional equality filter on an optional field (`customer=`, `payment_intent=`, ...): no
+/// filter keeps every object; a filter keeps the objects whose field is set to that value.
+pub fn keeps(filter: Option<&str>, field: Option<&str>) -> bool {
+    filter.is_none_or(|f| field == Some(f))
+}
+
 /// A page of objects that have a natural order (invoice lines, checkout line items): first
 /// object first, cursors by `id`.
 pub fn ordered(page: &Page, items: Vec<Value>, object: &str, url: &str) -> Result<Value, ApiError> {
@@ -135,6 +141,13 @@ impl ApiError {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn an_absent_filter_keeps_everything_a_present_one_only_equal_fields() {
+        assert!(keeps(None, None) && keeps(None, Some("cus_1")));
+        assert!(keeps(Some("cus_1"), Some("cus_1")));
+        assert!(!keeps(Some("cus_1"), Some("cus_2")) && !keeps(Some("cus_1"), None));
+    }
 
     fn items(n: u64) -> Vec<(u64, Value)> {
         (0..n)

@@ -10,7 +10,7 @@ use super::StripeApp;
 use super::auth::{Access, Resource};
 use super::context::{Ctx, Origin};
 use super::error::ApiError;
-use super::list::Page;
+use super::list::{self, Page};
 use super::render;
 use super::retrieve;
 use super::state::{Charge, Metadata, PaymentIntent, Store};
@@ -164,11 +164,7 @@ pub async fn list_payment_intents(
         let items = store
             .payment_intents
             .newest_first()
-            .filter(|(_, x)| {
-                customer
-                    .as_deref()
-                    .is_none_or(|c| x.customer.as_deref() == Some(c))
-            })
+            .filter(|(_, x)| list::keeps(customer.as_deref(), x.customer.as_deref()))
             .map(|(r, x)| (r, render::payment_intent(x, ctx.shape)))
             .collect();
         Ok(Json(page.apply(
@@ -213,15 +209,8 @@ pub async fn list_charges(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json
         let items = store
             .charges
             .newest_first()
-            .filter(|(_, x)| {
-                customer
-                    .as_deref()
-                    .is_none_or(|c| x.customer.as_deref() == Some(c))
-            })
-            .filter(|(_, x)| {
-                pi.as_deref()
-                    .is_none_or(|c| x.payment_intent.as_deref() == Some(c))
-            })
+            .filter(|(_, x)| list::keeps(customer.as_deref(), x.customer.as_deref()))
+            .filter(|(_, x)| list::keeps(pi.as_deref(), x.payment_intent.as_deref()))
             .map(|(r, x)| (r, render::charge(x, ctx.shape)))
             .collect();
         Ok(Json(page.apply(

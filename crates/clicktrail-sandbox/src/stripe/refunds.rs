@@ -11,7 +11,7 @@ use super::auth::{Access, Resource};
 use super::billing;
 use super::context::Ctx;
 use super::error::ApiError;
-use super::list::Page;
+use super::list::{self, Page};
 use super::metadata;
 use super::render;
 use super::retrieve;
@@ -158,10 +158,7 @@ pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>,
             .refunds
             .newest_first()
             .filter(|(_, r)| charge.as_deref().is_none_or(|c| r.charge == c))
-            .filter(|(_, r)| {
-                pi.as_deref()
-                    .is_none_or(|x| r.payment_intent.as_deref() == Some(x))
-            })
+            .filter(|(_, r)| list::keeps(pi.as_deref(), r.payment_intent.as_deref()))
             .map(|(rank, r)| (rank, render::refund(r)))
             .collect();
         Ok(Json(page.apply(
