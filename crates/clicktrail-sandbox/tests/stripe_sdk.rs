@@ -31,26 +31,31 @@ fn python() -> PathBuf {
     python
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_official_python_sdk_works_against_the_sandbox() {
-    let python = python();
-    let sb = sandbox().await;
-    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/stripe_sdk.py");
-    let output = tokio::process::Command::new(python)
-        .arg(script)
-        .env("SANDBOX_URL", sb.stripe_url())
-        .env("SANDBOX_KEY", sb.secret_key())
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("python runs");
+/// Runs an SDK peer script (`what` names the runtime in the failure message) and parses the JSON
+/// summary it prints; fails with the script's output if it does not succeed.
+async fn run_peer(mut command: tokio::process::Command, what: &str) -> Value {
+    let output = command.output().await.expect(what);
     let stdout = String::from_utf8_lossy(&output.stdout);
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(
         output.status.success(),
         "SDK script failed:\n{stdout}\n{stderr}"
     );
-    let summary: Value = serde_json::from_str(stdout.trim()).expect("a JSON summary");
+    serde_json::from_str(stdout.trim()).expect("a JSON summary")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_official_python_sdk_works_against_the_sandbox() {
+    let python = python();
+    let sb = sandbox().await;
+    let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/stripe_sdk.py");
+    let mut command = tokio::process::Command::new(python);
+    command
+        .arg(script)
+        .env("SANDBOX_URL", sb.stripe_url())
+        .env("SANDBOX_KEY", sb.secret_key())
+        .kill_on_drop(true);
+    let summary = run_peer(command, "python runs").await;
     assert_eq!(summary["verified"].as_array().unwrap().len(), 2);
     // What the SDK created is what the emulator holds.
     let stripe = Stripe::new(&sb);
@@ -94,23 +99,15 @@ async fn the_official_node_sdk_works_against_the_sandbox() {
     config.stripe.restricted_keys = vec!["rk_test_node_reader=customers:read".parse().unwrap()];
     let sb = common::sandbox_with(config).await;
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/peers/stripe_sdk.js");
-    let output = tokio::process::Command::new("node")
+    let mut command = tokio::process::Command::new("node");
+    command
         .arg(script)
         .env("NODE_PATH", &modules)
         .env("SANDBOX_URL", sb.stripe_url())
         .env("SANDBOX_KEY", sb.secret_key())
         .env("RESTRICTED_KEY", "rk_test_node_reader")
-        .kill_on_drop(true)
-        .output()
-        .await
-        .expect("node runs (install Node.js 18+)");
-    let stdout = String::from_utf8_lossy(&output.stdout);
-    let stderr = String::from_utf8_lossy(&output.stderr);
-    assert!(
-        output.status.success(),
-        "SDK script failed:\n{stdout}\n{stderr}"
-    );
-    let summary: Value = serde_json::from_str(stdout.trim()).expect("a JSON summary");
+        .kill_on_drop(true);
+    let summary = run_peer(command, "node runs (install Node.js 18+)").await;
     let stripe = Stripe::new(&sb);
     let session = stripe
         .fetch(&format!(
