@@ -299,6 +299,19 @@ impl Config {
         if self.worker.request_timeout.is_zero() {
             return Err(bad("worker.request_timeout", "expected more than \"0s\""));
         }
+        // Heartbeats extend a lease while its job runs, but a stalled process (CPU starvation, a
+        // busy connection pool) must still never have its lease expire mid-send: another replica
+        // would take the job over and send it again.
+        if self.worker.lease <= self.worker.request_timeout {
+            return Err(bad(
+                "worker.lease",
+                &format!(
+                    "expected longer than worker.request_timeout ({}), so that a request in flight \
+                     never outlives its lease",
+                    humantime::format_duration(self.worker.request_timeout)
+                ),
+            ));
+        }
         if self.intake.body_limit < 1024 {
             return Err(bad("intake.body_limit", "expected at least 1024 bytes"));
         }

@@ -339,3 +339,16 @@ fn bad_service_values_name_their_key() {
     let err = with("[intake]\nbody_limit = 10");
     assert!(err.contains("intake.body_limit"), "{err}");
 }
+
+#[test]
+fn a_lease_must_outlive_a_request_in_flight() {
+    let err = with("[worker]\nlease = \"5s\"\nrequest_timeout = \"5s\"")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("worker.lease") && err.contains("worker.request_timeout (5s)"),
+        "{err}"
+    );
+    let config = with("[worker]\nlease = \"6s\"\nrequest_timeout = \"5s\"").unwrap();
+    assert_eq!(config.worker.lease, Duration::from_secs(6));
+}

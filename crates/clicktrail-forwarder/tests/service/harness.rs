@@ -219,7 +219,7 @@ api_base = "{stripe}"
 
 [worker]
 poll_interval = "50ms"
-lease = "3s"
+lease = "10s"
 shutdown_grace = "3s"
 request_timeout = "5s"
 retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms"]
