@@ -109,10 +109,10 @@ fn print_banner(stack: &Stack) {
    5. Be a new visitor, subscribe without the link: no conversion; the
       forwarder says why:
         {clicktrail} jobs --config {config}
-   6. Last: Your account > Bill next month. The emulator bills it by moving its
-      clock a month ahead for good, so the renewal's event is dated a month
-      from now: `clicktrail jobs` shows the recurring conversion queued for
-      that date (the forwarder sends nothing before its event's date).
+   6. Last: Your account > Bill next month: a recurring conversion on the
+      recurring tracker. (The emulator moves its clock a month ahead for good
+      to bill it; the forwarder holds future-dated events from now, not until
+      their date.)
 
   Stripe emulator {stripe} (key sk_test_sandbox), impact.com emulator {impact},
   forwarder {forwarder}. Ctrl-C stops everything.
