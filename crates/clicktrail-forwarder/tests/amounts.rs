@@ -30,7 +30,16 @@ fn line_strategy() -> impl Strategy<Value = L> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(400))]
+    // Cases that failed once are replayed first. `Direct`, because proptest's default lookup
+    // cannot find this file from a workspace run (`file!()` is workspace-relative), and would
+    // silently skip the saved cases; tests run with the package root as working directory.
+    #![proptest_config(ProptestConfig {
+        cases: 400,
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+            "tests/amounts.proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn the_sale_amount_equals_the_amount_credited(

@@ -159,7 +159,16 @@ fn the_base_text_is_valid() {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig::with_cases(512))]
+    // Cases that failed once are replayed first. `Direct`, because proptest's default lookup
+    // cannot find this file from a workspace run (`file!()` is workspace-relative), and would
+    // silently skip the saved cases; tests run with the package root as working directory.
+    #![proptest_config(ProptestConfig {
+        cases: 512,
+        failure_persistence: Some(Box::new(proptest::test_runner::FileFailurePersistence::Direct(
+            "tests/config_fuzz.proptest-regressions",
+        ))),
+        ..ProptestConfig::default()
+    })]
 
     #[test]
     fn one_bad_value_is_refused_by_its_key(index in key_index(), value in toml_value()) {
