@@ -14,6 +14,19 @@ struct Step {
     name: &'static str,
     ok: bool,
     detail: String,
+    /// Failed tests this step already counted (a test step's own count).
+    failed_tests: u64,
+}
+
+impl Step {
+    fn new(name: &'static str, ok: bool, detail: String) -> Self {
+        Self {
+            name,
+            ok,
+            detail,
+            failed_tests: 0,
+        }
+    }
 }
 
 /// Runs formatting, lints, host tests, browser tests and the size budget.
@@ -51,16 +64,12 @@ pub fn run(args: &[String]) -> Result<(), String> {
     let has_web = workspace::root().join("crates/clicktrail-web").exists();
     if has_web {
         steps.push(match web::run() {
-            Ok(report) => Step {
-                name: "browser kit size",
-                ok: report.total_gzip() <= WEB_BUDGET_BYTES,
-                detail: format!("{report} (budget {WEB_BUDGET_BYTES} B)"),
-            },
-            Err(e) => Step {
-                name: "browser kit size",
-                ok: false,
-                detail: e,
-            },
+            Ok(report) => Step::new(
+                "browser kit size",
+                report.total_gzip() <= WEB_BUDGET_BYTES,
+                format!("{report} (budget {WEB_BUDGET_BYTES} B)"),
+            ),
+            Err(e) => Step::new("browser kit size", false, e),
         });
     }
 
@@ -86,10 +95,7 @@ pub fn run(args: &[String]) -> Result<(), String> {
     }
     // A failed step that is not itself counted as failed tests (fmt, clippy, a build error, the
     // size budget) still counts as one failure, so the closing line never hides it.
-    for step in steps
-        .iter()
-        .filter(|s| !s.ok && !s.detail.contains("tests failed"))
-    {
+    for step in steps.iter().filter(|s| !s.ok && s.failed_tests == 0) {
         counts.failed += 1;
         println!("counted as 1 failure: {}", step.name);
     }
@@ -112,11 +118,11 @@ fn cargo(args: &[&str]) -> Command {
 
 fn check(name: &'static str, cmd: Command) -> Result<Step, String> {
     let finished = run_streaming(cmd, false)?;
-    Ok(Step {
+    Ok(Step::new(
         name,
-        ok: finished.success,
-        detail: format!("{:.1?}", finished.elapsed),
-    })
+        finished.success,
+        format!("{:.1?}", finished.elapsed),
+    ))
 }
 
 fn tests(name: &'static str, cmd: Command, counts: &mut Counts) -> Result<Step, String> {
@@ -133,8 +139,14 @@ fn tests(name: &'static str, cmd: Command, counts: &mut Counts) -> Result<Step, 
         format!("did not build or did not finish, {:.1?}", finished.elapsed)
     };
     let ok = finished.success && step_counts.failed == 0;
+    let failed_tests = step_counts.failed;
     counts.add(step_counts);
-    Ok(Step { name, ok, detail })
+    Ok(Step {
+        name,
+        ok,
+        detail,
+        failed_tests,
+    })
 }
 
 /// Runs the PostgreSQL tests (the workspace's `#[ignore]`d tests: `#[ignore]` is reserved for
@@ -148,18 +160,10 @@ fn postgres_tests(counts: &mut Counts) -> Result<Step, String> {
         let in_ci = std::env::var("CI").is_ok_and(|v| !v.is_empty() && v != "false");
         let notice = format!("no PostgreSQL server answers at {}", postgres_addr(&url));
         if in_ci {
-            return Ok(Step {
-                name: NAME,
-                ok: false,
-                detail: format!("{notice} (required in CI)"),
-            });
+            return Ok(Step::new(NAME, false, format!("{notice} (required in CI)")));
         }
         println!("\n*** NOTICE: {notice}: the PostgreSQL tests are SKIPPED (listed below). ***\n");
-        return Ok(Step {
-            name: NAME,
-            ok: true,
-            detail: format!("skipped: {notice}"),
-        });
+        return Ok(Step::new(NAME, true, format!("skipped: {notice}")));
     }
     let mut cmd = cargo(&["test", "--workspace", "--no-fail-fast", "--", "--ignored"]);
     cmd.env("CLICKTRAIL_TEST_POSTGRES_URL", &url)
