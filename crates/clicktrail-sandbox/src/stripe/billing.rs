@@ -1,6 +1,7 @@
 //! Invoice arithmetic, free of I/O: billing periods, coupon discounts spread over lines, proration
 //! of unused and remaining time, and amounts in words for line descriptions.
 
+use clicktrail_stripe::{Currency, Money};
 use time::{Date, Month, OffsetDateTime};
 
 use super::state::Coupon;
@@ -96,37 +97,13 @@ pub fn prorate(amount: i64, start: i64, end: i64, at: i64) -> i64 {
         as i64
 }
 
-/// The number of decimals of a currency's minor unit (0, 2 or 3), as Stripe counts them.
-pub fn exponent(currency: &str) -> u32 {
-    const ZERO: [&str; 16] = [
-        "bif", "clp", "djf", "gnf", "jpy", "kmf", "krw", "mga", "pyg", "rwf", "ugx", "vnd", "vuv",
-        "xaf", "xof", "xpf",
-    ];
-    const THREE: [&str; 5] = ["bhd", "jod", "kwd", "omr", "tnd"];
-    let c = currency.to_ascii_lowercase();
-    if ZERO.contains(&c.as_str()) {
-        0
-    } else if THREE.contains(&c.as_str()) {
-        3
-    } else {
-        2
-    }
-}
-
-/// An amount in minor units as text in major units (`2000` usd -> `20.00`, `500` jpy -> `500`).
+/// An amount in minor units as text in major units (`2000` usd -> `20.00`, `500` jpy -> `500`),
+/// with the currency's real exponent: `clicktrail-stripe`'s [`Money`]. The sandbox stores only
+/// three-letter codes (checked when a price is created), so the fallback never shows.
 pub fn major_units(amount: i64, currency: &str) -> String {
-    let exp = exponent(currency);
-    if exp == 0 {
-        return amount.to_string();
-    }
-    let scale = 10_i64.pow(exp);
-    let sign = if amount < 0 { "-" } else { "" };
-    let a = amount.abs();
-    format!(
-        "{sign}{}.{:0width$}",
-        a / scale,
-        a % scale,
-        width = exp as usize
+    Currency::new(currency).map_or_else(
+        |_| amount.to_string(),
+        |currency| Money::new(amount, currency).to_decimal_string(),
     )
 }
 

@@ -20,13 +20,13 @@ use crate::ids;
 
 fn currency(p: &Params) -> Result<String, ApiError> {
     let c = p.required_str("currency")?.to_ascii_lowercase();
-    if c.len() != 3 || !c.bytes().all(|b| b.is_ascii_lowercase()) {
-        return Err(ApiError::invalid_request(
+    match clicktrail_stripe::Currency::new(&c) {
+        Ok(currency) => Ok(currency.code_lower()),
+        Err(_) => Err(ApiError::invalid_request(
             format!("Invalid currency: {c}"),
             Some(p.name("currency")),
-        ));
+        )),
     }
-    Ok(c)
 }
 
 impl Store {
