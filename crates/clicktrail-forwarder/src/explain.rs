@@ -33,6 +33,7 @@ use clicktrail_stripe::Event;
 use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
+use crate::account::backfill::rfc3339;
 use crate::knowledge::MemoryKnowledge;
 use crate::mapping::{self, Decision, Fetched, Settings};
 
@@ -211,10 +212,6 @@ impl<'a> Line<'a> {
         }
         line
     }
-}
-
-fn rfc3339(unix: i64) -> String {
-    clicktrail_impact::format_event_date(unix).unwrap_or_else(|_| unix.to_string())
 }
 
 #[derive(serde::Serialize)]

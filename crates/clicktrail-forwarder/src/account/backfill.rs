@@ -97,12 +97,10 @@ fn instant(flag: &str, text: &str, now: i64) -> Result<i64, String> {
         })
 }
 
-/// Unix seconds as RFC 3339 UTC.
+/// Unix seconds as RFC 3339 UTC (the format of impact.com's `EventDate`, which
+/// [`clicktrail_impact::format_event_date`] writes); the number itself outside years 0 to 9999.
 pub fn rfc3339(t: i64) -> String {
-    OffsetDateTime::from_unix_timestamp(t)
-        .ok()
-        .and_then(|d| d.format(&Rfc3339).ok())
-        .unwrap_or_else(|| t.to_string())
+    clicktrail_impact::format_event_date(t).unwrap_or_else(|_| t.to_string())
 }
 
 /// The window cut into `[gte, lt)` ranges of at most `step` seconds, oldest first.
