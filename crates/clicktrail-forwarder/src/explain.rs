@@ -12,6 +12,10 @@
 //! - `{"event":"..","type":"..","decision":"skip","reason":"..."}`
 //! - `{"event":"..","type":"..","decision":"lookup","needs":"GET /v1/..."}`
 //! - `{"event":"..","type":"..","decision":"wait","until":"<RFC 3339>","reason":"..."}`
+//! - `{"event":"..","type":"charge.refunded","decision":"await_conversion","until":"<RFC 3339>","reason":"waiting for its conversion: ..."}`:
+//!   a refund or dispute whose payment was not decided yet. It is decided again as soon as a
+//!   later input decides that payment, and that line follows the payment's own line, with
+//!   `"decided_again_after":"evt_.."`.
 //! - `{"line":N,"file":"..","error":".."}` for a line (or file) that is not valid JSON or not an
 //!   event; the rest is still processed.
 //!
@@ -34,7 +38,7 @@ use serde::ser::{Serialize, SerializeMap, Serializer};
 use serde_json::Value;
 
 use crate::account::backfill::rfc3339;
-use crate::knowledge::MemoryKnowledge;
+use crate::knowledge::{MemoryKnowledge, Record};
 use crate::mapping::{self, Decision, Fetched, Settings};
 
 /// Runs the rules over inputs in order, keeping what they learn between events.
@@ -43,6 +47,8 @@ pub struct Explainer {
     settings: Settings,
     knowledge: MemoryKnowledge,
     errors: usize,
+    /// Refunds and disputes waiting for their payment, with the ids that name it.
+    awaiting: Vec<(Event, Vec<String>)>,
 }
 
 impl Explainer {
@@ -52,6 +58,7 @@ impl Explainer {
             settings,
             knowledge: MemoryKnowledge::default(),
             errors: 0,
+            awaiting: Vec::new(),
         }
     }
 
@@ -115,26 +122,67 @@ impl Explainer {
     ) -> io::Result<()> {
         match Event::from_value(value) {
             Ok(event) => {
-                let rendered = self.event(&event);
-                writeln!(out, "{rendered}")
+                for rendered in self.event(&event) {
+                    writeln!(out, "{rendered}")?;
+                }
+                Ok(())
             }
             Err(e) => self.error(out, name, Some(line), &format!("not a Stripe event: {e}")),
         }
     }
 
     /// Decides `event` (with `now` = its `created`), remembers what the decision records, and
-    /// returns the JSON line describing it.
-    pub fn event(&mut self, event: &Event) -> String {
+    /// returns the JSON line describing it, followed by the lines of the refunds and disputes
+    /// that waited for the payment it decided.
+    pub fn event(&mut self, event: &Event) -> Vec<String> {
+        let decision = self.decide(event, event.created);
+        let mut lines = vec![render(&Line::new(
+            event,
+            &decision,
+            &self.settings.account_sid,
+        ))];
+        let decided: Vec<String> = decision
+            .records()
+            .iter()
+            .filter_map(|r| match r {
+                Record::PaymentDecided { refs, .. } => Some(refs.clone()),
+                _ => None,
+            })
+            .flatten()
+            .collect();
+        if let Decision::AwaitConversion { refs, .. } = &decision {
+            self.awaiting.push((event.clone(), refs.clone()));
+        }
+        if decided.is_empty() {
+            return lines;
+        }
+        let (ready, still): (Vec<_>, Vec<_>) = std::mem::take(&mut self.awaiting)
+            .into_iter()
+            .partition(|(_, refs)| refs.iter().any(|r| decided.contains(r)));
+        self.awaiting = still;
+        for (waiting, _) in ready {
+            // Decided again now, as the service does: "now" is the payment event's time.
+            let again = self.decide(&waiting, event.created.max(waiting.created));
+            let mut line = Line::new(&waiting, &again, &self.settings.account_sid);
+            line.decided_again_after = Some(&event.id);
+            lines.push(render(&line));
+            if let Decision::AwaitConversion { refs, .. } = &again {
+                self.awaiting.push((waiting.clone(), refs.clone()));
+            }
+        }
+        lines
+    }
+
+    fn decide(&mut self, event: &Event, now: i64) -> Decision {
         let decision = mapping::decide(
             event,
             &self.settings,
             &self.knowledge,
             &Fetched::default(),
-            event.created,
+            now,
         );
         self.knowledge.apply(decision.records());
-        let line = Line::new(event, &decision, &self.settings.account_sid);
-        serde_json::to_string(&line).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"))
+        decision
     }
 
     fn error(
@@ -149,6 +197,12 @@ impl Explainer {
         let text = serde_json::to_string(&entry).map_err(io::Error::other)?;
         writeln!(out, "{text}")
     }
+}
+
+/// One line of JSON; a serialization failure becomes a valid JSON error line.
+fn render(line: &Line<'_>) -> String {
+    serde_json::to_string(line)
+        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
 }
 
 #[derive(serde::Serialize)]
@@ -176,6 +230,8 @@ struct Line<'a> {
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     needs: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    decided_again_after: Option<&'a str>,
 }
 
 impl<'a> Line<'a> {
@@ -189,6 +245,7 @@ impl<'a> Line<'a> {
             until: None,
             reason: None,
             needs: None,
+            decided_again_after: None,
         };
         match decision {
             Decision::Send {
@@ -205,7 +262,7 @@ impl<'a> Line<'a> {
             }
             Decision::Skip { reason, .. } => line.reason = Some(reason),
             Decision::Lookup { needs } => line.needs = Some(needs.to_string()),
-            Decision::Wait { until, reason } => {
+            Decision::Wait { until, reason } | Decision::AwaitConversion { until, reason, .. } => {
                 line.until = Some(rfc3339(*until));
                 line.reason = Some(reason);
             }

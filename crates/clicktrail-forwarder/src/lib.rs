@@ -59,10 +59,13 @@
 //! - [`store`]: sqlx over SQLite or PostgreSQL: events, the job outbox (leases, `SKIP LOCKED`),
 //!   attempts, and the [`Knowledge`](knowledge::Knowledge) implementation over the database.
 //! - [`worker`]: claims due jobs, decides (with Stripe look-ups), sends, records attempts.
-//! - [`retry`]: the retry schedule and outcome handling, pure. [`metrics`]: the Prometheus text.
+//! - [`clock`]: the one injectable clock the store, the worker and the rules read.
+//! - [`retry`]: the retry schedule and outcome handling, pure. [`verdict`]: what impact.com's
+//!   verdict on a queued request means, pure. [`metrics`]: the Prometheus text.
 //! - `cli` (binary only): argument parsing, one module per command; `main.rs` stays thin.
 
 pub mod account;
+pub mod clock;
 pub mod config;
 mod error;
 pub mod explain;
@@ -73,6 +76,7 @@ pub mod metrics;
 pub mod retry;
 pub mod serve;
 pub mod store;
+pub mod verdict;
 pub mod worker;
 
 pub use error::Error;

@@ -18,6 +18,7 @@ pub struct Metrics {
     deliveries: Mutex<BTreeMap<(&'static str, String), u64>>,
     reconcile_runs: Mutex<BTreeMap<&'static str, u64>>,
     reconcile_events: Mutex<BTreeMap<&'static str, u64>>,
+    verdicts: Mutex<BTreeMap<&'static str, u64>>,
 }
 
 impl Metrics {
@@ -32,6 +33,13 @@ impl Metrics {
         let status = status.map_or_else(|| "none".to_owned(), |s| s.to_string());
         let mut map = self.deliveries.lock().unwrap_or_else(|p| p.into_inner());
         *map.entry((outcome, status)).or_default() += 1;
+    }
+
+    /// Counts a reading of impact.com's verdict on a queued request: `accepted`, `pending`,
+    /// `not_yet` (a change whose action does not exist yet) or `refused`.
+    pub fn verdict(&self, verdict: &'static str) {
+        let mut map = self.verdicts.lock().unwrap_or_else(|p| p.into_inner());
+        *map.entry(verdict).or_default() += 1;
     }
 
     /// Counts a reconcile run: `ok` or `error`.
@@ -83,6 +91,16 @@ impl Metrics {
                 out,
                 "clicktrail_deliveries_total{{outcome=\"{o}\",status=\"{s}\"}} {n}"
             );
+        }
+        out.push_str("# HELP clicktrail_verdicts_total impact.com's verdicts on queued requests, as read back.\n");
+        out.push_str("# TYPE clicktrail_verdicts_total counter\n");
+        for (v, n) in self
+            .verdicts
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .iter()
+        {
+            let _ = writeln!(out, "clicktrail_verdicts_total{{verdict=\"{v}\"}} {n}");
         }
         if let Some(q) = queue {
             out.push_str("# HELP clicktrail_jobs Jobs in the queue, by state.\n# TYPE clicktrail_jobs gauge\n");

@@ -2,7 +2,7 @@
 //!
 //! | outcome | next |
 //! |---|---|
-//! | queued | done |
+//! | queued | done (the worker reads the verdict of a queued request with a `QueuedUri`: [`verdict`](crate::verdict)) |
 //! | rejected (4xx except 408 and 429, 3xx, 2xx with `Status: ERROR`) | dead letter at once, with the full answer |
 //! | rate limited (429) | again at `X-RateLimit-Reset` (at least 1 s from now; not counted as a failure) |
 //! | transient (network, timeouts, 408, 5xx) | again after the schedule's next wait +-20 %; dead letter after the last |
@@ -33,7 +33,7 @@ pub fn next_step(
     unit: f64,
 ) -> Finish {
     match outcome {
-        Outcome::Queued { .. } => Finish::Done,
+        Outcome::Queued { .. } => Finish::Done { verdict: None },
         Outcome::Rejected {
             status,
             message,
@@ -224,6 +224,9 @@ mod tests {
             queued_uri: None,
             body: String::new(),
         };
-        assert_eq!(next_step(&queued, 5, &schedule(), 0, 0.5), Finish::Done);
+        assert_eq!(
+            next_step(&queued, 5, &schedule(), 0, 0.5),
+            Finish::Done { verdict: None }
+        );
     }
 }

@@ -197,7 +197,9 @@ fn basil_one_time_payment_and_refunds() {
         v[0]["request"]["params"]["ItemSubTotal1"], "5000",
         "5500 yen minus 500 tax, no decimals"
     );
-    assert_eq!(v[1]["request"]["params"]["Amount"], "4000");
+    // 5000 yen credited of a 5500 yen charge (500 tax), 1500 refunded: the credit shrinks in
+    // proportion, 5000 x 4000 / 5500 = 3636.36..., rounded half-up; not the gross 4000 left.
+    assert_eq!(v[1]["request"]["params"]["Amount"], "3636");
     let needs = v[2]["needs"].as_str().unwrap();
     assert!(
         needs.contains("/v1/invoice_payments") && needs.contains("pi_other"),
@@ -228,9 +230,21 @@ fn files_share_knowledge_in_the_given_order_and_single_json_files_work() {
     let v = lines(&explain(&[&invoice, &refund]));
     assert_eq!(decisions(&v), ["send", "send"]);
     assert_eq!(v[1]["request"]["method"], "DELETE");
-    // The other order: the refund finds nothing yet.
+    // The other order: the refund waits for its conversion, and is decided again (a reversal)
+    // right after the invoice that pays for it.
     let v = lines(&explain(&[&refund, &invoice]));
-    assert_eq!(decisions(&v), ["skip", "send"]);
+    assert_eq!(decisions(&v), ["await_conversion", "send", "send"]);
+    assert!(
+        v[0]["reason"]
+            .as_str()
+            .unwrap()
+            .starts_with("waiting for its conversion"),
+        "{}",
+        v[0]
+    );
+    assert_eq!(v[2]["event"], v[0]["event"]);
+    assert_eq!(v[2]["decided_again_after"], v[1]["event"]);
+    assert_eq!(v[2]["request"]["method"], "DELETE");
 
     // A broken pretty-printed file: one error with the line where parsing failed.
     let broken = dir.path().join("broken.json");
@@ -258,7 +272,15 @@ fn every_shared_fixture_event_is_explained_deterministically() {
     let second = explain(&refs);
     assert_eq!(first.stdout, second.stdout, "deterministic");
     let v = lines(&first);
-    assert_eq!(v.len(), sorted.len(), "one line per file");
+    let again = v
+        .iter()
+        .filter(|l| l.get("decided_again_after").is_some())
+        .count();
+    assert_eq!(
+        v.len(),
+        sorted.len() + again,
+        "one line per file, and one per refund decided again after its payment"
+    );
     for value in &v {
         if value.get("error").is_some() {
             // Data-only and bare-object fixtures are not events.
@@ -271,7 +293,8 @@ fn every_shared_fixture_event_is_explained_deterministically() {
             );
         } else {
             assert!(
-                ["send", "skip", "lookup"].contains(&value["decision"].as_str().unwrap()),
+                ["send", "skip", "lookup", "await_conversion"]
+                    .contains(&value["decision"].as_str().unwrap()),
                 "{value}"
             );
         }

@@ -37,6 +37,11 @@ pub struct Amount {
 }
 
 impl Amount {
+    /// The most decimals impact.com accepts in an amount: every decimal sent has at most 2 places.
+    /// Requests refuse amounts with more ([`Error::TooManyDecimals`]); round first with
+    /// [`Amount::round_half_up`].
+    pub const WIRE_MAX_EXPONENT: u8 = 2;
+
     /// The largest exponent accepted: `10^18` is the largest power of ten in an `i64`. Real
     /// currencies use 0 to 4.
     pub const MAX_EXPONENT: u8 = 18;
@@ -147,6 +152,35 @@ impl Amount {
                 self.minor / factor
             }
         };
+        Ok(Self { minor, exponent })
+    }
+
+    /// The value rounded half-up (half away from zero) to at most `exponent` decimals; an amount
+    /// that already has `exponent` decimals or fewer is returned unchanged.
+    ///
+    /// ```
+    /// use clicktrail_impact::Amount;
+    ///
+    /// // 12.345 KWD, 12.344 KWD and 5.120 KWD as impact.com takes them.
+    /// assert_eq!(Amount::from_minor(12_345, 3)?.round_half_up(2)?.to_string(), "12.35");
+    /// assert_eq!(Amount::from_minor(12_344, 3)?.round_half_up(2)?.to_string(), "12.34");
+    /// assert_eq!(Amount::from_minor(5_120, 3)?.round_half_up(2)?.to_string(), "5.12");
+    /// assert_eq!(Amount::from_minor(5_000, 0)?.round_half_up(2)?.to_string(), "5000");
+    /// # Ok::<(), clicktrail_impact::Error>(())
+    /// ```
+    pub fn round_half_up(self, exponent: u8) -> Result<Self, Error> {
+        if self.exponent <= exponent {
+            return Ok(self);
+        }
+        let factor = i128::from(pow10(self.exponent - exponent));
+        let minor = i128::from(self.minor);
+        let half = factor / 2;
+        let rounded = if minor >= 0 {
+            (minor + half) / factor
+        } else {
+            (minor - half) / factor
+        };
+        let minor = i64::try_from(rounded).map_err(|_| Error::AmountOutOfRange)?;
         Ok(Self { minor, exponent })
     }
 

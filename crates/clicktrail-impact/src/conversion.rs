@@ -201,6 +201,12 @@ impl ConversionBuilder {
             if amount.is_negative() {
                 return Err(Error::NegativeAmount { field });
             }
+            if amount.exponent() > Amount::WIRE_MAX_EXPONENT {
+                return Err(Error::TooManyDecimals {
+                    field,
+                    found: amount.exponent(),
+                });
+            }
             match exponent {
                 None => exponent = Some(amount.exponent()),
                 Some(expected) if expected != amount.exponent() => {

@@ -59,6 +59,15 @@ pub enum Error {
         "OrderDiscount is larger than the sum of ItemSubTotal: the sale amount would be negative"
     )]
     NegativeSaleAmount,
+    /// An amount has more decimals than impact.com accepts
+    /// ([`Amount::WIRE_MAX_EXPONENT`](crate::Amount::WIRE_MAX_EXPONENT)).
+    #[error("{field} has {found} decimals; impact.com accepts at most 2 (round it first)")]
+    TooManyDecimals {
+        /// impact.com's name of the field.
+        field: String,
+        /// The exponent that was given.
+        found: u8,
+    },
     /// An item's quantity is zero.
     #[error("{field} must be at least 1")]
     InvalidQuantity {

@@ -65,6 +65,12 @@ impl Modification {
                 field: "Amount".to_owned(),
             });
         }
+        if amount.exponent() > Amount::WIRE_MAX_EXPONENT {
+            return Err(Error::TooManyDecimals {
+                field: "Amount".to_owned(),
+                found: amount.exponent(),
+            });
+        }
         required("Reason", &m.reason, MAX_STRING)?;
         Ok(m)
     }

@@ -94,7 +94,7 @@ fn leaves_out_unset_optional_fields_and_never_sends_item_price() {
 }
 
 #[test]
-fn zero_decimal_and_three_decimal_currencies_render_exactly() {
+fn zero_decimal_currencies_render_whole_and_three_decimals_are_refused_until_rounded() {
     let yen = base()
         .customer_id("c")
         .item(Item::new("s", "n", 1, Amount::from_minor(1000, 0).unwrap()))
@@ -104,17 +104,36 @@ fn zero_decimal_and_three_decimal_currencies_render_exactly() {
         yen.params()
             .contains(&("ItemSubTotal1".into(), "1000".into()))
     );
+    // impact.com takes at most two decimals: 12.345 KWD is refused as it is...
+    let fils = Amount::from_minor(12_345, 3).unwrap();
+    let refused = Conversion::builder("1", "2", "o", 0, "kwd")
+        .customer_id("c")
+        .item(Item::new("s", "n", 1, fils))
+        .build()
+        .unwrap_err();
+    assert_eq!(
+        refused,
+        Error::TooManyDecimals {
+            field: "ItemSubTotal1".into(),
+            found: 3
+        }
+    );
+    assert!(refused.to_string().contains("at most 2"), "{refused}");
+    // ...and goes out rounded half-up to hundredths.
     let dinar = Conversion::builder("1", "2", "o", 0, "kwd")
         .customer_id("c")
-        .item(Item::new("s", "n", 1, Amount::from_minor(1000, 3).unwrap()))
+        .item(Item::new("s", "n", 1, fils.round_half_up(2).unwrap()))
         .build()
         .unwrap();
     assert!(
         dinar
             .params()
-            .contains(&("ItemSubTotal1".into(), "1.000".into()))
+            .contains(&("ItemSubTotal1".into(), "12.35".into()))
     );
     assert_eq!(dinar.currency_code(), "KWD");
+    let modification =
+        clicktrail_impact::Modification::new("2", "o", fils, "ITEM_RETURNED").unwrap_err();
+    assert!(matches!(modification, Error::TooManyDecimals { .. }));
 }
 
 #[test]
@@ -297,7 +316,7 @@ proptest::proptest! {
     #[test]
     fn rendered_params_credit_exactly_the_lines_minus_the_discount(
         lines in proptest::collection::vec((1u32..1000, 0i64..1_000_000_000), 0..25),
-        exponent in 0u8..=4,
+        exponent in 0u8..=2,
         discount_share in 0u32..=100,
     ) {
         let total: i64 = lines.iter().map(|(_, minor)| minor).sum();

@@ -326,7 +326,7 @@ mod tests {
             slice_query(s[0]).to_form().encode(),
             format!(
                 "types[]=invoice.paid&types[]=checkout.session.completed\
-                 &types[]=checkout.session.async_payment_succeeded&types[]=charge.refunded\
+                 &types[]=checkout.session.async_payment_succeeded&types[]=charge.refunded&types[]=charge.dispute.closed\
                  &created[gte]=10&created[lt]={}&limit=100",
                 10 + SLICE_SECONDS
             )

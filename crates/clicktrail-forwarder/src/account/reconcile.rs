@@ -149,7 +149,7 @@ mod tests {
         assert_eq!(
             q.to_form().encode(),
             "types[]=invoice.paid&types[]=checkout.session.completed\
-             &types[]=checkout.session.async_payment_succeeded&types[]=charge.refunded\
+             &types[]=checkout.session.async_payment_succeeded&types[]=charge.refunded&types[]=charge.dispute.closed\
              &created[gte]=740800&delivery_success=false&limit=100"
         );
     }

@@ -297,11 +297,12 @@ mod tests {
             [
                 "checkout.session.completed",
                 "checkout.session.async_payment_succeeded",
-                "charge.refunded"
+                "charge.refunded",
+                "charge.dispute.closed"
             ]
         );
         assert_eq!(enabled_events[0], "invoice.paid");
-        assert_eq!(enabled_events.len(), 4);
+        assert_eq!(enabled_events.len(), 5);
         assert!(!enable);
     }
 
@@ -324,7 +325,8 @@ mod tests {
             add,
             [
                 "checkout.session.completed",
-                "checkout.session.async_payment_succeeded"
+                "checkout.session.async_payment_succeeded",
+                "charge.dispute.closed"
             ]
         );
         assert_eq!(
@@ -334,7 +336,8 @@ mod tests {
                 "invoice.paid",
                 "charge.refunded",
                 "checkout.session.completed",
-                "checkout.session.async_payment_succeeded"
+                "checkout.session.async_payment_succeeded",
+                "charge.dispute.closed"
             ]
         );
     }

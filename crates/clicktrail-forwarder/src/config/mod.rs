@@ -160,6 +160,14 @@ pub struct Rules {
     /// Checkout event (or a metadata update) before giving up. `"0s"` gives up at once.
     #[serde(deserialize_with = "values::duration")]
     pub click_id_wait: Duration,
+    /// How long a click id learned from a Checkout Session or found on the customer keeps
+    /// crediting: only subscriptions and payments started within this age of when it was recorded
+    /// (default 90 days). `"0"` turns the limit off. A click id on the subscription's own
+    /// metadata is that purchase's and always counts.
+    #[serde(deserialize_with = "values::duration")]
+    pub click_id_max_age: Duration,
+    /// `DispositionCode` of the reversal a lost dispute sends (default `CONS_FRAUD`).
+    pub dispute_disposition: Code,
 }
 
 impl Default for Rules {
@@ -172,6 +180,8 @@ impl Default for Rules {
             hash_customer_email: true,
             click_id_keys: ClickIdKeys::default(),
             click_id_wait: Duration::from_secs(600),
+            click_id_max_age: Duration::from_secs(90 * 86_400),
+            dispute_disposition: Code::new("CONS_FRAUD").expect("valid code"),
         }
     }
 }

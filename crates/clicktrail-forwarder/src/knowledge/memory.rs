@@ -2,9 +2,9 @@
 
 use std::collections::{HashMap, HashSet};
 
-use clicktrail_clickid::ClickId;
-
-use super::{BusinessKey, Knowledge, Owner, PaymentRef, Record, SentConversion, TrialState};
+use super::{
+    BusinessKey, Knowledge, Learned, Owner, PaymentRef, Record, SentConversion, TrialState,
+};
 
 /// Knowledge kept in memory, fed with the [`Record`]s of each decision in order.
 ///
@@ -21,7 +21,9 @@ use super::{BusinessKey, Knowledge, Owner, PaymentRef, Record, SentConversion, T
 pub struct MemoryKnowledge {
     events: HashSet<String>,
     keys: HashSet<BusinessKey>,
-    click_ids: HashMap<Owner, ClickId>,
+    click_ids: HashMap<Owner, Learned>,
+    /// Decided payments: reference -> the conversion's `OrderId`, if any.
+    payments: HashMap<String, Option<String>>,
     /// Conversions in the order they were decided.
     conversions: Vec<SentConversion>,
     trials: HashMap<String, TrialState>,
@@ -38,9 +40,25 @@ impl MemoryKnowledge {
                     self.keys.insert(key.clone());
                 }
                 Record::ClickIdLearned {
-                    owner, click_id, ..
+                    owner,
+                    click_id,
+                    recorded_at,
+                    ..
                 } => {
-                    self.click_ids.insert(owner.clone(), click_id.clone());
+                    let learned = Learned {
+                        click_id: click_id.clone(),
+                        recorded_at: Some(*recorded_at),
+                    };
+                    self.click_ids.insert(owner.clone(), learned);
+                }
+                Record::PaymentDecided { refs, order_id } => {
+                    for reference in refs {
+                        let entry = self.payments.entry(reference.clone()).or_default();
+                        // A conversion, once decided, is never forgotten by a later skip.
+                        if order_id.is_some() {
+                            entry.clone_from(order_id);
+                        }
+                    }
                 }
                 Record::ConversionSent(sent) => {
                     let exists = self
@@ -93,8 +111,12 @@ impl Knowledge for MemoryKnowledge {
         self.keys.contains(key)
     }
 
-    fn learned_click_id(&self, owner: &Owner) -> Option<ClickId> {
+    fn learned_click_id(&self, owner: &Owner) -> Option<Learned> {
         self.click_ids.get(owner).cloned()
+    }
+
+    fn payment_decided(&self, reference: &str) -> Option<Option<String>> {
+        self.payments.get(reference).cloned()
     }
 
     fn conversion_by_order(&self, order_id: &str) -> Option<SentConversion> {
@@ -121,6 +143,8 @@ impl Knowledge for MemoryKnowledge {
 
 #[cfg(test)]
 mod tests {
+    use clicktrail_clickid::ClickId;
+
     use super::*;
 
     fn sent(order: &str, tracker: &str, pi: Option<&str>) -> SentConversion {
@@ -176,6 +200,20 @@ mod tests {
     }
 
     #[test]
+    fn payments_remember_their_conversion_even_after_a_later_skip() {
+        let mut k = MemoryKnowledge::default();
+        assert_eq!(k.payment_decided("pi_1"), None);
+        let decided = |order: Option<&str>| Record::PaymentDecided {
+            refs: vec!["pi_1".into(), "in_1".into()],
+            order_id: order.map(Into::into),
+        };
+        k.apply(&[decided(None)]);
+        assert_eq!(k.payment_decided("in_1"), Some(None));
+        k.apply(&[decided(Some("in_1")), decided(None)]);
+        assert_eq!(k.payment_decided("pi_1"), Some(Some("in_1".into())));
+    }
+
+    #[test]
     fn the_last_click_id_learned_wins() {
         let mut k = MemoryKnowledge::default();
         let owner = Owner::Customer("cus_1".into());
@@ -184,9 +222,14 @@ mod tests {
                 owner: owner.clone(),
                 click_id: ClickId::new(id).unwrap(),
                 session: "cs_1".into(),
+                recorded_at: 7,
             }]);
         }
-        assert_eq!(k.learned_click_id(&owner).unwrap().as_str(), "second");
+        let learned = k.learned_click_id(&owner).unwrap();
+        assert_eq!(
+            (learned.click_id.as_str(), learned.recorded_at),
+            ("second", Some(7))
+        );
         assert_eq!(
             k.learned_click_id(&Owner::Subscription("cus_1".into())),
             None

@@ -25,8 +25,9 @@ pub trait Knowledge {
     /// two distinct events for one change).
     fn business_key_seen(&self, key: &BusinessKey) -> bool;
 
-    /// A click id learned from a Checkout Session for this subscription or customer.
-    fn learned_click_id(&self, owner: &Owner) -> Option<ClickId>;
+    /// A click id learned from a Checkout Session for this subscription or customer, with when
+    /// it was recorded.
+    fn learned_click_id(&self, owner: &Owner) -> Option<Learned>;
 
     /// The conversion sent with this `OrderId`, on whichever tracker.
     fn conversion_by_order(&self, order_id: &str) -> Option<SentConversion>;
@@ -36,6 +37,11 @@ pub trait Knowledge {
 
     /// Where a subscription stands with respect to `trial = "first-payment"`.
     fn trial_state(&self, subscription: &str) -> Option<TrialState>;
+
+    /// Whether the payment named by `reference` (an invoice, payment intent, charge or Checkout
+    /// Session id) was decided: `None` when it was never seen, `Some(None)` when it was decided
+    /// without a conversion (skipped), `Some(Some(order_id))` when a conversion was decided.
+    fn payment_decided(&self, reference: &str) -> Option<Option<String>>;
 }
 
 impl<K: Knowledge + ?Sized> Knowledge for &K {
@@ -45,7 +51,7 @@ impl<K: Knowledge + ?Sized> Knowledge for &K {
     fn business_key_seen(&self, key: &BusinessKey) -> bool {
         (**self).business_key_seen(key)
     }
-    fn learned_click_id(&self, owner: &Owner) -> Option<ClickId> {
+    fn learned_click_id(&self, owner: &Owner) -> Option<Learned> {
         (**self).learned_click_id(owner)
     }
     fn conversion_by_order(&self, order_id: &str) -> Option<SentConversion> {
@@ -57,6 +63,19 @@ impl<K: Knowledge + ?Sized> Knowledge for &K {
     fn trial_state(&self, subscription: &str) -> Option<TrialState> {
         (**self).trial_state(subscription)
     }
+    fn payment_decided(&self, reference: &str) -> Option<Option<String>> {
+        (**self).payment_decided(reference)
+    }
+}
+
+/// A click id learned from a Checkout Session, and when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Learned {
+    /// The click id.
+    pub click_id: ClickId,
+    /// When it was recorded (the session's `created`), unix seconds; `None` for click ids
+    /// stored before the forwarder kept that.
+    pub recorded_at: Option<i64>,
 }
 
 /// The business key of an event: the object id and the event type, plus the cumulative
@@ -164,6 +183,9 @@ pub enum Record {
         click_id: ClickId,
         /// The Checkout Session it came from.
         session: String,
+        /// When it was recorded (the session's `created`, else the event's), unix seconds: the
+        /// start of `click_id_max_age`.
+        recorded_at: i64,
     },
     /// A conversion was decided; at most one per `OrderId` and tracker.
     ConversionSent(SentConversion),
@@ -179,6 +201,14 @@ pub enum Record {
         amount_refunded: i64,
         /// Whether the action is now reversed.
         reversed: bool,
+    },
+    /// A payment was decided, with a conversion (`order_id`) or without one (skipped): refunds
+    /// and disputes waiting for it are decided again.
+    PaymentDecided {
+        /// The ids that name the payment: invoice, payment intent, charge, Checkout Session.
+        refs: Vec<String>,
+        /// The conversion's `OrderId`, when one was decided.
+        order_id: Option<String>,
     },
     /// A subscription's trial state changed.
     Trial {

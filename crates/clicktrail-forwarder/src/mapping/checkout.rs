@@ -47,6 +47,64 @@ fn on_session<K: Knowledge + ?Sized>(
         .or_else(|| search.client_reference_id(session.client_reference_id.as_deref()))
 }
 
+/// The click id found on the customer (learned from an earlier Checkout Session, else its
+/// metadata), if it was recorded within `click_id_max_age` of this purchase; `Err` asks Stripe
+/// for the customer first.
+fn on_customer<K: Knowledge + ?Sized>(
+    cx: &Cx<'_, K>,
+    session: &CheckoutSession,
+    customer: &str,
+    search: &mut Search,
+) -> Result<Option<ClickId>, Need> {
+    let started = session.created.unwrap_or(cx.event.created);
+    let max_age = cx.settings.rules.click_id_max_age;
+    if let Some(learned) = cx
+        .knowledge
+        .learned_click_id(&Owner::Customer(customer.to_owned()))
+        && let Some(id) = search.within_age(
+            "customer's Checkout Session",
+            learned.click_id,
+            learned.recorded_at,
+            started,
+            max_age,
+        )
+    {
+        return Ok(Some(id));
+    }
+    match cx.fetched.get_customer(customer) {
+        None => Err(Need::Customer {
+            id: customer.to_owned(),
+        }),
+        Some(Some(fetched)) => {
+            let keys = &cx.settings.rules.click_id_keys;
+            Ok(search
+                .metadata("customer metadata", &fetched.metadata, keys)
+                .and_then(|id| {
+                    search.within_age("customer metadata", id, fetched.created, started, max_age)
+                }))
+        }
+        Some(None) => Ok(None),
+    }
+}
+
+/// The `OrderId` of a one-time payment: its payment intent; a paid session without one (fully
+/// discounted, `no_payment_required`) uses its own id when that fits impact.com's 64
+/// characters, else `cs_` and the first 32 hex digits of the SHA-256 of the id (real session
+/// ids are 66 characters long): stable across deliveries, and never a skip.
+pub(super) fn order_id(session: &CheckoutSession) -> String {
+    use sha2::Digest;
+
+    const MAX_ORDER_ID: usize = 64;
+    if let Some(pi) = &session.payment_intent {
+        return pi.clone();
+    }
+    if session.id.len() <= MAX_ORDER_ID {
+        return session.id.clone();
+    }
+    let digest = sha2::Sha256::digest(session.id.as_bytes());
+    format!("cs_{}", &hex::encode(digest)[..32])
+}
+
 /// Subscription mode: `invoice.paid` carries the money; the click id found here is remembered
 /// for the subscription and the customer, so that invoice can be credited.
 fn subscription_mode<K: Knowledge + ?Sized>(
@@ -79,6 +137,7 @@ fn subscription_mode<K: Knowledge + ?Sized>(
             owner,
             click_id: click_id.clone(),
             session: session.id.clone(),
+            recorded_at: session.created.unwrap_or(cx.event.created),
         })
         .collect();
     let remembered = if names.is_empty() {
@@ -113,7 +172,8 @@ fn payment_mode<K: Knowledge + ?Sized>(
     let Some(currency) = session.currency else {
         return skip(format!("Checkout Session {} has no currency", session.id));
     };
-    let order_id = session.payment_intent.as_deref().unwrap_or(&session.id);
+    let order_id = order_id(session);
+    let order_id = order_id.as_str();
     let tracker = cx.settings.one_time_tracker();
     if let Some(sent) = cx.knowledge.conversion_by_order(order_id) {
         return skip(format!(
@@ -121,30 +181,27 @@ fn payment_mode<K: Knowledge + ?Sized>(
             sent.tracker
         ));
     }
+    // Every final decision from here on says the payment was decided, so that a refund waiting
+    // for it is decided again.
+    let refs: Vec<String> = [session.payment_intent.as_ref(), Some(&session.id)]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    let decided = |order_id: Option<&str>| Record::PaymentDecided {
+        refs: refs.clone(),
+        order_id: order_id.map(str::to_owned),
+    };
+    let skip = |reason: String| cx.skip(reason, vec![decided(None)], Some(handled.clone()));
 
     let mut search = Search::default();
     let mut click_id = on_session(cx, session, &mut search);
     if click_id.is_none()
         && let Some(customer) = session.customer.as_deref()
     {
-        click_id = cx
-            .knowledge
-            .learned_click_id(&Owner::Customer(customer.to_owned()));
-        if click_id.is_none() {
-            match cx.fetched.get_customer(customer) {
-                None => {
-                    return Decision::Lookup {
-                        needs: Need::Customer {
-                            id: customer.to_owned(),
-                        },
-                    };
-                }
-                Some(Some(fetched)) => {
-                    let keys = &cx.settings.rules.click_id_keys;
-                    click_id = search.metadata("customer metadata", &fetched.metadata, keys);
-                }
-                Some(None) => {}
-            }
+        match on_customer(cx, session, customer, &mut search) {
+            Ok(found) => click_id = found,
+            Err(needs) => return Decision::Lookup { needs },
         }
     }
     let Some(click_id) = click_id else {
@@ -191,6 +248,7 @@ fn payment_mode<K: Knowledge + ?Sized>(
     };
     let records = vec![
         handled.clone(),
+        decided(Some(order_id)),
         Record::ConversionSent(SentConversion {
             order_id: order_id.to_owned(),
             tracker: tracker.as_str().to_owned(),

@@ -1,5 +1,7 @@
 //! Finding the click id: in metadata (configured keys, any case) and in `client_reference_id`.
 
+use std::time::Duration;
+
 use clicktrail_clickid::ClickId;
 use clicktrail_stripe::Metadata;
 
@@ -8,8 +10,8 @@ use crate::config::ClickIdKeys;
 /// The outcome of looking in one place.
 #[derive(Debug, Default)]
 pub(super) struct Search {
-    /// Values that were present under a click-id key but are not valid click ids, as
-    /// `"<place> <key>=<value>"`, for the skip reason.
+    /// Values that were present under a click-id key but are not valid click ids, or click ids
+    /// too old for the purchase, as `"<place> <key>=<value>"`, for the skip reason.
     pub(super) rejected: Vec<String>,
 }
 
@@ -56,12 +58,38 @@ impl Search {
         }
     }
 
+    /// `click_id`, found at `place` and recorded at `recorded_at` (unix seconds; `None` when
+    /// unknown), if it may credit a purchase that started at `started`: within `max_age` of
+    /// when it was recorded (`max_age` zero: always). A click id too old is noted and passed
+    /// over.
+    pub(super) fn within_age(
+        &mut self,
+        place: &str,
+        click_id: ClickId,
+        recorded_at: Option<i64>,
+        started: i64,
+        max_age: Duration,
+    ) -> Option<ClickId> {
+        let max = i64::try_from(max_age.as_secs()).unwrap_or(i64::MAX);
+        match recorded_at {
+            Some(recorded) if max > 0 && started.saturating_sub(recorded) > max => {
+                self.rejected.push(format!(
+                    "{place} click id {click_id} recorded {} days before the purchase started, more than click_id_max_age ({})",
+                    started.saturating_sub(recorded) / 86_400,
+                    humantime::format_duration(max_age)
+                ));
+                None
+            }
+            _ => Some(click_id),
+        }
+    }
+
     /// `" (ignored: ...)"` when invalid values were seen, else empty.
     pub(super) fn note(&self) -> String {
         if self.rejected.is_empty() {
             String::new()
         } else {
-            format!(" (ignored invalid values: {})", self.rejected.join("; "))
+            format!(" (ignored: {})", self.rejected.join("; "))
         }
     }
 }

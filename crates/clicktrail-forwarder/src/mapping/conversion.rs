@@ -1,10 +1,11 @@
 //! Building the impact.com conversion shared by invoices and one-time Checkout payments.
 
 use clicktrail_clickid::ClickId;
-use clicktrail_impact::{Amount, Conversion, ImpactRequest, Item};
+use clicktrail_impact::{Conversion, ImpactRequest, Item};
 use clicktrail_stripe::Currency;
 
 use super::Settings;
+use super::amounts::Precision;
 use super::items::{self, Line};
 use crate::config::NumericId;
 
@@ -24,11 +25,15 @@ pub(super) struct Draft<'a> {
 }
 
 /// Renders `draft` as a conversion request; `Err` holds a skip reason.
+///
+/// Amounts go out with at most two decimals: a 3-decimal currency's credit is rounded half-up to
+/// hundredths and the items are adjusted so that impact.com's sale amount equals it
+/// ([`Itemised::to_wire`](super::items::Itemised::to_wire)).
 pub(super) fn build(settings: &Settings, draft: Draft<'_>) -> Result<ImpactRequest, String> {
-    let exponent = u8::try_from(draft.currency.exponent()).unwrap_or(u8::MAX);
-    let money = |minor: i64| Amount::from_minor(minor, exponent).map_err(|e| e.to_string());
+    let precision = Precision::of(draft.currency)?;
     let summary = format!("Order {}", draft.order_id);
-    let itemised = items::itemise(&draft.lines, draft.credited, &summary);
+    let itemised =
+        items::itemise(&draft.lines, draft.credited, &summary).to_wire(precision, draft.credited);
 
     let mut builder = Conversion::builder(
         settings.campaign_id.as_str(),
@@ -50,10 +55,15 @@ pub(super) fn build(settings: &Settings, draft: Draft<'_>) -> Result<ImpactReque
         let sku = clip(non_blank(item.sku).unwrap_or_else(|| draft.order_id.to_owned()));
         let name = clip(non_blank(item.name).unwrap_or_else(|| sku.clone()));
         let quantity = u32::try_from(item.quantity).unwrap_or(u32::MAX);
-        builder = builder.item(Item::new(sku, name, quantity, money(item.subtotal)?));
+        builder = builder.item(Item::new(
+            sku,
+            name,
+            quantity,
+            precision.amount(item.subtotal),
+        ));
     }
     if itemised.discount > 0 {
-        builder = builder.order_discount(money(itemised.discount)?);
+        builder = builder.order_discount(precision.amount(itemised.discount));
     }
     builder
         .build()

@@ -7,9 +7,9 @@ use crate::knowledge::Record;
 
 /// The outcome of the mapping for one event.
 ///
-/// `Send` and `Skip` are final: store their `records` with them, atomically. `Lookup` and
-/// `Wait` are not: nothing is recorded, and the event is decided again later (after the fetch,
-/// or after the wait).
+/// `Send` and `Skip` are final: store their `records` with them, atomically. `Lookup`, `Wait`
+/// and `AwaitConversion` are not: nothing is recorded, and the event is decided again later
+/// (after the fetch, after the wait, or once its payment is decided).
 #[allow(clippy::large_enum_variant)] // short-lived values; boxing would only add noise
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Decision {
@@ -44,24 +44,38 @@ pub enum Decision {
         /// Why.
         reason: String,
     },
+    /// A refund or dispute whose payment was not decided yet (its `invoice.paid` or Checkout
+    /// event is late, or waits for a click id): decide again as soon as a payment named by one
+    /// of `refs` is decided, or at `until` at the latest (then, with still no conversion, it is
+    /// skipped). Never skipped while the conversion may still be on its way.
+    AwaitConversion {
+        /// The ids that name the payment (charge, payment intent, invoice).
+        refs: Vec<String>,
+        /// When to decide again at the latest, unix seconds.
+        until: i64,
+        /// Why, for `jobs` and `explain`.
+        reason: String,
+    },
 }
 
 impl Decision {
-    /// The records to store with this decision (none for `Lookup` and `Wait`).
+    /// The records to store with this decision (none for `Lookup`, `Wait` and
+    /// `AwaitConversion`).
     pub fn records(&self) -> &[Record] {
         match self {
             Self::Send { records, .. } | Self::Skip { records, .. } => records,
-            Self::Lookup { .. } | Self::Wait { .. } => &[],
+            Self::Lookup { .. } | Self::Wait { .. } | Self::AwaitConversion { .. } => &[],
         }
     }
 
-    /// `"send"`, `"skip"`, `"lookup"` or `"wait"`.
+    /// `"send"`, `"skip"`, `"lookup"`, `"wait"` or `"await_conversion"`.
     pub fn kind(&self) -> &'static str {
         match self {
             Self::Send { .. } => "send",
             Self::Skip { .. } => "skip",
             Self::Lookup { .. } => "lookup",
             Self::Wait { .. } => "wait",
+            Self::AwaitConversion { .. } => "await_conversion",
         }
     }
 }

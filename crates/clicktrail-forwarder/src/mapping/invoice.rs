@@ -45,19 +45,35 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
     let amount_paid = invoice.amount_paid.unwrap_or(0);
     let credited = amount_paid.saturating_sub(invoice.tax.unwrap_or(0)).max(0);
 
+    // Every final decision from here on says the payment was decided, so that a refund waiting
+    // for it is decided again.
+    let decided = |order_id: Option<String>| Record::PaymentDecided {
+        refs: payment_refs(&invoice),
+        order_id,
+    };
     let (tracker, trial_records) = match choose_tracker(cx, &invoice, amount_paid) {
         Chosen::Tracker(tracker, records) => (tracker, records),
-        Chosen::Skip(reason, records) => return cx.skip(reason, records, Some(handled)),
+        Chosen::Skip(reason, mut records) => {
+            records.push(decided(None));
+            return cx.skip(reason, records, Some(handled));
+        }
         Chosen::Lookup(needs) => return Decision::Lookup { needs },
     };
-    let skip = |reason: String| cx.skip(reason, trial_records.clone(), Some(handled.clone()));
-
     if let Some(sent) = cx.knowledge.conversion_by_order(id) {
-        return skip(format!(
-            "a conversion for OrderId {id} was already sent (tracker {})",
-            sent.tracker
-        ));
+        return cx.skip(
+            format!(
+                "a conversion for OrderId {id} was already sent (tracker {})",
+                sent.tracker
+            ),
+            trial_records,
+            Some(handled),
+        );
     }
+    let skip = |reason: String| {
+        let mut records = trial_records.clone();
+        records.push(decided(None));
+        cx.skip(reason, records, Some(handled.clone()))
+    };
 
     let click_id = match find_click_id(cx, &invoice) {
         Found::Yes(click_id) => click_id,
@@ -99,6 +115,7 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
     };
     let mut records = vec![handled.clone()];
     records.extend(trial_records.iter().cloned());
+    records.push(decided(Some(id.to_owned())));
     records.push(Record::ConversionSent(SentConversion {
         order_id: id.to_owned(),
         tracker: tracker.as_str().to_owned(),
@@ -116,6 +133,20 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
         not_before: cx.event.created,
         records,
     }
+}
+
+/// The ids that name an invoice's payment: the invoice, and (pre-basil) its payment intent and
+/// charge.
+fn payment_refs(invoice: &Invoice) -> Vec<String> {
+    [
+        Some(&invoice.id),
+        invoice.payment_intent.as_ref(),
+        invoice.charge.as_ref(),
+    ]
+    .into_iter()
+    .flatten()
+    .cloned()
+    .collect()
 }
 
 /// An invoice line as an itemisation input: SKU = price id, else product id.
@@ -250,11 +281,12 @@ fn find_click_id<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, invoice: &Invoice) -> Fo
     }
     let mut subscription_created = None;
     if let Some(sub) = invoice.subscription.as_deref() {
-        if let Some(id) = cx
+        // Learned from this subscription's own Checkout Session: that purchase's click id.
+        if let Some(learned) = cx
             .knowledge
             .learned_click_id(&Owner::Subscription(sub.to_owned()))
         {
-            return Found::Yes(id);
+            return Found::Yes(learned.click_id);
         }
         match cx.fetched.get_subscription(sub) {
             None => return Found::Lookup(Need::Subscription { id: sub.to_owned() }),
@@ -268,10 +300,23 @@ fn find_click_id<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, invoice: &Invoice) -> Fo
             Some(None) => {}
         }
     }
+    // Click ids found on the customer came with an earlier purchase or visit: they credit only
+    // subscriptions started within click_id_max_age of when they were recorded.
+    let started = subscription_created
+        .or(invoice.created)
+        .unwrap_or(cx.event.created);
+    let max_age = cx.settings.rules.click_id_max_age;
     if let Some(customer) = invoice.customer.as_deref() {
-        if let Some(id) = cx
+        if let Some(learned) = cx
             .knowledge
             .learned_click_id(&Owner::Customer(customer.to_owned()))
+            && let Some(id) = search.within_age(
+                "customer's Checkout Session",
+                learned.click_id,
+                learned.recorded_at,
+                started,
+                max_age,
+            )
         {
             return Found::Yes(id);
         }
@@ -282,7 +327,20 @@ fn find_click_id<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, invoice: &Invoice) -> Fo
                 });
             }
             Some(Some(fetched)) => {
-                if let Some(id) = search.metadata("customer metadata", &fetched.metadata, keys) {
+                if let Some(id) = search
+                    .metadata("customer metadata", &fetched.metadata, keys)
+                    .and_then(|id| {
+                        // Nothing better is known of when it was written than the customer's
+                        // creation.
+                        search.within_age(
+                            "customer metadata",
+                            id,
+                            fetched.created,
+                            started,
+                            max_age,
+                        )
+                    })
+                {
                     return Found::Yes(id);
                 }
             }

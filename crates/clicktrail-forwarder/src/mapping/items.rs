@@ -14,8 +14,11 @@
 //! 3. Otherwise (no lines, or lines adding up to less than what was credited) one summary item
 //!    carries the amount credited and there is no discount.
 //!
-//! All arithmetic is on integers in the currency's minor unit; rendering with the currency's
-//! exponent happens once, at the end.
+//! All arithmetic is on integers in the currency's minor unit. [`Itemised::to_wire`] then
+//! rounds to impact.com's at most two decimals (3-decimal currencies) so that the sale amount
+//! still equals the rounded credit exactly; rendering happens once, at the end.
+
+use super::amounts::Precision;
 
 /// One source line (an invoice line or a Checkout line item), amounts in minor units.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,6 +63,39 @@ impl Itemised {
             .map(|i| i128::from(i.subtotal))
             .sum::<i128>()
             - i128::from(self.discount)
+    }
+}
+
+impl Itemised {
+    /// The same items in impact.com's wire unit ([`Precision`]): each subtotal rounded half-up,
+    /// and the discount chosen so that the sale amount is exactly `credited` (minor units)
+    /// rounded half-up. When rounding the items left them short of that (several items each
+    /// rounded down), the difference is added to the largest item instead, since impact.com
+    /// refuses a negative discount. For currencies of at most two decimals nothing changes.
+    pub fn to_wire(&self, precision: Precision, credited: i64) -> Itemised {
+        let target = precision.to_wire(credited.max(0));
+        let mut items: Vec<Item> = self
+            .items
+            .iter()
+            .map(|item| Item {
+                subtotal: precision.to_wire(item.subtotal),
+                ..item.clone()
+            })
+            .collect();
+        let total: i128 = items.iter().map(|i| i128::from(i.subtotal)).sum();
+        let mut discount = total - i128::from(target);
+        if discount < 0
+            // The first of the largest items (`max_by_key` keeps the last, so look from the end).
+            && let Some(largest) = items.iter_mut().rev().max_by_key(|i| i.subtotal)
+        {
+            let short = i64::try_from(-discount).unwrap_or(i64::MAX);
+            largest.subtotal = largest.subtotal.saturating_add(short);
+            discount = 0;
+        }
+        Itemised {
+            items,
+            discount: i64::try_from(discount).unwrap_or(i64::MAX),
+        }
     }
 }
 
@@ -177,7 +213,43 @@ mod tests {
         assert_eq!(out.sale_amount(), 0);
     }
 
+    #[test]
+    fn three_decimal_items_round_and_the_shortfall_goes_to_the_largest_item() {
+        let kwd = Precision::new(3);
+        // 1.004 + 1.004 = 2.008 credited: items round to 1.00 + 1.00, the credit to 2.01.
+        let out = itemise(&[line(1004), line(1004)], 2008, "Order").to_wire(kwd, 2008);
+        assert_eq!(out.sale_amount(), 201);
+        assert_eq!(
+            out.items.iter().map(|i| i.subtotal).collect::<Vec<_>>(),
+            [101, 100]
+        );
+        assert_eq!(out.discount, 0);
+        // 12.345 credited from a 15.000 line: 15.00 - 2.65 = 12.35.
+        let out = itemise(&[line(15_000)], 12_345, "Order").to_wire(kwd, 12_345);
+        assert_eq!((out.items[0].subtotal, out.discount), (1500, 265));
+        // Two decimals: unchanged.
+        let usd = itemise(&[line(2900)], 1450, "Order");
+        assert_eq!(usd.to_wire(Precision::new(2), 1450), usd);
+    }
+
     proptest! {
+        #[test]
+        fn wire_items_always_make_the_rounded_credit(
+            amounts in proptest::collection::vec(-1_000_000_i64..10_000_000, 0..12),
+            credited in -1000_i64..20_000_000,
+            exponent in prop_oneof![Just(0_u8), Just(2_u8), Just(3_u8)],
+        ) {
+            let lines: Vec<Line> = amounts.iter().map(|&a| line(a)).collect();
+            let precision = Precision::new(exponent);
+            let out = itemise(&lines, credited, "Invoice").to_wire(precision, credited);
+            // Independent arithmetic: half-up to the wire unit by hand.
+            let factor = if exponent == 3 { 10 } else { 1 };
+            let expected = (credited.max(0) + factor / 2) / factor;
+            prop_assert!(out.items.iter().all(|i| i.subtotal >= 0 && i.quantity >= 1));
+            prop_assert!(out.discount >= 0);
+            prop_assert_eq!(out.sale_amount(), i128::from(expected));
+        }
+
         #[test]
         fn the_sale_amount_is_always_the_amount_credited(
             amounts in proptest::collection::vec(-1_000_000_i64..10_000_000, 0..12),

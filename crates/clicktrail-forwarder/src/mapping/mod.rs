@@ -14,9 +14,12 @@
 //! - `checkout.session.completed` / `checkout.session.async_payment_succeeded`
 //!   ([`checkout`](self)): paid one-time payments are converted; subscription mode only teaches
 //!   the click id for the subscription and the customer.
-//! - `charge.refunded` ([`refund`](self)): matched to the conversion it belongs to; partial
-//!   refunds modify, full refunds reverse, held for `refund_delay`, never moving the amount back
-//!   up.
+//! - `charge.refunded` ([`refund`](self)): matched to the conversion it belongs to; the credit
+//!   shrinks in proportion to what is left of the charge ([`amounts`]), full refunds reverse,
+//!   held for `refund_delay`, never moving the amount back up; a refund whose payment was not
+//!   decided yet waits for it ([`Decision::AwaitConversion`]).
+//! - `charge.dispute.closed` ([`dispute`](self)): a lost dispute reverses the conversion.
+//! - Amounts go out with at most two decimals ([`amounts`]).
 //! - Every event is deduplicated by its id and by its business key first.
 //!
 //! ```
@@ -41,14 +44,17 @@
 //! # Ok::<(), clicktrail_stripe::Error>(())
 //! ```
 
+pub mod amounts;
 mod checkout;
 mod click_id;
 mod conversion;
 mod decision;
 mod dedupe;
+mod dispute;
 mod invoice;
 pub mod items;
 mod need;
+mod payment;
 mod refund;
 mod settings;
 
@@ -57,23 +63,26 @@ use clicktrail_stripe::Event;
 pub use decision::Decision;
 pub use dedupe::business_key;
 pub use need::{Fetched, Need};
+pub use refund::CONVERSION_WAIT;
 pub use settings::Settings;
 
 use crate::knowledge::{Knowledge, Record};
 
 /// The event types the rules act on; every other type is skipped. `clicktrail setup` subscribes
 /// the webhook endpoint to exactly these.
-pub const HANDLED_EVENT_TYPES: [&str; 4] = [
+pub const HANDLED_EVENT_TYPES: [&str; 5] = [
     "invoice.paid",
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
     "charge.refunded",
+    "charge.dispute.closed",
 ];
 
 /// Decides what to do with `event`.
 ///
 /// `fetched` holds the answers to earlier [`Decision::Lookup`]s for this event; `now` (unix
-/// seconds) is only used to tell whether a new subscription is still worth waiting for.
+/// seconds) is only used to tell whether a new subscription is still worth waiting for, and
+/// whether a refund may still wait for its conversion.
 #[must_use = "a decision carries records that must be stored"]
 pub fn decide<K: Knowledge + ?Sized>(
     event: &Event,
@@ -109,6 +118,7 @@ pub fn decide<K: Knowledge + ?Sized>(
     match event.event_type.as_str() {
         "invoice.paid" => invoice::decide(&cx, handled),
         "charge.refunded" => refund::decide(&cx, handled),
+        "charge.dispute.closed" => dispute::decide(&cx, handled),
         _ => checkout::decide(&cx, handled),
     }
 }

@@ -1,18 +1,28 @@
-//! `charge.refunded`: take the credit back, held for `refund_delay`.
+//! `charge.refunded`: shrink the credit in proportion to what is left of the charge, held for
+//! `refund_delay`.
 //!
-//! The refunded charge is matched to the conversion it paid: by the charge or payment intent
-//! recorded when the conversion was sent (pre-basil invoices and one-time payments, whose
-//! `OrderId` is the payment intent), by the pre-basil `charge.invoice`, else by asking Stripe
-//! which invoice the payment intent paid. Remaining = `amount - amount_refunded` (cumulative):
-//! 0 reverses the action; otherwise the action is modified to the remaining amount when that is
-//! below its current amount: never above what was credited (tax is not commissionable), never
-//! back up (an older refund event that arrives late is skipped).
+//! The refunded charge is matched to its conversion (`payment.rs`). The new amount is
+//! `credited x (amount - amount_refunded) / amount` (cumulative, minor units, rounded half-up,
+//! [`proportional`]), in impact.com's unit, never above the amount impact.com holds now; at least
+//! one cent while anything is left of the charge, so that 0 (a reversal) means exactly "fully
+//! refunded". A partial refund whose new amount is not below the held one changes nothing; an
+//! older refund event that arrives after a newer one is skipped (the amount never moves back up).
+//!
+//! A refund whose payment was not decided yet waits for it ([`Decision::AwaitConversion`]) for
+//! up to [`CONVERSION_WAIT`]: it is never skipped because the conversion is still on its way.
 
-use clicktrail_impact::{Amount, ImpactRequest, Modification, Reversal};
-use clicktrail_stripe::{Charge, Currency, Money};
+use clicktrail_impact::{ImpactRequest, Modification, Reversal};
+use clicktrail_stripe::{Currency, Money};
 
-use super::{Cx, Decision, Need};
-use crate::knowledge::{Knowledge, PaymentRef, Record, SentConversion};
+use super::amounts::{Precision, proportional};
+use super::payment::{self, Matched, Paid};
+use super::{Cx, Decision};
+use crate::knowledge::{Knowledge, Record, SentConversion};
+
+/// How long a refund or a dispute waits for its payment's event (`invoice.paid`, Checkout) to
+/// be decided: Stripe retries a webhook delivery for up to three days, and `clicktrail serve`'s
+/// reconcile reads missed events back within that time.
+pub const CONVERSION_WAIT: i64 = 3 * 24 * 3600;
 
 pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> Decision {
     let skip =
@@ -27,10 +37,15 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
             vec![],
         );
     };
-    let sent = match find_conversion(cx, &charge) {
-        Matched::Yes(sent) => sent,
-        Matched::Lookup(needs) => return Decision::Lookup { needs },
-        Matched::No(reason) => return skip(reason, vec![]),
+    let paid = Paid {
+        charge: &charge.id,
+        payment_intent: charge.payment_intent.as_deref(),
+        invoice: charge.invoice.as_deref(),
+    };
+    let sent = match matched(cx, paid) {
+        Ok(sent) => sent,
+        Err(Unmatched::Decision(decision)) => return decision,
+        Err(Unmatched::Skip(reason)) => return skip(reason, vec![]),
     };
     let order = sent.order_id.as_str();
     if sent.reversed {
@@ -39,14 +54,7 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
             vec![],
         );
     }
-    let major = |minor: i64| match Currency::new(&sent.currency) {
-        Ok(currency) => format!(
-            "{} {}",
-            Money::new(minor, currency).to_decimal_string(),
-            currency
-        ),
-        Err(_) => minor.to_string(),
-    };
+    let major = |minor: i64| show(&sent.currency, minor);
     if refunded <= sent.amount_refunded {
         return skip(
             format!(
@@ -57,7 +65,13 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
             vec![],
         );
     }
-    let remaining = amount.saturating_sub(refunded).max(0);
+    let precision = match Currency::new(&sent.currency).map_err(|e| e.to_string()) {
+        Ok(currency) => match Precision::of(currency) {
+            Ok(p) => p,
+            Err(reason) => return skip(reason, vec![]),
+        },
+        Err(e) => return skip(format!("OrderId {order}: currency: {e}"), vec![]),
+    };
     let not_before = cx
         .event
         .created
@@ -71,6 +85,7 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
     };
     let rules = &cx.settings.rules;
 
+    let remaining = amount.saturating_sub(refunded).max(0);
     if remaining == 0 {
         let request = match Reversal::new(&sent.tracker, order, rules.refund_disposition.as_str()) {
             Ok(r) => ImpactRequest::from(r),
@@ -83,85 +98,96 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
         };
     }
 
-    // The action's current amount is at most what was credited, so this also keeps tax (which
-    // is not credited) out of it.
-    if remaining >= sent.current_amount {
+    let held = precision.to_wire(sent.current_amount);
+    let mut new = precision.to_wire(proportional(sent.amount, amount, refunded));
+    if new == 0 && sent.amount > 0 {
+        // Something is left of the charge: the action stays, at the smallest amount.
+        new = 1;
+    }
+    let new = new.min(held);
+    let explained = format!(
+        "{} x ({} - {} refunded) / {}",
+        major(sent.amount),
+        major(amount),
+        major(refunded),
+        major(amount)
+    );
+    if new >= held {
         return skip(
             format!(
-                "partial refund of charge {}: the remaining {} is not below the action's current amount {} (OrderId {order}); nothing to change",
+                "partial refund of charge {}: the credit in proportion, {explained} = {}, is not below the action's current amount {} (OrderId {order}); nothing to change",
                 charge.id,
-                major(remaining),
-                major(sent.current_amount)
+                precision.amount(new),
+                precision.amount(held)
             ),
             vec![change(sent.current_amount, false)],
         );
     }
-    let exponent = Currency::new(&sent.currency)
-        .map(|c| c.exponent())
-        .unwrap_or(2);
-    let request = Amount::from_minor(remaining, u8::try_from(exponent).unwrap_or(u8::MAX))
-        .and_then(|amount| {
-            Modification::new(&sent.tracker, order, amount, rules.refund_reason.as_str())
-        });
-    match request {
+    match Modification::new(
+        &sent.tracker,
+        order,
+        precision.amount(new),
+        rules.refund_reason.as_str(),
+    ) {
         Ok(m) => Decision::Send {
             request: m.into(),
             not_before,
-            records: vec![handled.clone(), change(remaining, false)],
+            records: vec![handled.clone(), change(precision.from_wire(new), false)],
         },
         Err(e) => skip(format!("cannot build the modification: {e}"), vec![]),
     }
 }
 
-enum Matched {
-    Yes(SentConversion),
-    Lookup(Need),
-    No(String),
+/// Why no conversion was matched: a decision to return as is (a look-up, a wait), or a skip.
+pub(super) enum Unmatched {
+    Decision(Decision),
+    Skip(String),
 }
 
-fn find_conversion<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, charge: &Charge) -> Matched {
-    let k = cx.knowledge;
-    if let Some(sent) = k.conversion_by_payment(&PaymentRef::Charge(charge.id.clone())) {
-        return Matched::Yes(sent);
-    }
-    if let Some(pi) = charge.payment_intent.as_deref() {
-        let by_pi = k
-            .conversion_by_payment(&PaymentRef::PaymentIntent(pi.to_owned()))
-            .or_else(|| k.conversion_by_order(pi));
-        if let Some(sent) = by_pi {
-            return Matched::Yes(sent);
+/// The conversion `paid` belongs to, or what to do instead: look up, wait for the payment's
+/// event (at most [`CONVERSION_WAIT`] after this event), or skip.
+pub(super) fn matched<K: Knowledge + ?Sized>(
+    cx: &Cx<'_, K>,
+    paid: Paid<'_>,
+) -> Result<SentConversion, Unmatched> {
+    match payment::find(cx, paid) {
+        Matched::Yes(sent) => Ok(sent),
+        Matched::Lookup(needs) => Err(Unmatched::Decision(Decision::Lookup { needs })),
+        Matched::No {
+            settled: true,
+            reason,
+            ..
+        } => Err(Unmatched::Skip(reason)),
+        Matched::No {
+            settled: false,
+            refs,
+            reason,
+        } => {
+            let until = cx.event.created.saturating_add(CONVERSION_WAIT);
+            if cx.now < until {
+                Err(Unmatched::Decision(Decision::AwaitConversion {
+                    refs,
+                    until,
+                    reason: format!("waiting for its conversion: {reason}"),
+                }))
+            } else {
+                Err(Unmatched::Skip(format!(
+                    "{reason}, and none came within {} days of this event",
+                    CONVERSION_WAIT / 86_400
+                )))
+            }
         }
     }
-    if let Some(invoice) = charge.invoice.as_deref() {
-        // Pre-basil: the charge names its invoice.
-        return match k.conversion_by_order(invoice) {
-            Some(sent) => Matched::Yes(sent),
-            None => Matched::No(format!(
-                "charge {} paid invoice {invoice}, for which no conversion was sent",
-                charge.id
-            )),
-        };
-    }
-    let Some(pi) = charge.payment_intent.as_deref() else {
-        return Matched::No(format!(
-            "charge {} matches no conversion that was sent (no payment intent or invoice to follow)",
-            charge.id
-        ));
-    };
-    match cx.fetched.get_invoice_of_payment_intent(pi) {
-        None => Matched::Lookup(Need::InvoiceOfPaymentIntent {
-            payment_intent: pi.to_owned(),
-        }),
-        Some(None) => Matched::No(format!(
-            "charge {} (payment intent {pi}) matches no conversion that was sent and paid no invoice",
-            charge.id
-        )),
-        Some(Some(invoice)) => match k.conversion_by_order(invoice) {
-            Some(sent) => Matched::Yes(sent),
-            None => Matched::No(format!(
-                "charge {} paid invoice {invoice}, for which no conversion was sent",
-                charge.id
-            )),
-        },
+}
+
+/// `minor` in `currency` as `"12.34 USD"` (the minor count when the currency is unreadable).
+pub(super) fn show(currency: &str, minor: i64) -> String {
+    match Currency::new(currency) {
+        Ok(currency) => format!(
+            "{} {}",
+            Money::new(minor, currency).to_decimal_string(),
+            currency
+        ),
+        Err(_) => minor.to_string(),
     }
 }

@@ -2,7 +2,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use super::{Store, now_ms};
+use super::Store;
 use crate::Error;
 
 /// Rows per multi-row `INSERT` (7 parameters each: well under SQLite's and PostgreSQL's limits).
@@ -109,7 +109,7 @@ impl Store {
     /// first of several events with the same id (or jobs with the same key) in one batch wins,
     /// as it would one by one.
     pub async fn insert_events(&self, events: &[NewEvent]) -> Result<Vec<Ingested>, Error> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.begin().await?;
         let mut inserted: HashSet<String> = HashSet::new();
         for chunk in events.chunks(ROWS_PER_STATEMENT) {

@@ -1,24 +1,32 @@
 //! The outbox: claiming due jobs under a lease, recording decisions and attempts, retrying.
 //!
-//! A job is `pending` (not run yet, or waiting for its `run_at`: a refund hold or a click-id
-//! wait), `running` (claimed by one process until `lease_until`, which its heartbeat extends),
-//! `retrying` (after a transient failure, until `run_at`), `done` (sent, or skipped with its
-//! reason) or `dead` (a permanent failure, or the retry schedule ran out; `clicktrail retry`
-//! puts it back). A process that dies leaves its jobs `running`; once the lease expires any
-//! replica claims them again.
+//! A job is `pending` (not run yet, or waiting for its `run_at`: a refund hold, a click-id wait,
+//! a refund waiting for its payment's event), `waiting` (a change of an order's action that
+//! waits for the job before it, `after_job`, to be delivered: its conversion, or the previous
+//! change still in flight), `running` (claimed by one process until `lease_until`, which its
+//! heartbeat extends), `confirming` (sent and queued by impact.com; its submission's verdict is
+//! read at `run_at`), `retrying` (after a transient failure, until `run_at`), `done` (delivered,
+//! skipped with its reason, or superseded by a newer state of its order) or `dead` (a permanent
+//! failure, the retry schedule ran out, or the job it waits for is dead; `clicktrail retry`
+//! puts it back, and its waiting successors follow it out in order). A process that dies leaves
+//! its jobs `running`; once the lease expires any replica claims them again.
 
 use sqlx::Row;
 
-use super::{Backend, Conn, Store, now_ms};
+use super::{Backend, Conn, Store};
 use crate::Error;
 
 /// A job's state.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum JobState {
-    /// Waiting to run (first run, refund hold, click-id wait).
+    /// Waiting to run (first run, refund hold, click-id wait, a refund's payment event).
     Pending,
+    /// Waiting for the job before it (its conversion) to be delivered.
+    Waiting,
     /// Claimed by a process.
     Running,
+    /// Sent and queued by impact.com; its verdict is read at `run_at`.
+    Confirming,
     /// Waiting for its next attempt after a transient failure.
     Retrying,
     /// Finished: sent or skipped.
@@ -32,7 +40,9 @@ impl JobState {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Pending => "pending",
+            Self::Waiting => "waiting",
             Self::Running => "running",
+            Self::Confirming => "confirming",
             Self::Retrying => "retrying",
             Self::Done => "done",
             Self::Dead => "dead",
@@ -40,9 +50,11 @@ impl JobState {
     }
 
     /// Every state, in display order.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 7] = [
         Self::Pending,
+        Self::Waiting,
         Self::Running,
+        Self::Confirming,
         Self::Retrying,
         Self::Done,
         Self::Dead,
@@ -67,14 +79,34 @@ pub struct ClaimedJob {
     pub failures: i64,
     /// The decided request (JSON), once decided.
     pub request: Option<String>,
+    /// impact.com's `QueuedUri` of the last send, while its verdict is awaited.
+    pub submission: Option<String>,
+    /// Times the request was handed to a sender, this claim included: above 1, impact.com may
+    /// have received an earlier send (a crash, or an answer lost, between send and commit).
+    pub tries: i64,
+    /// Submission reads so far.
+    pub polls: i64,
 }
 
 /// How an attempt ends a job's run.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Finish {
-    /// Delivered.
-    Done,
-    /// Try again at `run_at` (unix ms); `failure` counts it against the schedule.
+    /// Delivered: impact.com accepted it. Releases the jobs waiting for this one.
+    Done {
+        /// impact.com's verdict, when it was read (`Complete`, `CONV_DUPLICATE of our own
+        /// earlier send`, ...).
+        verdict: Option<String>,
+    },
+    /// Sent and queued: read the verdict of `submission` at `run_at` (unix ms).
+    Confirm {
+        /// When.
+        run_at: i64,
+        /// The `QueuedUri`.
+        submission: String,
+        /// Why it is not final yet, for `jobs`.
+        reason: String,
+    },
+    /// Send again at `run_at` (unix ms); `failure` counts it against the schedule.
     Retry {
         /// When.
         run_at: i64,
@@ -83,7 +115,7 @@ pub enum Finish {
         /// Why, for `jobs` and `status`.
         reason: String,
     },
-    /// A dead letter, with the full answer.
+    /// A dead letter, with the full answer. The jobs waiting for this one die with it.
     Dead {
         /// Why.
         reason: String,
@@ -138,17 +170,20 @@ pub struct JobRow {
     pub answer: Option<String>,
 }
 
-const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, updated_at = $3 \
+/// Claims due jobs; a job whose decided request will be sent counts a try.
+const CLAIM_SQLITE: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, updated_at = $3, \
+     tries = tries + CASE WHEN request IS NOT NULL AND submission IS NULL THEN 1 ELSE 0 END \
      WHERE id IN (SELECT id FROM jobs \
-       WHERE (state IN ('pending', 'retrying') AND run_at <= $3) OR (state = 'running' AND lease_until < $3) \
+       WHERE (state IN ('pending', 'retrying', 'confirming') AND run_at <= $3) OR (state = 'running' AND lease_until < $3) \
        ORDER BY run_at LIMIT $4) \
-     RETURNING id, event_id, attempts, failures, request";
+     RETURNING id, event_id, attempts, failures, request, submission, tries, polls";
 
-const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, updated_at = $3 \
+const CLAIM_POSTGRES: &str = "UPDATE jobs SET state = 'running', lease_owner = $1, lease_until = $2, updated_at = $3, \
+     tries = tries + CASE WHEN request IS NOT NULL AND submission IS NULL THEN 1 ELSE 0 END \
      WHERE id IN (SELECT id FROM jobs \
-       WHERE (state IN ('pending', 'retrying') AND run_at <= $3) OR (state = 'running' AND lease_until < $3) \
+       WHERE (state IN ('pending', 'retrying', 'confirming') AND run_at <= $3) OR (state = 'running' AND lease_until < $3) \
        ORDER BY run_at LIMIT $4 FOR UPDATE SKIP LOCKED) \
-     RETURNING id, event_id, attempts, failures, request";
+     RETURNING id, event_id, attempts, failures, request, submission, tries, polls";
 
 impl Store {
     /// Claims up to `limit` due jobs (and jobs whose lease expired) for `owner` until
@@ -166,7 +201,7 @@ impl Store {
         let rows = sqlx::query(sql)
             .bind(owner)
             .bind(lease_until)
-            .bind(now_ms())
+            .bind(self.now_ms())
             .bind(limit)
             .fetch_all(&self.pool)
             .await?;
@@ -178,6 +213,9 @@ impl Store {
                     attempts: r.try_get("attempts")?,
                     failures: r.try_get("failures")?,
                     request: r.try_get("request")?,
+                    submission: r.try_get("submission")?,
+                    tries: r.try_get("tries")?,
+                    polls: r.try_get("polls")?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -195,10 +233,11 @@ impl Store {
 
     /// The earliest `run_at` of a job waiting to run (unix ms), to sleep until then.
     pub async fn next_run_at(&self) -> Result<Option<i64>, Error> {
-        let (at,): (Option<i64>,) =
-            sqlx::query_as("SELECT MIN(run_at) FROM jobs WHERE state IN ('pending', 'retrying')")
-                .fetch_one(&self.pool)
-                .await?;
+        let (at,): (Option<i64>,) = sqlx::query_as(
+            "SELECT MIN(run_at) FROM jobs WHERE state IN ('pending', 'retrying', 'confirming')",
+        )
+        .fetch_one(&self.pool)
+        .await?;
         Ok(at)
     }
 
@@ -215,14 +254,15 @@ impl Store {
     }
 
     /// Gives back the jobs `owner` holds (graceful shutdown): they run again at once, elsewhere
-    /// or after the restart.
+    /// or after the restart (a job awaiting its verdict goes on polling, never sends again).
     pub async fn release(&self, owner: &str) -> Result<u64, Error> {
         Ok(sqlx::query(
-            "UPDATE jobs SET state = CASE WHEN failures > 0 THEN 'retrying' ELSE 'pending' END, \
+            "UPDATE jobs SET state = CASE WHEN submission IS NOT NULL THEN 'confirming' \
+             WHEN failures > 0 THEN 'retrying' ELSE 'pending' END, \
              lease_owner = NULL, lease_until = NULL, updated_at = $1 \
              WHERE lease_owner = $2 AND state = 'running'",
         )
-        .bind(now_ms())
+        .bind(self.now_ms())
         .bind(owner)
         .execute(&self.pool)
         .await?
@@ -236,7 +276,8 @@ impl Store {
             return Ok(0);
         }
         Ok(sqlx::query(
-            "UPDATE jobs SET state = CASE WHEN failures > 0 THEN 'retrying' ELSE 'pending' END, \
+            "UPDATE jobs SET state = CASE WHEN submission IS NOT NULL THEN 'confirming' \
+             WHEN failures > 0 THEN 'retrying' ELSE 'pending' END, \
              lease_owner = NULL, lease_until = NULL WHERE state = 'running'",
         )
         .execute(&self.pool)
@@ -266,78 +307,62 @@ impl Store {
         owner: &str,
         items: &[(i64, Option<AttemptRecord>, Finish)],
     ) -> Result<Vec<bool>, Error> {
-        let now = now_ms();
+        let now = self.now_ms();
         let mut tx = self.begin().await?;
         let mut kept = Vec::with_capacity(items.len());
         for (job, attempt, finish) in items {
-            let (state, run_at, failure, outcome, answer) = match finish {
-                Finish::Done => ("done", None, false, Some("sent".to_owned()), None),
-                Finish::Retry {
-                    run_at,
-                    failure,
-                    reason,
-                } => (
-                    "retrying",
-                    Some(*run_at),
-                    *failure,
-                    Some(reason.clone()),
-                    None,
-                ),
-                Finish::Dead { reason, answer } => {
-                    ("dead", None, false, Some(reason.clone()), answer.clone())
-                }
-            };
-            let updated = sqlx::query(
-                "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), \
-                 failures = failures + $3, attempts = attempts + $4, outcome = $5, answer = $6, \
-                 lease_owner = NULL, lease_until = NULL, updated_at = $7 \
-                 WHERE id = $8 AND lease_owner = $9 AND state = 'running'",
-            )
-            .bind(state)
-            .bind(run_at)
-            .bind(i64::from(failure))
-            .bind(i64::from(attempt.is_some()))
-            .bind(outcome)
-            .bind(answer)
-            .bind(now)
-            .bind(*job)
-            .bind(owner)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            let ours = finish_one(&mut tx, *job, owner, finish, attempt.is_some(), now).await?;
             // The attempt is recorded even when the lease was lost: it happened.
             if let Some(a) = attempt {
                 insert_attempt(&mut tx, *job, a).await?;
             }
-            kept.push(updated > 0);
+            if ours {
+                match finish {
+                    Finish::Done { .. } => release_successors(&mut tx, *job, now).await?,
+                    Finish::Dead { reason, .. } => {
+                        kill_successors(&mut tx, *job, reason, now).await?;
+                    }
+                    Finish::Confirm { .. } | Finish::Retry { .. } => {}
+                }
+            }
+            kept.push(ours);
         }
         tx.commit().await?;
         Ok(kept)
     }
 
     /// Puts a dead or retrying job back in the queue now, with a fresh retry schedule
-    /// (`clicktrail retry ID`). A pending job is left alone, so a refund hold cannot be cut
-    /// short. Returns `false` when no such job is dead or retrying.
+    /// (`clicktrail retry ID`); the jobs that died because they waited for it wait for it
+    /// again, and follow it out in order. A job that waits for another job not delivered yet
+    /// goes back to waiting, not to the queue. A pending job is left alone, so a refund hold
+    /// cannot be cut short. Returns `false` when no such job is dead or retrying.
     pub async fn retry_job(&self, job: i64) -> Result<bool, Error> {
-        let n = sqlx::query(
-            "UPDATE jobs SET state = 'pending', run_at = $1, failures = 0, answer = NULL, updated_at = $1 \
-             WHERE id = $2 AND state IN ('dead', 'retrying')",
-        )
-        .bind(now_ms())
+        let now = self.now_ms();
+        let mut tx = self.begin().await?;
+        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET {REQUEUE}, run_at = $1, failures = 0, answer = NULL, updated_at = $1 \
+             WHERE id = $2 AND state IN ('dead', 'retrying')"
+        )))
+        .bind(now)
         .bind(job)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await?
         .rows_affected();
+        if n > 0 {
+            revive_successors(&mut tx, job, now).await?;
+        }
+        tx.commit().await?;
         Ok(n > 0)
     }
 
     /// Puts every dead letter back in the queue (`clicktrail retry --dead`); returns how many.
+    /// Jobs that wait for another one not delivered yet go back to waiting.
     pub async fn retry_dead(&self) -> Result<u64, Error> {
-        Ok(sqlx::query(
-            "UPDATE jobs SET state = 'pending', run_at = $1, failures = 0, answer = NULL, updated_at = $1 \
-             WHERE state = 'dead'",
-        )
-        .bind(now_ms())
+        Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
+            "UPDATE jobs SET {REQUEUE}, run_at = $1, failures = 0, answer = NULL, updated_at = $1 \
+             WHERE state = 'dead'"
+        )))
+        .bind(self.now_ms())
         .execute(&self.pool)
         .await?
         .rows_affected())
@@ -403,32 +428,184 @@ async fn insert_attempt(conn: &mut Conn, job: i64, a: &AttemptRecord) -> Result<
     Ok(())
 }
 
+/// The state (and outcome) of a job put back in the queue: waiting when the job it follows is
+/// not delivered yet (`done`), else pending.
+const REQUEUE: &str = "state = CASE WHEN after_job IS NOT NULL AND NOT EXISTS \
+     (SELECT 1 FROM jobs p WHERE p.id = jobs.after_job AND p.state = 'done') THEN 'waiting' ELSE 'pending' END, \
+     outcome = CASE WHEN after_job IS NOT NULL AND NOT EXISTS \
+     (SELECT 1 FROM jobs p WHERE p.id = jobs.after_job AND p.state = 'done') \
+     THEN 'waiting for job ' || CAST(after_job AS TEXT) || ' to be delivered first' ELSE outcome END";
+
+/// Writes one job's finish, if `owner` still holds it; `false` when the lease was lost.
+async fn finish_one(
+    conn: &mut Conn,
+    job: i64,
+    owner: &str,
+    finish: &Finish,
+    attempted: bool,
+    now: i64,
+) -> Result<bool, Error> {
+    // (state, run_at, counts as a failure, outcome, answer, submission, verdict, a poll)
+    let (state, run_at, failure, outcome, answer, submission, verdict, poll) = match finish {
+        Finish::Done { verdict } => (
+            "done",
+            None,
+            false,
+            Some(match verdict {
+                Some(v) => format!("delivered: {v}"),
+                None => "delivered".to_owned(),
+            }),
+            None,
+            None,
+            verdict.clone(),
+            false,
+        ),
+        Finish::Confirm {
+            run_at,
+            submission,
+            reason,
+        } => (
+            "confirming",
+            Some(*run_at),
+            false,
+            Some(reason.clone()),
+            None,
+            Some(submission.clone()),
+            None,
+            true,
+        ),
+        Finish::Retry {
+            run_at,
+            failure,
+            reason,
+        } => (
+            "retrying",
+            Some(*run_at),
+            *failure,
+            Some(reason.clone()),
+            None,
+            None,
+            None,
+            false,
+        ),
+        Finish::Dead { reason, answer } => (
+            "dead",
+            None,
+            false,
+            Some(reason.clone()),
+            answer.clone(),
+            None,
+            None,
+            false,
+        ),
+    };
+    let updated = sqlx::query(
+        "UPDATE jobs SET state = $1, run_at = COALESCE($2, run_at), \
+         failures = failures + $3, attempts = attempts + $4, outcome = $5, answer = $6, \
+         submission = $7, verdict = COALESCE($8, verdict), polls = polls + $9, \
+         lease_owner = NULL, lease_until = NULL, updated_at = $10 \
+         WHERE id = $11 AND lease_owner = $12 AND state = 'running'",
+    )
+    .bind(state)
+    .bind(run_at)
+    .bind(i64::from(failure))
+    .bind(i64::from(attempted))
+    .bind(outcome)
+    .bind(answer)
+    .bind(submission)
+    .bind(verdict)
+    .bind(i64::from(poll))
+    .bind(now)
+    .bind(job)
+    .bind(owner)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    Ok(updated > 0)
+}
+
+/// `job` was delivered: the jobs waiting for it are due at their own `run_at` (a refund keeps
+/// its hold).
+async fn release_successors(conn: &mut Conn, job: i64, now: i64) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'pending', outcome = $1, updated_at = $2 \
+         WHERE after_job = $3 AND state = 'waiting'",
+    )
+    .bind(format!("job {job} was delivered; due at run_at"))
+    .bind(now)
+    .bind(job)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `job` is a dead letter: the jobs waiting for it die with it, saying why and how to replay.
+async fn kill_successors(conn: &mut Conn, job: i64, reason: &str, now: i64) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'dead', outcome = $1, updated_at = $2 \
+         WHERE after_job = $3 AND state = 'waiting'",
+    )
+    .bind(format!(
+        "job {job}, which must be delivered first, is a dead letter ({reason}); `clicktrail retry {job}` sends both, in order"
+    ))
+    .bind(now)
+    .bind(job)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
+/// `job` is back in the queue: the jobs that died waiting for it wait for it again.
+async fn revive_successors(conn: &mut Conn, job: i64, now: i64) -> Result<(), Error> {
+    sqlx::query(
+        "UPDATE jobs SET state = 'waiting', failures = 0, answer = NULL, outcome = $1, updated_at = $2 \
+         WHERE after_job = $3 AND state = 'dead'",
+    )
+    .bind(format!("waiting for job {job} to be delivered first"))
+    .bind(now)
+    .bind(job)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// What a decision does to its job, inside the decision's transaction.
 #[derive(Debug, Clone)]
 pub(crate) enum Decided<'a> {
-    /// Send `request` (JSON) at `run_at` (unix ms); `keep` keeps the lease to send it now.
+    /// Send `request` (JSON) at `run_at` (unix ms), from `state`: `running` keeps the lease to
+    /// send it now, `pending` holds it until `run_at`, `waiting` until `after_job` is delivered,
+    /// `dead` when `after_job` is a dead letter.
     Send {
         request: &'a str,
         kind: &'a str,
         order_id: &'a str,
         tracker: &'a str,
         run_at: i64,
-        keep: bool,
+        state: JobState,
+        after_job: Option<i64>,
+        outcome: Option<String>,
     },
     /// Done without sending.
     Skip { reason: &'a str },
     /// Decide again at `run_at`.
     Wait { run_at: i64, reason: &'a str },
+    /// Decide again when a payment named by `refs` is decided, or at `run_at`.
+    Await {
+        run_at: i64,
+        reason: &'a str,
+        refs: &'a [String],
+    },
 }
 
-/// Stores a decision on a job held by `owner`; `false` when the lease was lost.
+/// Stores a decision on a job held by `owner` at `now` (unix ms); `false` when the lease was
+/// lost.
 pub(crate) async fn set_decided(
     conn: &mut Conn,
     job: i64,
     owner: &str,
     decided: &Decided<'_>,
+    now: i64,
 ) -> Result<bool, Error> {
-    let now = now_ms();
     let query = match decided {
         Decided::Send {
             request,
@@ -436,20 +613,25 @@ pub(crate) async fn set_decided(
             order_id,
             tracker,
             run_at,
-            keep,
+            state,
+            after_job,
+            outcome,
         } => sqlx::query(
             "UPDATE jobs SET request = $1, kind = $2, order_id = $3, tracker = $4, run_at = $5, \
-             state = CASE WHEN $6 = 1 THEN 'running' ELSE 'pending' END, \
-             lease_owner = CASE WHEN $6 = 1 THEN lease_owner ELSE NULL END, \
-             outcome = CASE WHEN $6 = 1 THEN NULL ELSE 'held until run_at' END, updated_at = $7 \
-             WHERE id = $8 AND lease_owner = $9 AND state = 'running'",
+             state = $6, after_job = $7, outcome = $8, \
+             tries = tries + CASE WHEN $6 = 'running' THEN 1 ELSE 0 END, \
+             lease_owner = CASE WHEN $6 = 'running' THEN lease_owner ELSE NULL END, \
+             lease_until = CASE WHEN $6 = 'running' THEN lease_until ELSE NULL END, updated_at = $9 \
+             WHERE id = $10 AND lease_owner = $11 AND state = 'running'",
         )
         .bind(*request)
         .bind(*kind)
         .bind(*order_id)
         .bind(*tracker)
         .bind(*run_at)
-        .bind(i64::from(*keep))
+        .bind(state.as_str())
+        .bind(*after_job)
+        .bind(outcome.clone())
         .bind(now)
         .bind(job)
         .bind(owner),
@@ -461,7 +643,10 @@ pub(crate) async fn set_decided(
         .bind(now)
         .bind(job)
         .bind(owner),
-        Decided::Wait { run_at, reason } => sqlx::query(
+        Decided::Wait { run_at, reason }
+        | Decided::Await {
+            run_at, reason, ..
+        } => sqlx::query(
             "UPDATE jobs SET state = 'pending', run_at = $1, outcome = $2, lease_owner = NULL, \
              lease_until = NULL, updated_at = $3 WHERE id = $4 AND lease_owner = $5 AND state = 'running'",
         )
@@ -471,5 +656,18 @@ pub(crate) async fn set_decided(
         .bind(job)
         .bind(owner),
     };
-    Ok(query.execute(conn).await?.rows_affected() > 0)
+    let kept = query.execute(&mut *conn).await?.rows_affected() > 0;
+    if kept && let Decided::Await { refs, .. } = decided {
+        for reference in *refs {
+            sqlx::query(
+                "INSERT INTO awaiting (job_id, payment_ref) VALUES ($1, $2) \
+                 ON CONFLICT (job_id, payment_ref) DO NOTHING",
+            )
+            .bind(job)
+            .bind(reference)
+            .execute(&mut *conn)
+            .await?;
+        }
+    }
+    Ok(kept)
 }

@@ -15,7 +15,7 @@ use sqlx::Row;
 use super::Conn;
 use crate::Error;
 use crate::knowledge::{
-    BusinessKey, Knowledge, Owner, PaymentRef, Record, SentConversion, TrialState,
+    BusinessKey, Knowledge, Learned, Owner, PaymentRef, Record, SentConversion, TrialState,
 };
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -26,14 +26,16 @@ enum Question {
     ByOrder(String),
     ByPayment(PaymentRef),
     Trial(String),
+    Payment(String),
 }
 
 #[derive(Debug, Clone)]
 enum Answer {
     Yes(bool),
-    ClickId(Option<ClickId>),
+    ClickId(Option<Learned>),
     Conversion(Option<SentConversion>),
     Trial(Option<TrialState>),
+    Payment(Option<Option<String>>),
 }
 
 #[derive(Debug, Default)]
@@ -106,14 +108,27 @@ async fn load(conn: &mut Conn, question: &Question) -> Result<Answer, Error> {
         ),
         Question::ClickId(owner) => {
             let (kind, id) = owner_parts(owner);
-            let row: Option<(String,)> = sqlx::query_as(
-                "SELECT click_id FROM click_ids WHERE owner_kind = $1 AND owner_id = $2",
+            let row: Option<(String, Option<i64>)> = sqlx::query_as(
+                "SELECT click_id, recorded_at FROM click_ids WHERE owner_kind = $1 AND owner_id = $2",
             )
             .bind(kind)
             .bind(id)
             .fetch_optional(&mut *conn)
             .await?;
-            Answer::ClickId(row.and_then(|(c,)| ClickId::new(&c).ok()))
+            Answer::ClickId(row.and_then(|(c, recorded_at)| {
+                Some(Learned {
+                    click_id: ClickId::new(&c).ok()?,
+                    recorded_at,
+                })
+            }))
+        }
+        Question::Payment(reference) => {
+            let row: Option<(Option<String>,)> =
+                sqlx::query_as("SELECT order_id FROM payments WHERE payment_ref = $1")
+                    .bind(reference)
+                    .fetch_optional(&mut *conn)
+                    .await?;
+            Answer::Payment(row.map(|(order,)| order))
         }
         Question::ByOrder(order) => Answer::Conversion(
             conversion(
@@ -206,9 +221,16 @@ impl Knowledge for Snapshot {
         )
     }
 
-    fn learned_click_id(&self, owner: &Owner) -> Option<ClickId> {
+    fn learned_click_id(&self, owner: &Owner) -> Option<Learned> {
         match self.ask(Question::ClickId(owner.clone())) {
             Some(Answer::ClickId(c)) => c,
+            _ => None,
+        }
+    }
+
+    fn payment_decided(&self, reference: &str) -> Option<Option<String>> {
+        match self.ask(Question::Payment(reference.to_owned())) {
+            Some(Answer::Payment(p)) => p,
             _ => None,
         }
     }
@@ -235,8 +257,16 @@ impl Knowledge for Snapshot {
     }
 }
 
-/// Stores a decision's records, in order, inside its transaction.
-pub(crate) async fn apply(conn: &mut Conn, records: &[Record]) -> Result<(), Error> {
+/// Stores a decision's records, in order, inside its transaction. `sending_job` is the job
+/// that sends the decision's request, for a `Send` (it delivers the conversion, or becomes the
+/// order's latest change); `now` (unix ms) is when refunds waiting for a decided payment become
+/// due.
+pub(crate) async fn apply(
+    conn: &mut Conn,
+    records: &[Record],
+    sending_job: Option<i64>,
+    now: i64,
+) -> Result<(), Error> {
     for record in records {
         match record {
             Record::EventHandled { event_id, key } => {
@@ -253,24 +283,54 @@ pub(crate) async fn apply(conn: &mut Conn, records: &[Record]) -> Result<(), Err
                 owner,
                 click_id,
                 session,
+                recorded_at,
             } => {
                 let (kind, id) = owner_parts(owner);
                 sqlx::query(
-                    "INSERT INTO click_ids (owner_kind, owner_id, click_id, session) VALUES ($1, $2, $3, $4) \
-                     ON CONFLICT (owner_kind, owner_id) DO UPDATE SET click_id = excluded.click_id, session = excluded.session",
+                    "INSERT INTO click_ids (owner_kind, owner_id, click_id, session, recorded_at) \
+                     VALUES ($1, $2, $3, $4, $5) ON CONFLICT (owner_kind, owner_id) DO UPDATE \
+                     SET click_id = excluded.click_id, session = excluded.session, recorded_at = excluded.recorded_at",
                 )
                 .bind(kind)
                 .bind(id)
                 .bind(click_id.as_str())
                 .bind(session)
+                .bind(*recorded_at)
                 .execute(&mut *conn)
                 .await?;
+            }
+            Record::PaymentDecided { refs, order_id } => {
+                for reference in refs {
+                    // A conversion, once decided, is never forgotten by a later skip.
+                    sqlx::query(
+                        "INSERT INTO payments (payment_ref, order_id) VALUES ($1, $2) \
+                         ON CONFLICT (payment_ref) DO UPDATE SET order_id = COALESCE(excluded.order_id, payments.order_id)",
+                    )
+                    .bind(reference)
+                    .bind(order_id)
+                    .execute(&mut *conn)
+                    .await?;
+                    // Refunds and disputes waiting for this payment: decide them again now.
+                    sqlx::query(
+                        "UPDATE jobs SET run_at = $1, outcome = 'waiting: its payment was decided; deciding again', updated_at = $1 \
+                         WHERE state = 'pending' AND request IS NULL \
+                         AND id IN (SELECT job_id FROM awaiting WHERE payment_ref = $2)",
+                    )
+                    .bind(now)
+                    .bind(reference)
+                    .execute(&mut *conn)
+                    .await?;
+                    sqlx::query("DELETE FROM awaiting WHERE payment_ref = $1")
+                        .bind(reference)
+                        .execute(&mut *conn)
+                        .await?;
+                }
             }
             Record::ConversionSent(c) => {
                 sqlx::query(
                     "INSERT INTO conversions (order_id, tracker, currency, amount, payment_intent, charge, \
-                     subscription, current_amount, amount_refunded, reversed) \
-                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (order_id, tracker) DO NOTHING",
+                     subscription, current_amount, amount_refunded, reversed, job_id, last_job) \
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11) ON CONFLICT (order_id, tracker) DO NOTHING",
                 )
                 .bind(&c.order_id)
                 .bind(&c.tracker)
@@ -282,6 +342,7 @@ pub(crate) async fn apply(conn: &mut Conn, records: &[Record]) -> Result<(), Err
                 .bind(c.current_amount)
                 .bind(c.amount_refunded)
                 .bind(i64::from(c.reversed))
+                .bind(sending_job)
                 .execute(&mut *conn)
                 .await?;
             }
@@ -292,13 +353,15 @@ pub(crate) async fn apply(conn: &mut Conn, records: &[Record]) -> Result<(), Err
                 amount_refunded,
                 reversed,
             } => {
+                // A skipped change (nothing to send) records the refund but moves no job.
                 sqlx::query(
-                    "UPDATE conversions SET current_amount = $1, amount_refunded = $2, reversed = $3 \
-                     WHERE order_id = $4 AND tracker = $5",
+                    "UPDATE conversions SET current_amount = $1, amount_refunded = $2, reversed = $3, \
+                     last_job = COALESCE($4, last_job) WHERE order_id = $5 AND tracker = $6",
                 )
                 .bind(*current_amount)
                 .bind(*amount_refunded)
                 .bind(i64::from(*reversed))
+                .bind(sending_job)
                 .bind(order_id)
                 .bind(tracker)
                 .execute(&mut *conn)
@@ -351,7 +414,7 @@ mod tests {
                 break d;
             }
         };
-        apply(&mut tx, decision.records()).await.unwrap();
+        apply(&mut tx, decision.records(), None, 0).await.unwrap();
         tx.commit().await.unwrap();
         decision
     }

@@ -17,9 +17,8 @@ mod account;
 mod events;
 mod jobs;
 mod knowledge;
+mod sequence;
 mod status;
-
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
@@ -30,9 +29,11 @@ pub use jobs::{AttemptRecord, ClaimedJob, Finish, JobRow, JobState};
 pub(crate) use jobs::{Decided, set_decided};
 pub use knowledge::Snapshot;
 pub(crate) use knowledge::apply as apply_records;
+pub(crate) use sequence::{Placed, place, supersede};
 pub use status::{QueueStatus, StateCount};
 
 use crate::Error;
+use crate::clock::Clock;
 use crate::config::{DatabaseUrl, Synchronous};
 
 static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
@@ -52,14 +53,7 @@ pub enum Backend {
 pub struct Store {
     pool: AnyPool,
     backend: Backend,
-}
-
-/// Now, in unix milliseconds.
-pub fn now_ms() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX))
-        .unwrap_or(0)
+    clock: Clock,
 }
 
 impl Store {
@@ -88,7 +82,11 @@ impl Store {
             .connect(&url_text)
             .await
             .map_err(|e| Error::Database(format!("cannot connect to {}: {e}", url.redacted())))?;
-        let store = Self { pool, backend };
+        let store = Self {
+            pool,
+            backend,
+            clock: Clock::system(),
+        };
         let migrator = match backend {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
@@ -98,6 +96,22 @@ impl Store {
             .await
             .map_err(|e| Error::Database(format!("cannot apply the migrations: {e}")))?;
         Ok(store)
+    }
+
+    /// The same store reading time from `clock` (tests move it forward).
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The clock this store schedules by.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// Now, in unix milliseconds, by this store's clock.
+    pub fn now_ms(&self) -> i64 {
+        self.clock.now_ms()
     }
 
     /// The backend.
@@ -154,7 +168,7 @@ impl Store {
         )
         .bind(endpoint)
         .bind(secret)
-        .bind(now_ms())
+        .bind(self.now_ms())
         .execute(&self.pool)
         .await?;
         Ok(())

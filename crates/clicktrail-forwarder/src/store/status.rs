@@ -1,6 +1,6 @@
 //! What `clicktrail status` and `/metrics` read.
 
-use super::{Store, now_ms};
+use super::Store;
 use crate::Error;
 
 /// Jobs in one state.
@@ -44,7 +44,7 @@ impl Store {
                     .map_or(0, |(_, n)| *n),
             })
             .collect::<Vec<_>>();
-        let now = now_ms();
+        let now = self.now_ms();
         let (oldest,): (Option<i64>,) = sqlx::query_as(
             "SELECT MIN(run_at) FROM jobs WHERE state IN ('pending', 'retrying') AND run_at <= $1",
         )

@@ -4,12 +4,14 @@
 
 use std::sync::Arc;
 
-use clicktrail_impact::ImpactRequest;
+use clicktrail_impact::{ImpactRequest, RequestKind};
 use clicktrail_stripe::Event;
 
 use crate::Error;
 use crate::mapping::{self, Decision, Fetched, Need, Settings};
-use crate::store::{Decided, Snapshot, Store, apply_records, now_ms, set_decided};
+use crate::store::{
+    Decided, JobState, Placed, Snapshot, Store, apply_records, place, set_decided, supersede,
+};
 
 /// The most look-up rounds for one event (each asks Stripe one thing).
 pub(crate) const MAX_ROUNDS: usize = 12;
@@ -38,7 +40,7 @@ pub(crate) async fn decide_batch(
     owner: &str,
     rounds: Vec<Round>,
 ) -> Result<Vec<RoundOutcome>, Error> {
-    let now = now_ms();
+    let now = store.now_ms();
     let mut tx = store.begin_serialized().await?;
     let mut out = Vec::with_capacity(rounds.len());
     for round in rounds {
@@ -53,6 +55,8 @@ pub(crate) async fn decide_batch(
             }
         };
         // The job first (is it still ours?), then the decision's records.
+        let mut sending_job = None;
+        let mut replaced = Vec::new();
         let (kept, send) = match &decision {
             Decision::Lookup { needs } => {
                 out.push(RoundOutcome::Lookup(needs.clone()));
@@ -66,34 +70,77 @@ pub(crate) async fn decide_batch(
                 let run_at = run_at_ms(*not_before, event.created, now);
                 let json = serde_json::to_string(request)
                     .map_err(|e| Error::Corrupt(format!("cannot store the request: {e}")))?;
-                let keep = run_at <= now;
+                // A change of an action goes after the jobs before it on its order.
+                let placed = if request.kind() == RequestKind::Conversion {
+                    Placed::default()
+                } else {
+                    place(
+                        &mut tx,
+                        round.job,
+                        request.order_id(),
+                        request.tracker_id(),
+                        store.backend(),
+                    )
+                    .await?
+                };
+                let state = match placed.blocked {
+                    Some(blocked) => blocked,
+                    None if run_at <= now => JobState::Running,
+                    None => JobState::Pending,
+                };
+                let outcome = placed.outcome.or_else(|| {
+                    (state == JobState::Pending).then(|| "held until run_at".to_owned())
+                });
                 let decided = Decided::Send {
                     request: &json,
                     kind: request.kind().as_str(),
                     order_id: request.order_id(),
                     tracker: request.tracker_id(),
                     run_at,
-                    keep,
+                    state,
+                    after_job: placed.after_job,
+                    outcome,
                 };
-                let kept = set_decided(&mut tx, round.job, owner, &decided).await?;
-                (kept, keep.then(|| request.clone()))
+                let kept = set_decided(&mut tx, round.job, owner, &decided, now).await?;
+                sending_job = Some(round.job);
+                replaced = placed.replaces;
+                (kept, (state == JobState::Running).then(|| request.clone()))
             }
             Decision::Skip { reason, .. } => {
                 let kept =
-                    set_decided(&mut tx, round.job, owner, &Decided::Skip { reason }).await?;
+                    set_decided(&mut tx, round.job, owner, &Decided::Skip { reason }, now).await?;
                 (kept, None)
             }
             Decision::Wait { until, reason } => {
                 let run_at = until.saturating_mul(1000);
                 let decided = Decided::Wait { run_at, reason };
                 (
-                    set_decided(&mut tx, round.job, owner, &decided).await?,
+                    set_decided(&mut tx, round.job, owner, &decided, now).await?,
+                    None,
+                )
+            }
+            Decision::AwaitConversion {
+                refs,
+                until,
+                reason,
+            } => {
+                let run_at = until.saturating_mul(1000).max(now);
+                let decided = Decided::Await {
+                    run_at,
+                    reason,
+                    refs,
+                };
+                (
+                    set_decided(&mut tx, round.job, owner, &decided, now).await?,
                     None,
                 )
             }
         };
         if kept {
-            apply_records(&mut tx, decision.records()).await?;
+            if let Decision::Send { request, .. } = &decision {
+                supersede(&mut tx, &replaced, round.job, request.order_id(), now).await?;
+            }
+            apply_records(&mut tx, decision.records(), sending_job, now).await?;
             tracing::info!(job = round.job, event = %event.id, r#type = %event.event_type, decision = decision.kind(), "decided");
             out.push(RoundOutcome::Decided(send));
         } else {

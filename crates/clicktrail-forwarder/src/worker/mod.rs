@@ -27,7 +27,8 @@ use crate::config::WorkerConfig;
 use crate::mapping::{Fetched, Settings};
 use crate::metrics::Metrics;
 use crate::retry;
-use crate::store::{AttemptRecord, ClaimedJob, Finish, Store, now_ms};
+use crate::store::{AttemptRecord, ClaimedJob, Finish, Store};
+use crate::verdict;
 
 /// The most characters of an answer kept with an attempt.
 pub const EXCERPT_LIMIT: usize = 2048;
@@ -141,8 +142,13 @@ impl Worker {
         )))
     }
 
+    fn now_ms(&self) -> i64 {
+        self.store.now_ms()
+    }
+
     fn lease_until(&self) -> i64 {
-        now_ms().saturating_add(i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX))
+        self.now_ms()
+            .saturating_add(i64::try_from(self.config.lease.as_millis()).unwrap_or(i64::MAX))
     }
 
     /// Runs until `shutdown` is cancelled, then drains within `shutdown_grace`.
@@ -215,7 +221,7 @@ impl Worker {
         let poll = self.config.poll_interval;
         match self.store.next_run_at().await {
             Ok(Some(at)) => {
-                let ms = u64::try_from((at - now_ms()).max(5)).unwrap_or(u64::MAX);
+                let ms = u64::try_from((at - self.now_ms()).max(5)).unwrap_or(u64::MAX);
                 Duration::from_millis(ms).min(poll)
             }
             _ => poll,
@@ -242,7 +248,7 @@ impl Worker {
             let finish = retry::transient(
                 job.failures,
                 &self.config.retry_schedule,
-                now_ms(),
+                self.now_ms(),
                 rand::random::<f64>(),
                 &e.to_string(),
             );
@@ -261,22 +267,69 @@ impl Worker {
                 None => return Ok(()),
             },
         };
-        self.send(job, &request).await
+        match &job.submission {
+            // Sent and queued before: read the verdict, never send again.
+            Some(queued_uri) => {
+                let finish = self.verdict(job, &request, queued_uri).await;
+                let kept = self.finish(job.id, None, finish.clone()).await?;
+                self.log(job, &request, &finish, None, kept);
+                Ok(())
+            }
+            None => self.send(job, &request).await,
+        }
+    }
+
+    /// Reads impact.com's verdict on the submission `queued_uri` of `job`'s request.
+    async fn verdict(&self, job: &ClaimedJob, request: &ImpactRequest, queued_uri: &str) -> Finish {
+        let polls = job.polls + 1;
+        let finish = match self.impact.get_submission(queued_uri).await {
+            Ok(submission) => verdict::judge(
+                &submission,
+                queued_uri,
+                request.kind(),
+                job.tries > 1,
+                polls,
+                job.failures,
+                &self.config.retry_schedule,
+                self.now_ms(),
+                rand::random::<f64>(),
+            ),
+            Err(e) => verdict::pending(
+                queued_uri,
+                polls,
+                self.now_ms(),
+                &format!("cannot read it: {e}"),
+            ),
+        };
+        self.metrics.verdict(match &finish {
+            Finish::Done { .. } => "accepted",
+            Finish::Confirm { .. } => "pending",
+            Finish::Retry { .. } => "not_yet",
+            Finish::Dead { .. } => "refused",
+        });
+        finish
     }
 
     async fn send(&self, job: &ClaimedJob, request: &ImpactRequest) -> Result<(), Error> {
         self.rate.acquire().await;
-        let at = now_ms();
+        let at = self.now_ms();
         let started = Instant::now();
         let outcome = self.impact.send(request).await;
         let duration_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
-        let finish = retry::next_step(
-            &outcome,
-            job.failures,
-            &self.config.retry_schedule,
-            now_ms(),
-            rand::random::<f64>(),
-        );
+        let finish = match &outcome {
+            // Accepted for processing: its verdict decides, read at once (usually still queued).
+            Outcome::Queued {
+                queued_uri: Some(queued_uri),
+                ..
+            } => self.verdict(job, request, queued_uri).await,
+            _ => retry::next_step(
+                &outcome,
+                job.failures,
+                &self.config.retry_schedule,
+                self.now_ms(),
+                rand::random::<f64>(),
+            ),
+        };
         let (name, excerpt) = describe(&outcome);
         let params: serde_json::Map<String, serde_json::Value> = request
             .params()
@@ -295,33 +348,47 @@ impl Worker {
         };
         self.metrics.delivery(name, outcome.status());
         let kept = self.finish(job.id, Some(attempt), finish.clone()).await?;
-        let status = outcome
-            .status()
-            .map_or_else(|| "-".to_owned(), |s| s.to_string());
-        match &finish {
-            Finish::Done => {
-                tracing::info!(job = job.id, kind = %request.kind(), order = request.order_id(), status, duration_ms, "delivered")
+        self.log(job, request, &finish, outcome.status(), kept);
+        Ok(())
+    }
+
+    fn log(
+        &self,
+        job: &ClaimedJob,
+        request: &ImpactRequest,
+        finish: &Finish,
+        status: Option<u16>,
+        kept: bool,
+    ) {
+        let status = status.map_or_else(|| "-".to_owned(), |s| s.to_string());
+        let order = request.order_id();
+        match finish {
+            Finish::Done { verdict } => {
+                tracing::info!(job = job.id, kind = %request.kind(), order, status, verdict = verdict.as_deref().unwrap_or("-"), "delivered");
             }
+            Finish::Confirm { run_at, reason, .. } => tracing::debug!(
+                job = job.id,
+                order,
+                status,
+                in_ms = run_at - self.now_ms(),
+                reason,
+                "queued; reading the verdict later"
+            ),
             Finish::Retry { run_at, reason, .. } => tracing::warn!(
                 job = job.id,
-                order = request.order_id(),
+                order,
                 status,
-                in_ms = run_at - now_ms(),
+                in_ms = run_at - self.now_ms(),
                 reason,
                 "delivery failed; will retry"
             ),
-            Finish::Dead { reason, .. } => tracing::error!(
-                job = job.id,
-                order = request.order_id(),
-                status,
-                reason,
-                "dead letter"
-            ),
+            Finish::Dead { reason, .. } => {
+                tracing::error!(job = job.id, order, status, reason, "dead letter");
+            }
         }
         if !kept {
             tracing::warn!(job = job.id, "lease lost before the attempt was recorded");
         }
-        Ok(())
     }
 }
 

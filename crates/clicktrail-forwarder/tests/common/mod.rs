@@ -335,6 +335,18 @@ pub fn param(request: &ImpactRequest, key: &str) -> Option<String> {
         .map(|(_, v)| v)
 }
 
+/// What impact.com must receive for `minor` units of a currency with `exponent` decimals, by
+/// independent arithmetic: at most two decimals, three-decimal amounts rounded half-up
+/// (`12.345` -> `12.35`). Returns (the amount in the sent unit, the decimals sent).
+pub fn on_the_wire(minor: i64, exponent: u32) -> (i128, u32) {
+    if exponent > 2 {
+        let factor = 10_i128.pow(exponent - 2);
+        ((i128::from(minor) * 2 + factor) / (2 * factor), 2)
+    } else {
+        (i128::from(minor), exponent)
+    }
+}
+
 /// impact.com's sale amount recomputed from the rendered parameters alone: the sum of every
 /// `ItemSubTotal{n}` minus `OrderDiscount`, as an exact decimal with `exponent` places. Also
 /// checks that no amount is negative and that each has exactly `exponent` decimals.

@@ -3,7 +3,9 @@
 use serde_json::Value;
 
 use super::read::Obj;
-use super::{Charge, CheckoutSession, Customer, Invoice, InvoicePayment, Refund, Subscription};
+use super::{
+    Charge, CheckoutSession, Customer, Dispute, Invoice, InvoicePayment, Refund, Subscription,
+};
 use crate::Error;
 
 /// A Stripe event as delivered to a webhook endpoint or listed by `GET /v1/events`.
@@ -122,6 +124,11 @@ impl Event {
     /// `data.object` read as a [`Charge`] (`charge.*` events).
     pub fn charge(&self) -> Result<Charge, Error> {
         Charge::read(&self.object, "data.object")
+    }
+
+    /// `data.object` read as a [`Dispute`] (`charge.dispute.*` events).
+    pub fn dispute(&self) -> Result<Dispute, Error> {
+        Dispute::read(&self.object, "data.object")
     }
 
     /// `data.object` read as a [`Refund`] (`refund.*` and `charge.refund.*` events).

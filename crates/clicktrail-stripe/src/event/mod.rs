@@ -12,6 +12,7 @@
 mod charge;
 mod checkout_session;
 mod customer;
+mod dispute;
 mod envelope;
 mod invoice;
 mod invoice_payment;
@@ -23,6 +24,7 @@ mod subscription;
 pub use charge::Charge;
 pub use checkout_session::{CheckoutLineItem, CheckoutSession};
 pub use customer::Customer;
+pub use dispute::Dispute;
 pub use envelope::Event;
 pub use invoice::{Invoice, InvoiceLine};
 pub use invoice_payment::InvoicePayment;
