@@ -241,12 +241,14 @@ fn negative_proration_lines_never_reach_impact() {
 }
 
 #[test]
-fn currency_exponents_are_the_real_ones() {
+fn currency_exponents_are_the_real_ones_and_at_most_two_decimals_are_sent() {
+    // 2900 minor units: 2900 yen, 29.00 dollars, 2.900 dinars sent as 2.90 (impact.com takes two
+    // decimals at most).
     for (currency, exponent, text) in [
         ("jpy", 0, "2900"),
         ("usd", 2, "29.00"),
-        ("kwd", 3, "2.900"),
-        ("bhd", 3, "2.900"),
+        ("kwd", 3, "2.90"),
+        ("bhd", 3, "2.90"),
         ("krw", 0, "2900"),
     ] {
         for shape in SHAPES {
@@ -262,9 +264,53 @@ fn currency_exponents_are_the_real_ones() {
                 "{currency}"
             );
             assert_eq!(param(r, "CurrencyCode"), Some(currency.to_uppercase()));
-            assert_eq!(sale_amount(r, exponent), 2900);
+            let (expected, decimals) = on_the_wire(2900, exponent);
+            assert_eq!(sale_amount(r, decimals), expected);
         }
     }
+}
+
+#[test]
+fn three_decimal_amounts_round_half_up_and_the_items_still_add_up() {
+    // 12.345 KWD paid, no tax: 12.35 credited; lines 7.004 + 5.341 = 12.345 round to 7.00 + 5.34
+    // = 12.34, one fils short: the first largest item carries it, no negative discount.
+    for shape in SHAPES {
+        let spec = Inv {
+            currency: "kwd",
+            amount_paid: 12_345,
+            lines: vec![L(7_004, 1, "A", "price_a"), L(5_341, 1, "B", "price_b")],
+            ..Inv::default()
+        };
+        let d = Run::new().decide(&paid("evt_1", shape, &spec));
+        let (r, _) = sent(&d);
+        assert_eq!(param(r, "ItemSubTotal1").as_deref(), Some("7.01"));
+        assert_eq!(param(r, "ItemSubTotal2").as_deref(), Some("5.34"));
+        assert_eq!(param(r, "OrderDiscount"), None);
+        assert_eq!(sale_amount(r, 2), 1235);
+    }
+    // A refund of a 3-decimal charge: 12.345 x (12.345 - 5.000) / 12.345 = 7.345 -> 7.35.
+    let mut run = Run::new();
+    run.decide(&paid(
+        "evt_in",
+        Shape::PreBasil,
+        &Inv {
+            currency: "kwd",
+            amount_paid: 12_345,
+            lines: vec![L(12_345, 1, "A", "price_a")],
+            ..Inv::default()
+        },
+    ));
+    let mut refund = charge(
+        Shape::PreBasil,
+        "ch_1",
+        12_345,
+        5_000,
+        Some("pi_1"),
+        Some("in_1"),
+    );
+    refund["currency"] = json!("kwd");
+    let d = run.decide(&refunded("evt_r", T0, refund));
+    assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("7.35"));
 }
 
 #[test]
@@ -927,26 +973,94 @@ fn basil_refunds_ask_stripe_which_invoice_was_paid() {
         Some("20.00")
     );
 
-    // A payment that paid no invoice we credited.
-    let mut run = Run::new();
+    // A payment whose event was never decided: the refund waits for it, at most three days.
     let mut fetched = Fetched::default();
     fetched.invoice_of_payment_intent("pi_9", None);
-    assert!(skipped(&run.decide_with(&e, &fetched, T0)).contains("no conversion"));
+    match Run::new().decide_with(&e, &fetched, T0) {
+        Decision::AwaitConversion { refs, until, .. } => {
+            assert_eq!(refs, ["ch_9", "pi_9"]);
+            assert_eq!(until, T0 + 3 * 86_400);
+        }
+        other => panic!("{other:?}"),
+    }
+    let late = T0 + 3 * 86_400 + 1;
+    assert!(skipped(&Run::new().decide_with(&e, &fetched, late)).contains("within 3 days"));
     fetched.invoice_of_payment_intent("pi_9", Some("in_404".into()));
-    assert!(skipped(&Run::new().decide_with(&e, &fetched, T0)).contains("in_404"));
+    assert!(skipped(&Run::new().decide_with(&e, &fetched, late)).contains("in_404"));
 }
 
 #[test]
-fn refunds_without_a_matching_conversion_are_skipped() {
+fn refunds_without_a_matching_conversion_wait_for_it_then_are_skipped() {
     for name in [
         "charge.refunded__full__stripe-sync-engine.json",
         "charge.refunded__full__stripe-ruby-mock.json",
     ] {
         let e = clicktrail_stripe::Event::from_value(fixture(name)).unwrap();
+        let mut fetched = Fetched::default();
+        fetched.invoice_of_payment_intent("pi_3Kl36gJDPojXS6LN02fQVtKR", None);
+        let d = Run::new().decide_with(&e, &fetched, e.created);
+        assert_eq!(d.kind(), "await_conversion", "{name}: {d:?}");
+        assert!(d.records().is_empty(), "nothing is recorded while waiting");
+        let late = e.created + 3 * 86_400;
         assert!(
-            skipped(&Run::new().decide(&e)).contains("no conversion"),
+            skipped(&Run::new().decide_with(&e, &fetched, late)).contains("no conversion"),
             "{name}"
         );
+    }
+}
+
+#[test]
+fn a_refund_of_a_payment_decided_without_a_conversion_is_skipped_at_once() {
+    // The invoice was skipped (no click id anywhere): no conversion will ever come.
+    let mut run = Run::new();
+    let spec = Inv {
+        sub_metadata: Some(json!({})),
+        ..Inv::default()
+    };
+    let mut fetched = Fetched::default();
+    fetched.subscription("sub_1", None).customer("cus_1", None);
+    let d = run.decide_with(
+        &paid("evt_in", Shape::PreBasil, &spec),
+        &fetched,
+        T0 + 86_400,
+    );
+    assert!(skipped(&d).contains("no click id"), "{d:?}");
+    let d = run.decide(&refunded(
+        "evt_r",
+        T0,
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            900,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
+    ));
+    assert!(skipped(&d).contains("decided without one"), "{d:?}");
+}
+
+#[test]
+fn a_refund_before_its_invoice_waits_and_is_decided_again_after_it() {
+    for shape in SHAPES {
+        let mut run = Run::new();
+        let mut fetched = Fetched::default();
+        fetched.invoice_of_payment_intent("pi_1", Some("in_1".into()));
+        let refund = refunded(
+            "evt_r",
+            T0 + 60,
+            charge(shape, "ch_1", 2900, 900, Some("pi_1"), Some("in_1")),
+        );
+        let first = run.decide_with(&refund, &fetched, T0 + 60);
+        let Decision::AwaitConversion { refs, reason, .. } = &first else {
+            panic!("{first:?}");
+        };
+        assert!(refs.contains(&"in_1".to_owned()), "{refs:?}");
+        assert!(reason.starts_with("waiting for its conversion"), "{reason}");
+        // The late invoice.paid: the conversion, and the refund decided again is a modification.
+        sent(&run.decide(&paid("evt_in", shape, &Inv::default())));
+        let again = run.decide_with(&refund, &fetched, T0 + 120);
+        assert_eq!(param(sent(&again).0, "Amount").as_deref(), Some("20.00"));
     }
 }
 
@@ -992,7 +1106,8 @@ fn a_one_time_checkout_refund_matches_by_payment_intent() {
         ));
         let (r, _) = sent(&d);
         assert_eq!(param(r, "OrderId").as_deref(), Some("pi_checkout"));
-        assert_eq!(param(r, "Amount").as_deref(), Some("27.00"));
+        // 50.00 credited of a 54.00 charge (4.00 tax), 27.00 refunded: 50 x 27 / 54 = 25.00.
+        assert_eq!(param(r, "Amount").as_deref(), Some("25.00"));
     }
 }
 
@@ -1056,9 +1171,10 @@ fn refunds_never_move_the_amount_back_up() {
 }
 
 #[test]
-fn the_modified_amount_never_exceeds_what_was_credited() {
-    // Paid 31.90 including 2.90 tax; credited 29.00. A refund of 1.00 leaves 30.90: still 29.00,
-    // so nothing changes; a refund of 10.00 leaves 21.90.
+fn refunds_shrink_the_credit_in_proportion_to_what_is_left_of_the_charge() {
+    // Paid 31.90 including 2.90 tax; credited 29.00. A refund of 1.00 leaves 30.90 of 31.90:
+    // 29.00 x 30.90 / 31.90 = 28.0909... -> 28.09. 10.00 refunded in all leaves 21.90:
+    // 29.00 x 21.90 / 31.90 = 19.909... -> 19.91 (the seed's gross 21.90 over-credits).
     let mut run = Run::new();
     run.decide(&paid(
         "evt_in",
@@ -1081,7 +1197,7 @@ fn the_modified_amount_never_exceeds_what_was_credited() {
             Some("in_1"),
         ),
     ));
-    assert!(skipped(&d).contains("nothing to change"), "{d:?}");
+    assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("28.09"));
     let d = run.decide(&refunded(
         "evt_r2",
         T0,
@@ -1094,7 +1210,7 @@ fn the_modified_amount_never_exceeds_what_was_credited() {
             Some("in_1"),
         ),
     ));
-    assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("21.90"));
+    assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("19.91"));
 }
 
 // ---------------------------------------------------------------- duplicates
