@@ -9,12 +9,14 @@
 //!   cursors, `Idempotency-Key` replays, basil+ and pre-basil shapes chosen by `Stripe-Version`;
 //!   customers, products, prices, coupons, subscriptions (the first invoice is finalized and paid
 //!   at once), invoices, invoice payments, payment intents, charges, checkout sessions, refunds,
-//!   events (30-day retention), webhook endpoints (16 at most); every change emits Stripe's events,
-//!   delivered to subscribed endpoints signed with `Stripe-Signature`, retried with backoff. Helpers
-//!   under `/_sandbox/` bill periods, change prices, complete checkouts ([`stripe::helpers`]).
+//!   disputes, events (30-day retention), webhook endpoints (16 at most); every change emits
+//!   Stripe's events, delivered to subscribed endpoints signed with `Stripe-Signature`, retried
+//!   with backoff. Helpers under `/_sandbox/` bill periods, change prices, complete checkouts,
+//!   dispute charges ([`stripe::helpers`]).
 //! - **impact.com** (default `127.0.0.1:12112`): conversions, action modifications and reversals,
 //!   API submissions, with Basic auth, impact's validation and envelope, a processing delay,
-//!   `OrderId` deduplication, fault injection and inspection ([`impact`]).
+//!   `OrderId` deduplication, fault injection (including forced error verdicts and answers lost
+//!   after acceptance) and inspection ([`impact`]).
 //!
 //! # Example
 //!

@@ -401,3 +401,127 @@ async fn faults_503_429_slow_and_drop() {
         .unwrap();
     assert_eq!(refused.status(), 400);
 }
+
+#[tokio::test]
+async fn verdict_faults_accept_then_complete_with_their_reason() {
+    let sb = impact(Duration::ZERO).await;
+    let api = Impact::new(&sb);
+    api.fault(json!({"kind": "verdict", "reason": "ACTIONTRACKER_NOT_FOUND"}))
+        .await;
+    api.fault(json!({"kind": "verdict", "reason": "CONV_DUPLICATE", "count": 2}))
+        .await;
+    let pending = api.sandbox("faults").await;
+    assert_eq!(pending["pending"][0]["reason"], "ACTIONTRACKER_NOT_FOUND");
+    assert_eq!(pending["pending"][1]["count"], 2);
+
+    // Accepted as usual ...
+    let (status, queued) = api.convert(&conversion("in_v1")).await;
+    assert_eq!((status, queued["Status"].as_str()), (200, Some("QUEUED")));
+    // ... an invalid request under a verdict answers its 400 and spends the fault ...
+    let (status, _) = api.convert(&[("OrderId", "in_bad")]).await;
+    assert_eq!(status, 400);
+    // ... and the last one applies to a modification.
+    let (status, modified) = api
+        .modify(&[
+            ("ActionTrackerId", "4000"),
+            ("OrderId", "in_v1"),
+            ("Reason", "ORDER_UPDATE"),
+            ("Amount", "1.00"),
+        ])
+        .await;
+    assert_eq!(status, 200);
+    assert_eq!(api.sandbox("faults").await["pending"], json!([]));
+
+    let tracker = api.submission(queued["QueuedUri"].as_str().unwrap()).await;
+    assert_eq!(tracker["Status"], "Complete");
+    assert_eq!(tracker["ErrorType"], "Contract Error");
+    assert_eq!(tracker["ErrorReason"], "ACTIONTRACKER_NOT_FOUND");
+    let duplicate = api
+        .submission(modified["QueuedUri"].as_str().unwrap())
+        .await;
+    assert_eq!(
+        (
+            duplicate["Status"].as_str(),
+            duplicate["ErrorType"].as_str(),
+            duplicate["ErrorReason"].as_str()
+        ),
+        (
+            Some("Complete"),
+            Some("Action Error"),
+            Some("CONV_DUPLICATE")
+        )
+    );
+    assert_eq!(api.sandbox("actions").await, json!([]), "nothing created");
+    let records = api.sandbox("records").await;
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 2, "the 400 is not recorded");
+    assert_eq!(records[0]["params"]["OrderId"], "in_v1");
+    assert_eq!(records[0]["outcome"], "ACTIONTRACKER_NOT_FOUND");
+    assert_eq!(records[0]["verdict"], "ACTIONTRACKER_NOT_FOUND");
+    assert_eq!(records[0]["action_id"], Value::Null);
+    assert_eq!(records[1]["kind"], "modification");
+    assert_eq!(records[1]["outcome"], "CONV_DUPLICATE");
+
+    // The faults ran out: the same conversion now creates its action.
+    let (_, again) = api.convert(&conversion("in_v1")).await;
+    let again = api.submission(again["QueuedUri"].as_str().unwrap()).await;
+    assert_eq!(
+        (again["ErrorType"].as_str(), again["ErrorReason"].as_str()),
+        (Some(""), Some(""))
+    );
+    assert_eq!(api.sandbox("actions").await.as_array().unwrap().len(), 1);
+
+    for bad in [
+        json!({"kind": "verdict"}),
+        json!({"kind": "verdict", "reason": ""}),
+        json!({"kind": "unavailable", "reason": "CONV_DUPLICATE"}),
+    ] {
+        let refused = reqwest::Client::new()
+            .post(format!("{}/_sandbox/faults", sb.impact_url()))
+            .json(&bad)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(refused.status(), 400, "{bad}");
+    }
+}
+
+#[tokio::test]
+async fn lost_answer_faults_accept_record_then_drop_the_connection() {
+    let sb = impact(Duration::ZERO).await;
+    let api = Impact::new(&sb);
+    api.fault(json!({"kind": "lost_answer", "count": 2})).await;
+    // Refused requests answer normally under the fault (and spend it).
+    let (status, body) = api.convert(&[("OrderId", "in_bad")]).await;
+    assert_eq!((status, body["Status"].as_str()), (400, Some("ERROR")));
+    let lost = api
+        .request(reqwest::Method::POST, "/Conversions")
+        .form(&conversion("in_lost"))
+        .send()
+        .await;
+    assert!(lost.is_err(), "accepted, but no answer: {lost:?}");
+    assert_eq!(api.sandbox("faults").await["pending"], json!([]));
+
+    // impact.com took it: recorded once, processed normally.
+    let records = api.sandbox("records").await;
+    let records = records.as_array().unwrap();
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["params"]["OrderId"], "in_lost");
+    assert_eq!(records[0]["answer_lost"], true);
+    assert_eq!(records[0]["outcome"], "ACTION_CREATED");
+    let id = records[0]["id"].as_str().unwrap();
+    let submission = api.submission(&format!("/APISubmissions/{id}")).await;
+    assert_eq!(submission["Status"], "Complete");
+    assert_eq!(submission["ErrorReason"], "");
+    let actions = api.sandbox("actions").await;
+    assert_eq!(actions[0]["OrderId"], "in_lost");
+
+    // The sender retries what it never heard back about: impact.com deduplicates it.
+    let (status, retried) = api.convert(&conversion("in_lost")).await;
+    assert_eq!(status, 200, "the fault ran out");
+    assert_eq!(
+        api.submission(retried["QueuedUri"].as_str().unwrap()).await["ErrorReason"],
+        "CONV_DUPLICATE"
+    );
+    assert_eq!(api.sandbox("actions").await.as_array().unwrap().len(), 1);
+}

@@ -1189,3 +1189,239 @@ async fn delayed_subscription_checkout_waits_for_its_first_invoice() {
     assert!(pos("checkout.session.completed") < pos("invoice.paid"));
     assert!(pos("invoice.paid") < pos("checkout.session.async_payment_succeeded"));
 }
+
+/// Every amount on the path, as an integer of thousandths of a dinar, and the currency as sent.
+fn assert_kwd(object: &Value, keys: &[&str], expected: i64) {
+    assert_eq!(object["currency"], "kwd", "{object}");
+    for key in keys {
+        assert!(object[*key].is_i64(), "{key} is an integer in {object}");
+        assert_eq!(object[*key], expected, "{key} in {object}");
+    }
+}
+
+#[tokio::test]
+async fn three_decimal_currencies_bill_and_refund_in_thousandths() {
+    let sb = sandbox().await;
+    let stripe = Stripe::new(&sb);
+    let customer = stripe
+        .ok("/v1/customers", &[("email", "dana@example.kw")])
+        .await;
+    // 12.340 KWD a month, the currency sent in upper case.
+    let price = stripe.monthly_price("KWD", 12_340, "Pro (KWD)").await;
+    assert_kwd(&price, &["unit_amount"], 12_340);
+    assert_eq!(price["unit_amount_decimal"], "12340");
+    let sub = stripe
+        .ok(
+            "/v1/subscriptions",
+            &[
+                ("customer", customer["id"].as_str().unwrap()),
+                ("items[0][price]", price["id"].as_str().unwrap()),
+                ("metadata[impact_click_id]", "click-kwd"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        (sub["status"].as_str(), sub["currency"].as_str()),
+        (Some("active"), Some("kwd"))
+    );
+    let invoice = stripe.latest_invoice(&sub).await;
+    assert_eq!(invoice["status"], "paid");
+    assert_kwd(
+        &invoice,
+        &["amount_due", "amount_paid", "subtotal", "total"],
+        12_340,
+    );
+    assert_eq!(invoice["amount_remaining"], 0);
+    assert_kwd(&invoice["lines"]["data"][0], &["amount"], 12_340);
+    let payments = stripe
+        .fetch(&format!(
+            "/v1/invoice_payments?invoice={}",
+            invoice["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_kwd(&payments["data"][0], &["amount_paid"], 12_340);
+    let pi = payments["data"][0]["payment"]["payment_intent"]
+        .as_str()
+        .unwrap();
+    let intent = stripe.fetch(&format!("/v1/payment_intents/{pi}")).await;
+    assert_kwd(&intent, &["amount", "amount_received"], 12_340);
+    let charge_id = intent["latest_charge"].as_str().unwrap().to_owned();
+    assert_kwd(
+        &stripe.fetch(&format!("/v1/charges/{charge_id}")).await,
+        &["amount", "amount_captured"],
+        12_340,
+    );
+    // The next period bills the same thousandths.
+    let cycle = stripe.advance(sub["id"].as_str().unwrap(), &[]).await;
+    assert_eq!(cycle["billing_reason"], "subscription_cycle");
+    assert_kwd(&cycle, &["amount_paid", "total"], 12_340);
+
+    // A partial refund, then the rest: `charge.refunded` carries the cumulative thousandths.
+    let refund = stripe
+        .ok("/v1/refunds", &[("charge", &charge_id), ("amount", "5120")])
+        .await;
+    assert_kwd(&refund, &["amount"], 5_120);
+    let (status, body) = stripe
+        .post("/v1/refunds", &[("charge", &charge_id), ("amount", "7230")])
+        .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        body["error"]["message"],
+        "Refund amount (7.230 KWD) is greater than unrefunded amount on charge (7.220 KWD)"
+    );
+    let rest = stripe.ok("/v1/refunds", &[("charge", &charge_id)]).await;
+    assert_kwd(&rest, &["amount"], 7_220);
+    let refunded = stripe.list("/v1/events?type=charge.refunded").await;
+    let seen: Vec<(i64, bool, i64)> = refunded
+        .iter()
+        .rev()
+        .map(|e| {
+            let c = &e["data"]["object"];
+            assert_eq!(c["id"], charge_id.as_str());
+            assert_eq!(c["currency"], "kwd");
+            (
+                c["amount_refunded"].as_i64().unwrap(),
+                c["refunded"].as_bool().unwrap(),
+                e["data"]["previous_attributes"]["amount_refunded"]
+                    .as_i64()
+                    .unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(seen, [(5_120, false, 0), (12_340, true, 5_120)]);
+}
+
+#[tokio::test]
+async fn disputes_are_read_with_their_permission() {
+    let mut config = SandboxConfig::ephemeral();
+    config.stripe.restricted_keys = vec![
+        "rk_test_disputes0xyz=disputes:read".parse().unwrap(),
+        "rk_test_charges00xyz=charges:read".parse().unwrap(),
+    ];
+    let sb = sandbox_with(config).await;
+    let stripe = Stripe::new(&sb);
+    let (_, _, sub) = stripe.subscribe(2500, &[]).await;
+    let invoice = stripe.with_version("2024-06-20").latest_invoice(&sub).await;
+    let charge = invoice["charge"].as_str().unwrap().to_owned();
+    let pi = invoice["payment_intent"].as_str().unwrap().to_owned();
+
+    // Unknown charges: 404 in Stripe's envelope.
+    let (status, body) = stripe.post("/_sandbox/charges/ch_nope/dispute", &[]).await;
+    assert_eq!(status, 404);
+    assert_eq!(body["error"]["code"], "resource_missing");
+    assert_eq!(body["error"]["message"], "No such charge: 'ch_nope'");
+    let (status, body) = stripe
+        .post(
+            &format!("/_sandbox/charges/{charge}/dispute"),
+            &[("status", "pending")],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["param"].as_str()),
+        (400, Some("status"))
+    );
+
+    // Defaults: lost, fraudulent, the whole charge (query parameters work too).
+    let dispute = stripe
+        .ok(
+            &format!("/_sandbox/charges/{charge}/dispute?amount=2000"),
+            &[],
+        )
+        .await;
+    assert!(dispute["id"].as_str().unwrap().starts_with("dp_"));
+    assert_eq!(dispute["object"], "dispute");
+    assert_eq!(
+        (
+            dispute["status"].as_str(),
+            dispute["reason"].as_str(),
+            dispute["amount"].as_i64()
+        ),
+        (Some("lost"), Some("fraudulent"), Some(2000))
+    );
+    assert_eq!(dispute["charge"], charge.as_str());
+    assert_eq!(dispute["payment_intent"], pi.as_str());
+    assert_eq!(dispute["currency"], "usd");
+    assert_eq!(dispute["is_charge_refundable"], false);
+    let (status, _) = stripe
+        .post(&format!("/_sandbox/charges/{charge}/dispute"), &[])
+        .await;
+    assert_eq!(status, 400, "one dispute per charge");
+    assert_eq!(
+        stripe.fetch(&format!("/v1/charges/{charge}")).await["disputed"],
+        true
+    );
+    let id = dispute["id"].as_str().unwrap();
+    let fetched = stripe
+        .fetch(&format!("/v1/disputes/{id}?expand[]=charge"))
+        .await;
+    assert_eq!(fetched["charge"]["id"], charge.as_str());
+    assert_eq!(fetched["charge"]["disputed"], true);
+    let (status, body) = stripe.get("/v1/disputes/dp_nope").await;
+    assert_eq!(
+        (status, body["error"]["param"].as_str()),
+        (404, Some("dispute"))
+    );
+
+    // A second dispute, to list and filter.
+    let (_, _, other) = stripe.subscribe(900, &[]).await;
+    let other_charge = stripe
+        .with_version("2024-06-20")
+        .latest_invoice(&other)
+        .await["charge"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let won = stripe
+        .ok(
+            &format!("/_sandbox/charges/{other_charge}/dispute"),
+            &[("status", "won"), ("reason", "product_not_received")],
+        )
+        .await;
+    assert_eq!(won["amount"], 900);
+    let all = stripe.list("/v1/disputes").await;
+    assert_eq!(
+        all.iter().map(|d| d["id"].clone()).collect::<Vec<_>>(),
+        [won["id"].clone(), dispute["id"].clone()],
+        "newest first"
+    );
+    let page = stripe.fetch("/v1/disputes?limit=1").await;
+    assert_eq!(page["has_more"], true);
+    assert_eq!(page["url"], "/v1/disputes");
+    let older = stripe
+        .list(&format!(
+            "/v1/disputes?limit=1&starting_after={}",
+            won["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(older[0]["id"], dispute["id"]);
+    assert_eq!(
+        stripe
+            .list(&format!("/v1/disputes?charge={charge}"))
+            .await
+            .len(),
+        1
+    );
+    assert_eq!(
+        stripe
+            .list(&format!("/v1/disputes?payment_intent={pi}"))
+            .await
+            .len(),
+        1
+    );
+
+    // Restricted keys need rak_dispute_read.
+    let reader = stripe.with_key("rk_test_disputes0xyz");
+    assert_eq!(reader.get("/v1/disputes").await.0, 200);
+    assert_eq!(reader.get(&format!("/v1/disputes/{id}")).await.0, 200);
+    let other_key = stripe.with_key("rk_test_charges00xyz");
+    for path in ["/v1/disputes".to_owned(), format!("/v1/disputes/{id}")] {
+        let (status, body) = other_key.get(&path).await;
+        assert_eq!(status, 403, "{path}");
+        assert!(
+            body["error"]["message"].as_str().unwrap().ends_with(
+                "Having the 'rak_dispute_read' permission would allow this request to continue."
+            ),
+            "{body}"
+        );
+    }
+}

@@ -356,3 +356,69 @@ async fn a_moved_clock_dates_events_but_signatures_use_real_time() {
         .verify(body, signature, now)
         .expect("signed with the real time");
 }
+
+#[tokio::test]
+async fn a_dispute_delivers_its_opening_then_its_closing() {
+    let receiver = Receiver::default();
+    let (_sb, stripe, url) = hooked(0.0001, &receiver).await;
+    let endpoint = stripe
+        .ok(
+            "/v1/webhook_endpoints",
+            &[
+                ("url", &url),
+                ("enabled_events[]", "charge.dispute.created"),
+                ("enabled_events[]", "charge.dispute.closed"),
+            ],
+        )
+        .await;
+    assert_eq!(
+        endpoint["enabled_events"],
+        serde_json::json!(["charge.dispute.created", "charge.dispute.closed"])
+    );
+    let secret = WebhookSecret::new(endpoint["secret"].as_str().unwrap()).unwrap();
+    let (_, _, sub) = stripe.subscribe(2000, &[]).await;
+    let charge = stripe.with_version("2024-06-20").latest_invoice(&sub).await["charge"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let dispute = stripe
+        .ok(
+            &format!("/_sandbox/charges/{charge}/dispute"),
+            &[("amount", "1500"), ("reason", "product_not_received")],
+        )
+        .await;
+    let received = receiver.wait_for(2, "both dispute events").await;
+    assert_eq!(received.len(), 2, "nothing else is subscribed");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let verifier = Verifier::with_default_tolerance(vec![secret]).unwrap();
+    for (signature, body) in &received {
+        verifier.verify(body, signature, now).expect("signed");
+    }
+    // Deliveries run concurrently (Stripe does not promise an order either): the order is the
+    // events' own, as `/v1/events` lists them (newest first).
+    let listed = stripe.list("/v1/events?type=charge.dispute.*").await;
+    let listed: Vec<&str> = listed
+        .iter()
+        .rev()
+        .map(|e| e["id"].as_str().unwrap())
+        .collect();
+    let events = events_of(&received);
+    let by_id = |id: &str| events.iter().find(|e| e["id"] == id).unwrap().clone();
+    let (opened, closed) = (by_id(listed[0]), by_id(listed[1]));
+    assert_eq!(opened["type"], "charge.dispute.created");
+    assert_eq!(closed["type"], "charge.dispute.closed");
+    assert!(opened["created"].as_i64() <= closed["created"].as_i64());
+    for (event, status) in [(&opened, "needs_response"), (&closed, "lost")] {
+        let object = &event["data"]["object"];
+        assert_eq!(object["id"], dispute["id"]);
+        assert_eq!(object["object"], "dispute");
+        assert_eq!(object["status"], status);
+        assert_eq!(object["charge"], charge.as_str());
+        assert_eq!(object["amount"], 1500);
+        assert_eq!(object["reason"], "product_not_received");
+        assert!(event["data"].get("previous_attributes").is_none());
+    }
+}

@@ -10,7 +10,7 @@
 //!   the same name (`payment: {type: "payment_intent", payment_intent: ...}`); the fixture, made by
 //!   choosing one variant, omits that key, so a key equal to the hash's own `type` is accepted;
 //! - an event's envelope is checked against the `event` fixture, its `data.object` against the
-//!   fixture of that object's resource;
+//!   fixture of that object's resource (a `dispute` for `charge.dispute.*`);
 //! - `secret`, which Stripe returns only when a webhook endpoint is created, is absent from the
 //!   fixture: the creation answer is checked without it, and retrieval must not carry it;
 //! - fields Stripe includes only on request (`expand[]=line_items` on a session, `payments` on an
@@ -152,6 +152,21 @@ async fn every_rendered_key_exists_in_stripes_fixture() {
             .await,
     );
     rendered.push(stripe.fetch(&format!("/v1/charges/{charge_id}")).await);
+    // A dispute (an inquiry that closes): the helper's answer, retrieval, the list, the charge.
+    let dispute = stripe
+        .ok(
+            &format!("/_sandbox/charges/{charge_id}/dispute"),
+            &[("status", "warning_closed"), ("amount", "1000")],
+        )
+        .await;
+    rendered.push(
+        stripe
+            .fetch(&format!("/v1/disputes/{}", dispute["id"].as_str().unwrap()))
+            .await,
+    );
+    rendered.push(dispute);
+    rendered.extend(items(&stripe.fetch("/v1/disputes").await));
+    rendered.push(stripe.fetch(&format!("/v1/charges/{charge_id}")).await);
     // Cycle and proration invoices (discounted lines, proration lines).
     rendered.push(stripe.advance(sub_id, &[]).await);
     let other = stripe
@@ -286,6 +301,7 @@ async fn every_rendered_key_exists_in_stripes_fixture() {
         "deleted_customer",
         "deleted_webhook_endpoint",
         "discount",
+        "dispute",
         "event",
         "invoice",
         "invoice_payment",

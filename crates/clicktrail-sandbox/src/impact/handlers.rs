@@ -8,20 +8,23 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 
 use super::ImpactApp;
-use super::faults::Fault;
+use super::faults::{FaultKind, FaultSpec};
 use super::records::Kind;
+use super::service::LoseAnswer;
 use super::state::ImpactStore;
 use super::validate;
 use super::wire::{Answer, authenticate, error, fields, wants_json};
 
 /// What a conversion, modification or reversal request carries: the account SID in the path,
-/// the headers (credentials, content type, `Accept`), the query string and the body.
+/// the headers (credentials, content type, `Accept`), the query string, the body, and the
+/// `verdict` or `lost_answer` fault it took (see [`super::service`]).
 #[derive(Debug)]
 pub struct Submission {
     sid: String,
     headers: HeaderMap,
     query: Option<String>,
     body: Bytes,
+    fault: Option<FaultSpec>,
 }
 
 impl FromRequest<ImpactApp> for Submission {
@@ -34,6 +37,7 @@ impl FromRequest<ImpactApp> for Submission {
             .map_err(IntoResponse::into_response)?;
         let headers = parts.headers.clone();
         let query = parts.uri.query().map(str::to_owned);
+        let fault = parts.extensions.remove::<FaultSpec>();
         let body = Bytes::from_request(Request::from_parts(parts, body), app)
             .await
             .map_err(IntoResponse::into_response)?;
@@ -42,59 +46,85 @@ impl FromRequest<ImpactApp> for Submission {
             headers,
             query,
             body,
+            fault,
         })
     }
 }
 
-async fn submit(app: ImpactApp, kind: Kind, request: Submission) -> Answer {
+/// Authenticates, validates and queues a submission; under a `verdict` fault the record is marked
+/// to complete with its reason, under `lost_answer` the answer is marked with [`LoseAnswer`]. A
+/// request refused (401, 403, 400) answers normally whatever its fault.
+async fn submit(app: ImpactApp, kind: Kind, request: Submission) -> Response {
+    let lose_answer = request
+        .fault
+        .as_ref()
+        .is_some_and(|f| f.kind() == FaultKind::LostAnswer);
+    match accept(&app, kind, &request) {
+        Ok(answer) if lose_answer => {
+            let mut response = answer.into_response();
+            response.extensions_mut().insert(LoseAnswer);
+            response
+        }
+        Ok(answer) | Err(answer) => answer.into_response(),
+    }
+}
+
+/// The checks and the queueing of [`submit`]: `Ok` with the `QUEUED` answer, `Err` with the
+/// refusal.
+fn accept(app: &ImpactApp, kind: Kind, request: &Submission) -> Result<Answer, Answer> {
     let Submission {
         sid,
         headers,
         query,
         body,
+        fault,
     } = request;
-    let json = wants_json(&headers);
-    if let Err(answer) = authenticate(&app, &headers, &sid) {
-        return answer;
-    }
-    let params = match fields(&headers, query.as_deref(), &body) {
-        Ok(p) => p,
-        Err(message) => return error(StatusCode::BAD_REQUEST, &message, vec![], json),
-    };
+    let json = wants_json(headers);
+    authenticate(app, headers, sid)?;
+    let params = fields(headers, query.as_deref(), body)
+        .map_err(|message| error(StatusCode::BAD_REQUEST, &message, vec![], json))?;
     let checked = match kind {
         Kind::Conversion => validate::conversion(&params),
         Kind::Modification => validate::modification(&params),
         Kind::Reversal => validate::reversal(&params),
     };
-    if let Err(errors) = checked {
-        return error(
+    checked.map_err(|errors| {
+        error(
             StatusCode::BAD_REQUEST,
             "The request is invalid",
             errors,
             json,
-        );
-    }
+        )
+    })?;
     let received_at = app.inner.clock.now_rfc3339();
-    let id = app.with_store(|s| s.accept(kind, params, received_at, tokio::time::Instant::now()));
-    Answer {
+    let id = app.with_store(|s| {
+        s.accept_with_fault(
+            kind,
+            params,
+            received_at,
+            tokio::time::Instant::now(),
+            fault.as_ref(),
+        )
+    });
+    Ok(Answer {
         status: StatusCode::OK,
         body: json!({"Status": "QUEUED", "QueuedUri": format!("/Advertisers/{sid}/APISubmissions/{id}")}),
         json,
-    }
+    })
 }
 
 /// `POST /Advertisers/{SID}/Conversions`: a new conversion.
-pub async fn conversions(State(app): State<ImpactApp>, request: Submission) -> Answer {
+pub async fn conversions(State(app): State<ImpactApp>, request: Submission) -> Response {
     submit(app, Kind::Conversion, request).await
 }
 
 /// `PUT /Advertisers/{SID}/Actions`: a modification (`Amount` is the new total).
-pub async fn modify(State(app): State<ImpactApp>, request: Submission) -> Answer {
+pub async fn modify(State(app): State<ImpactApp>, request: Submission) -> Response {
     submit(app, Kind::Modification, request).await
 }
 
 /// `DELETE /Advertisers/{SID}/Actions`: a reversal.
-pub async fn reverse(State(app): State<ImpactApp>, request: Submission) -> Answer {
+pub async fn reverse(State(app): State<ImpactApp>, request: Submission) -> Response {
     submit(app, Kind::Reversal, request).await
 }
 
@@ -164,14 +194,16 @@ pub async fn actions(State(app): State<ImpactApp>) -> Json<Value> {
 
 /// `POST /_sandbox/faults`: queues a fault (JSON body, see [`super::faults`]).
 pub async fn add_fault(State(app): State<ImpactApp>, body: Bytes) -> Response {
-    match serde_json::from_slice::<Fault>(&body) {
+    let parsed = serde_json::from_slice::<FaultSpec>(&body).map_err(|e| e.to_string());
+    match parsed.and_then(|fault| fault.check().map(|()| fault)) {
         Ok(fault) => {
-            app.lock().faults.push(fault);
-            Json(json!({"pending": app.lock().faults.pending()})).into_response()
+            let mut store = app.lock();
+            store.faults.push(fault);
+            Json(json!({"pending": store.faults.pending()})).into_response()
         }
         Err(e) => (
             StatusCode::BAD_REQUEST,
-            Json(json!({"Status": "ERROR", "Message": format!("Invalid fault: {e}. Expected {{\"kind\": \"unavailable|rate_limited|slow|drop\", \"count\": N, \"delay_ms\": D, \"reset_after_secs\": S}}")})),
+            Json(json!({"Status": "ERROR", "Message": format!("Invalid fault: {e}. Expected {{\"kind\": \"unavailable|rate_limited|slow|drop|verdict|lost_answer\", \"count\": N, \"delay_ms\": D, \"reset_after_secs\": S, \"reason\": \"R\" (verdict only)}}")})),
         )
             .into_response(),
     }

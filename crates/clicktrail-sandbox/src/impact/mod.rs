@@ -11,7 +11,7 @@
 //! | `GET /Advertisers/{SID}/CompanyInformation` | the company profile (a harmless authenticated read) |
 //! | `GET /_sandbox/records` | every accepted request, in order, with its outcome |
 //! | `GET /_sandbox/actions` | the actions conversions became |
-//! | `POST`/`GET`/`DELETE /_sandbox/faults` | queue, show, clear injected faults ([`faults`]) |
+//! | `POST`/`GET`/`DELETE /_sandbox/faults` | queue, show, clear injected faults for the next N API requests ([`faults`]): `unavailable` (503), `rate_limited` (429), `slow`, `drop` (no answer, nothing recorded), `verdict` (accepted, then completes with the fault's `reason`: no action created or changed, `ErrorType` `Contract Error` or `Action Error`), `lost_answer` (accepted and recorded, then no answer); the last two only on submissions that pass authentication and validation |
 //! | `POST /_sandbox/reset` | forgets records, actions and faults |
 //!
 //! Answers are JSON when `Accept` mentions JSON, XML otherwise (as impact.com does). Queued requests

@@ -45,12 +45,27 @@ pub struct Record {
     /// The fields as sent.
     pub params: Fields,
     /// `QUEUED` until processed, then `ACTION_CREATED`, `ACTION_MODIFIED`, `ACTION_REVERSED`, or an
-    /// error reason (`CONV_DUPLICATE`, `ACTION_REF_NOT_FOUND`, `ACTION_LOCKED`).
+    /// error reason (`CONV_DUPLICATE`, `ACTION_REF_NOT_FOUND`, `ACTION_LOCKED`, or a `verdict`
+    /// fault's reason).
     pub outcome: String,
     /// When it was processed (RFC 3339).
     pub completed_at: Option<String>,
     /// The action it created or changed.
     pub action_id: Option<String>,
+    /// The error reason a `verdict` fault imposed: processing completes with it and changes
+    /// nothing.
+    pub verdict: Option<String>,
+    /// Whether a `lost_answer` fault dropped the connection instead of answering it.
+    pub answer_lost: bool,
+}
+
+/// The `ErrorType` impact reports with an error reason: `Contract Error` when the campaign's
+/// contract or its action tracker cannot be found, `Action Error` for everything else.
+pub fn error_type(reason: &str) -> &'static str {
+    match reason {
+        "CONTRACT_NOT_FOUND" | "ACTIONTRACKER_NOT_FOUND" => "Contract Error",
+        _ => "Action Error",
+    }
 }
 
 impl Record {
@@ -64,6 +79,7 @@ impl Record {
         json!({
             "id": self.id, "kind": self.kind, "received_at": self.received_at, "params": self.params,
             "outcome": self.outcome, "completed_at": self.completed_at, "action_id": self.action_id,
+            "verdict": self.verdict, "answer_lost": self.answer_lost,
         })
     }
 
@@ -73,7 +89,7 @@ impl Record {
             self.outcome.as_str(),
             "ACTION_CREATED" | "ACTION_MODIFIED" | "ACTION_REVERSED"
         );
-        let error = self.processed() && !ok;
+        let error = self.processed() && (self.verdict.is_some() || !ok);
         json!({
             "BatchId": self.id,
             "AccountId": sid,
@@ -84,7 +100,7 @@ impl Record {
             "Type": self.kind.submission_type(),
             "Status": if self.processed() { "Complete" } else { "Queued" },
             "CompletionDate": self.completed_at.clone().unwrap_or_default(),
-            "ErrorType": if error { "Action Error" } else { "" },
+            "ErrorType": if error { error_type(&self.outcome) } else { "" },
             "ErrorReason": if error { self.outcome.as_str() } else { "" },
             "Uri": format!("/Advertisers/{sid}/APISubmissions/{}", self.id),
         })

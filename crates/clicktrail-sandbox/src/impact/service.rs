@@ -1,6 +1,9 @@
 //! The impact.com emulator as a connection service: each API request (not `/_sandbox/`) first
 //! takes the next queued fault; `drop` makes the service fail, which makes the server close the
-//! connection without an answer.
+//! connection without an answer. `verdict` and `lost_answer` travel to the handler as a request
+//! extension (the [`FaultSpec`](super::faults::FaultSpec)); a handler that accepted a submission
+//! under `lost_answer` marks its response with [`LoseAnswer`], and the service then fails the
+//! same way as for `drop`.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -30,6 +33,11 @@ impl fmt::Display for Dropped {
 }
 
 impl std::error::Error for Dropped {}
+
+/// The mark a handler puts in a response's extensions when the answer must not be sent (a
+/// submission accepted under `lost_answer`): the service drops the connection instead.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LoseAnswer;
 
 /// The router behind the fault queue: each API request (not `/_sandbox/`) first takes the next
 /// queued fault, if any.
@@ -71,10 +79,11 @@ where
         let router = self.router.clone();
         let clock = self.app.inner.clock.clone();
         let json = wants_json(request.headers());
-        let request = request.map(Body::new);
+        let mut request = request.map(Body::new);
         Box::pin(async move {
-            if let Some(fault) = fault {
-                tracing::info!(target: "clicktrail_sandbox", api = "impact", kind = ?fault.kind, path = request.uri().path(), "fault injected");
+            if let Some(spec) = fault {
+                tracing::info!(target: "clicktrail_sandbox", api = "impact", kind = ?spec.kind(), path = request.uri().path(), "fault injected");
+                let fault = &spec.fault;
                 match fault.kind {
                     FaultKind::Drop => return Err(Dropped),
                     FaultKind::Unavailable => {
@@ -106,10 +115,19 @@ where
                         tokio::time::sleep(Duration::from_millis(fault.delay_ms.unwrap_or(1000)))
                             .await;
                     }
+                    // The handler applies these once the request is accepted.
+                    FaultKind::Verdict | FaultKind::LostAnswer => {
+                        request.extensions_mut().insert(spec.clone());
+                    }
                 }
             }
             let response: Result<Response, Infallible> = router.oneshot(request).await;
-            Ok(response.unwrap_or_else(|never| match never {}))
+            let response = response.unwrap_or_else(|never| match never {});
+            if response.extensions().get::<LoseAnswer>().is_some() {
+                tracing::info!(target: "clicktrail_sandbox", api = "impact", "answer lost after acceptance (fault)");
+                return Err(Dropped);
+            }
+            Ok(response)
         })
     }
 }

@@ -7,12 +7,16 @@
 //!   (`CONV_DUPLICATE`, nothing created);
 //! - a modification sets the action's amount (`Amount` is the new total; 0 reverses it);
 //! - a reversal sets its state to `REVERSED`;
-//! - either, on an action that does not exist (yet), completes as `ACTION_REF_NOT_FOUND`.
+//! - either, on an action that does not exist (yet), completes as `ACTION_REF_NOT_FOUND`;
+//! - a request accepted under a `verdict` fault completes with the fault's reason instead, and
+//!   creates or changes nothing; one accepted under `lost_answer` is marked so, and processed as
+//!   usual ([`super::faults`]).
 
 use std::time::Duration;
 
 use tokio::time::Instant;
 
+use super::faults::{FaultKind, FaultSpec};
 use super::records::{Action, Kind, Record};
 use super::validate::{Fields, parse_decimal, sale_amount};
 use crate::ids;
@@ -52,6 +56,20 @@ impl ImpactStore {
         received_at: String,
         received: Instant,
     ) -> String {
+        self.accept_with_fault(kind, params, received_at, received, None)
+    }
+
+    /// [`ImpactStore::accept`] under the fault the request took, if any: a `verdict` fixes the
+    /// outcome its processing will have, a `lost_answer` is noted on the record; other kinds
+    /// change nothing here.
+    pub fn accept_with_fault(
+        &mut self,
+        kind: Kind,
+        params: Fields,
+        received_at: String,
+        received: Instant,
+        fault: Option<&FaultSpec>,
+    ) -> String {
         let id = ids::random_id("A-", 16);
         self.records.push(Record {
             id: id.clone(),
@@ -62,6 +80,8 @@ impl ImpactStore {
             outcome: "QUEUED".into(),
             completed_at: None,
             action_id: None,
+            verdict: fault.and_then(FaultSpec::verdict_reason).map(str::to_owned),
+            answer_lost: fault.is_some_and(|f| f.kind() == FaultKind::LostAnswer),
         });
         id
     }
@@ -73,13 +93,19 @@ impl ImpactStore {
             if record.processed() || now.saturating_duration_since(record.received) < delay {
                 continue;
             }
-            let (outcome, action) = match record.kind {
-                Kind::Conversion => self.convert(&record.params.clone()),
-                Kind::Modification => self.modify(&record.params.clone()),
-                Kind::Reversal => self.reverse(&record.params.clone()),
+            let (outcome, action) = if let Some(reason) = &record.verdict {
+                (reason.clone(), None)
+            } else {
+                let params = record.params.clone();
+                let (outcome, action) = match record.kind {
+                    Kind::Conversion => self.convert(&params),
+                    Kind::Modification => self.modify(&params),
+                    Kind::Reversal => self.reverse(&params),
+                };
+                (outcome.to_owned(), action)
             };
             let record = &mut self.records[i];
-            record.outcome = outcome.to_owned();
+            record.outcome = outcome;
             record.action_id = action;
             record.completed_at = Some(completed_at.to_owned());
         }
@@ -253,5 +279,73 @@ mod tests {
         s.process_due(now, Duration::ZERO, "t");
         assert_eq!(s.records[3].outcome, "ACTION_REVERSED");
         assert_eq!(s.actions[0].state, "REVERSED");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_verdict_completes_with_its_reason_and_changes_nothing() {
+        let mut s = ImpactStore::default();
+        let now = Instant::now();
+        let contract = FaultSpec::verdict("CONTRACT_NOT_FOUND", 1);
+        s.accept_with_fault(
+            Kind::Conversion,
+            conversion("in_1"),
+            "t".into(),
+            now,
+            Some(&contract),
+        );
+        assert_eq!(s.records[0].outcome, "QUEUED", "accepted as usual");
+        s.process_due(now, Duration::ZERO, "t1");
+        assert_eq!(s.records[0].outcome, "CONTRACT_NOT_FOUND");
+        assert_eq!(s.records[0].action_id, None);
+        assert!(s.actions.is_empty(), "no action created");
+        let submission = s.records[0].submission("IR1");
+        assert_eq!(submission["Status"], "Complete");
+        assert_eq!(submission["ErrorType"], "Contract Error");
+        assert_eq!(submission["ErrorReason"], "CONTRACT_NOT_FOUND");
+
+        // The same order again, normally: it creates the action the verdict kept away.
+        s.accept(Kind::Conversion, conversion("in_1"), "t".into(), now);
+        // A modification under a verdict leaves the action as it was.
+        let locked = FaultSpec::verdict("ACTION_LOCKED", 1);
+        s.accept_with_fault(
+            Kind::Modification,
+            fields(&[
+                ("ActionTrackerId", "4000"),
+                ("OrderId", "in_1"),
+                ("Reason", "ORDER_UPDATE"),
+                ("Amount", "1.00"),
+            ]),
+            "t".into(),
+            now,
+            Some(&locked),
+        );
+        s.process_due(now, Duration::ZERO, "t2");
+        assert_eq!(s.records[1].outcome, "ACTION_CREATED");
+        assert_eq!(s.records[2].outcome, "ACTION_LOCKED");
+        assert_eq!(
+            s.actions[0].amount, 2000,
+            "the modification changed nothing"
+        );
+        assert_eq!(s.actions[0].modifications, 0);
+        assert_eq!(s.records[2].submission("IR1")["ErrorType"], "Action Error");
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_lost_answer_is_noted_and_processed_as_usual() {
+        let mut s = ImpactStore::default();
+        let now = Instant::now();
+        let lost: FaultSpec = serde_json::from_str(r#"{"kind":"lost_answer"}"#).unwrap();
+        s.accept_with_fault(
+            Kind::Conversion,
+            conversion("in_1"),
+            "t".into(),
+            now,
+            Some(&lost),
+        );
+        s.process_due(now, Duration::ZERO, "t1");
+        assert!(s.records[0].answer_lost);
+        assert_eq!(s.records[0].verdict, None);
+        assert_eq!(s.records[0].outcome, "ACTION_CREATED");
+        assert_eq!(s.actions.len(), 1);
     }
 }

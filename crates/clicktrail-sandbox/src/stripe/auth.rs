@@ -34,6 +34,8 @@ pub enum Resource {
     PaymentIntents,
     /// `refunds`
     Refunds,
+    /// `disputes`
+    Disputes,
     /// `checkout_sessions`
     CheckoutSessions,
     /// `events`
@@ -48,7 +50,7 @@ pub enum Resource {
     Coupons,
 }
 
-const RESOURCES: [(Resource, &str, &str); 13] = [
+const RESOURCES: [(Resource, &str, &str); 14] = [
     (Resource::Customers, "customers", "customer"),
     (Resource::Subscriptions, "subscriptions", "subscription"),
     (Resource::Invoices, "invoices", "invoice"),
@@ -64,6 +66,7 @@ const RESOURCES: [(Resource, &str, &str); 13] = [
         "payment_intent",
     ),
     (Resource::Refunds, "refunds", "refund"),
+    (Resource::Disputes, "disputes", "dispute"),
     (
         Resource::CheckoutSessions,
         "checkout_sessions",

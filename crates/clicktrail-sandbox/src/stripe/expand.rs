@@ -37,6 +37,7 @@ pub fn object(store: &Store, id: &str, shape: Shape) -> Option<Value> {
             render::checkout_session(s, email, &store.base_url)
         }),
         "re" => store.refunds.get(id).map(render::refund),
+        "dp" => store.disputes.get(id).map(render::dispute),
         "di" => store
             .subscriptions
             .newest_first()

@@ -10,6 +10,7 @@
 //! | `POST /_sandbox/checkout/sessions/{id}/complete` (`delayed=true` optional) | completes a session as a buyer would: paid at once, or completed unpaid (a delayed method) |
 //! | `POST /_sandbox/checkout/sessions/{id}/pay` | pays a session completed with `delayed=true`: `checkout.session.async_payment_succeeded` |
 //! | `GET /_sandbox/checkout/sessions/{id}/page` | a minimal hosted checkout page (the session's `url`): one button completes it and redirects to `success_url` |
+//! | `POST /_sandbox/charges/{id}/dispute` (optional `status` = `lost` (default), `won` or `warning_closed`; `amount`, default the charge's; `reason`, default `fraudulent`) | the cardholder disputes the charge: a dispute opens (`charge.dispute.created`, `needs_response`, or `warning_needs_response` for `warning_closed`) and closes with `status` (`charge.dispute.closed`); the charge becomes `disputed`; answers the closed dispute ([`super::disputes`]) |
 //! | `GET /_sandbox/deliveries` (`event`, `endpoint` optional) | every webhook delivery attempt, oldest first |
 //! | `POST /_sandbox/events/{id}/resend` (`endpoint`) | delivers an event to an endpoint again |
 //! | `POST /_sandbox/clock/advance` (`seconds`) | moves the sandbox clock forward |
@@ -28,6 +29,7 @@ use super::StripeApp;
 use super::billing;
 use super::context::Origin;
 use super::delivery;
+use super::disputes::NewDispute;
 use super::error::ApiError;
 use super::expand;
 use super::form::Params;
@@ -48,6 +50,7 @@ pub fn router() -> Router<StripeApp> {
         .route("/_sandbox/checkout/sessions/{id}/complete", post(complete))
         .route("/_sandbox/checkout/sessions/{id}/pay", post(pay))
         .route("/_sandbox/checkout/sessions/{id}/page", get(page))
+        .route("/_sandbox/charges/{id}/dispute", post(dispute))
         .route("/_sandbox/deliveries", get(deliveries))
         .route("/_sandbox/events/{id}/resend", post(resend))
         .route("/_sandbox/clock/advance", post(clock_advance))
@@ -396,6 +399,20 @@ async fn pay(
     app.write(|store| {
         store.pay_checkout(&helper_origin(), now, &id)?;
         Ok(render(store, &id))
+    })
+}
+
+async fn dispute(
+    State(app): State<StripeApp>,
+    Path(id): Path<String>,
+    RawQuery(query): RawQuery,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let new = NewDispute::from_params(&params(query, &body)?)?;
+    let now = app.clock().now();
+    app.write(|store| {
+        let dispute = store.dispute_charge(&helper_origin(), now, &id, new)?;
+        Ok(render(store, &dispute))
     })
 }
 

@@ -12,11 +12,11 @@
 //!   parameters).
 //! - One file per resource: [`customers`], [`catalog`] (products, prices, coupons),
 //!   [`subscriptions`], [`billing`] (invoice arithmetic, pure), [`invoices`] (invoices, invoice
-//!   payments), [`payments`] (payment intents, charges), [`checkout`], [`refunds`], [`events`],
-//!   [`webhooks`] (endpoints).
+//!   payments), [`payments`] (payment intents, charges), [`checkout`], [`refunds`],
+//!   [`disputes`], [`events`], [`webhooks`] (endpoints).
 //! - [`delivery`]: the background task that signs and posts events, with retries.
 //! - [`helpers`]: the `/_sandbox/` endpoints (bill a period, decline or pay an invoice, change a
-//!   price, complete a checkout, list deliveries, move the clock, reset).
+//!   price, complete a checkout, dispute a charge, list deliveries, move the clock, reset).
 
 pub mod auth;
 pub mod billing;
@@ -25,6 +25,7 @@ pub mod checkout;
 pub mod context;
 pub mod customers;
 pub mod delivery;
+pub mod disputes;
 pub mod error;
 pub mod events;
 pub mod expand;
@@ -274,6 +275,8 @@ pub fn router(app: StripeApp) -> Router {
         )
         .route("/v1/refunds", get(refunds::list).post(refunds::create))
         .route("/v1/refunds/{id}", get(refunds::retrieve))
+        .route("/v1/disputes", get(disputes::list))
+        .route("/v1/disputes/{id}", get(disputes::retrieve))
         .route("/v1/events", get(events::list))
         .route("/v1/events/{id}", get(events::retrieve))
         .route(

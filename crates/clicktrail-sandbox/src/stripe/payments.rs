@@ -113,6 +113,7 @@ impl Store {
             description: pi.description.clone(),
             email,
             metadata: pi.metadata.clone(),
+            disputed: false,
         };
         self.charges.insert(ch_id.clone(), charge);
         if let Some(pi) = self.payment_intents.get_mut(pi_id) {

@@ -10,7 +10,7 @@
 use serde_json::{Value, json};
 
 use super::state::{
-    Charge, CheckoutSession, Coupon, Customer, Discount, Event, Invoice, InvoiceLine,
+    Charge, CheckoutSession, Coupon, Customer, Discount, Dispute, Event, Invoice, InvoiceLine,
     InvoicePayment, PaymentIntent, Price, Product, Refund, SessionLine, Store, Subscription,
     SubscriptionItem, WebhookEndpoint,
 };
@@ -337,7 +337,7 @@ pub fn charge(c: &Charge, shape: Shape) -> Value {
         "application_fee_amount": null, "balance_transaction": null,
         "billing_details": {"address": address(), "email": c.email, "name": null, "phone": null, "tax_id": null},
         "calculated_statement_descriptor": "CLICKTRAIL SANDBOX", "captured": true, "created": c.created,
-        "currency": c.currency, "customer": c.customer, "description": c.description, "disputed": false,
+        "currency": c.currency, "customer": c.customer, "description": c.description, "disputed": c.disputed,
         "failure_balance_transaction": null, "failure_code": null, "failure_message": null, "fraud_details": {},
         "livemode": false, "metadata": c.metadata, "on_behalf_of": null,
         "outcome": {"advice_code": null, "network_advice_code": null, "network_decline_code": null,
@@ -417,6 +417,16 @@ pub fn refund(r: &Refund) -> Value {
         "destination_details": {"card": {"type": "refund"}, "type": "card"},
         "metadata": r.metadata, "payment_intent": r.payment_intent, "reason": r.reason,
         "receipt_number": null, "source_transfer_reversal": null, "status": "succeeded", "transfer_reversal": null,
+    })
+}
+
+/// `dispute`: no evidence submitted, no balance transactions, not refundable.
+pub fn dispute(d: &Dispute) -> Value {
+    json!({
+        "id": d.id, "object": "dispute", "amount": d.amount, "balance_transactions": [], "charge": d.charge,
+        "created": d.created, "currency": d.currency, "evidence": {}, "is_charge_refundable": false,
+        "livemode": false, "metadata": d.metadata, "payment_intent": d.payment_intent, "reason": d.reason,
+        "status": d.status,
     })
 }
 

@@ -420,6 +420,8 @@ pub struct Charge {
     pub email: Option<String>,
     /// `metadata`
     pub metadata: Metadata,
+    /// `disputed`: whether a dispute was opened on it.
+    pub disputed: bool,
 }
 
 /// `invoice_payment`: the link between an invoice and the payment that paid it (basil+).
@@ -516,6 +518,29 @@ pub struct Refund {
     pub currency: String,
     /// `reason`
     pub reason: Option<String>,
+    /// `metadata`
+    pub metadata: Metadata,
+}
+
+/// `dispute`: a cardholder's dispute of a charge (made by a sandbox helper).
+#[derive(Debug, Clone)]
+pub struct Dispute {
+    /// `dp_...`
+    pub id: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// Disputed amount, minor units (at most the charge's).
+    pub amount: i64,
+    /// Lower-case currency (the charge's).
+    pub currency: String,
+    /// `charge`
+    pub charge: String,
+    /// `payment_intent` (the charge's).
+    pub payment_intent: Option<String>,
+    /// `fraudulent`, `product_not_received`, ...
+    pub reason: String,
+    /// `needs_response`, `warning_needs_response`, then `won`, `lost` or `warning_closed`.
+    pub status: String,
     /// `metadata`
     pub metadata: Metadata,
 }
@@ -683,6 +708,8 @@ pub struct Store {
     pub checkout_sessions: Table<CheckoutSession>,
     /// Refunds.
     pub refunds: Table<Refund>,
+    /// Disputes.
+    pub disputes: Table<Dispute>,
     /// Events.
     pub events: Table<Event>,
     /// Webhook endpoints.

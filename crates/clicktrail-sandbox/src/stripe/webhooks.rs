@@ -236,6 +236,8 @@ mod tests {
         assert!(valid_event_type("*"));
         assert!(valid_event_type("invoice.paid"));
         assert!(valid_event_type("checkout.session.async_payment_succeeded"));
+        assert!(valid_event_type("charge.dispute.created"));
+        assert!(valid_event_type("charge.dispute.closed"));
         assert!(!valid_event_type("invoice"));
         assert!(!valid_event_type("Invoice.Paid"));
         assert!(!valid_event_type("invoice..paid"));
