@@ -16,6 +16,7 @@ use tokio_util::sync::CancellationToken;
 
 use crate::Error;
 use crate::account::reconcile;
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::intake::Intake;
 use crate::intake::http::{AppState, router};
@@ -25,13 +26,26 @@ use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::worker::Worker;
 
-/// Runs the service on `listener` until `shutdown` completes.
+/// Runs the service on `listener` until `shutdown` completes, on the system clock.
 pub async fn run(
     config: Config,
     listener: TcpListener,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    let store = Store::connect(&config.database_url, config.sqlite_synchronous).await?;
+    run_with_clock(config, listener, shutdown, Clock::system()).await
+}
+
+/// [`run`], scheduling by `clock` (refund holds, retries, leases, verdict polls): tests move it
+/// forward instead of waiting.
+pub async fn run_with_clock(
+    config: Config,
+    listener: TcpListener,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+    clock: Clock,
+) -> Result<(), Error> {
+    let store = Store::connect(&config.database_url, config.sqlite_synchronous)
+        .await?
+        .with_clock(clock);
     let recovered = store.recover_after_crash().await?;
     if recovered > 0 {
         tracing::info!(

@@ -1412,3 +1412,522 @@ fn trial_first_payment_asks_stripe_when_the_sign_up_was_never_seen() {
         }
     }
 }
+
+// ---------------------------------------------------------------- disputes
+
+/// A `charge.dispute.closed` event at `at` for a dispute of `charge` / `pi` closed as `status`.
+fn dispute_closed(
+    event_id: &str,
+    at: i64,
+    status: &str,
+    charge: &str,
+    pi: Option<&str>,
+) -> clicktrail_stripe::Event {
+    event(
+        event_id,
+        "charge.dispute.closed",
+        at,
+        json!({
+            "id": "dp_1", "object": "dispute", "amount": 2900, "currency": "usd",
+            "charge": charge, "payment_intent": pi, "reason": "fraudulent",
+            "status": status, "created": T0
+        }),
+    )
+}
+
+/// A run in which the pre-basil invoice `in_1` (charge `ch_1`, payment intent `pi_1`, 29.00)
+/// was credited.
+fn credited_invoice(edit: impl FnOnce(&mut Settings)) -> Run {
+    let mut run = Run::with(settings(edit));
+    sent(&run.decide(&paid("evt_in", Shape::PreBasil, &Inv::default())));
+    run
+}
+
+#[test]
+fn a_lost_dispute_reverses_the_conversion_after_the_hold() {
+    let mut run = credited_invoice(|_| {});
+    // The dispute was opened at T0 and closes 30 days later: the hold counts from the closing
+    // event (refund_delay, 3600 s by default), like a refund's.
+    let closed_at = T0 + 30 * 86_400;
+    let d = run.decide(&dispute_closed("evt_dp", closed_at, "lost", "ch_1", Some("pi_1")));
+    let (r, not_before) = sent(&d);
+    assert!(matches!(r, ImpactRequest::Reversal(_)), "{r:?}");
+    assert_eq!(r.method().as_str(), "DELETE");
+    assert_eq!(r.path("IRsandbox"), "/Advertisers/IRsandbox/Actions");
+    assert_eq!(
+        r.params(),
+        vec![
+            ("ActionTrackerId".into(), "2000".into()),
+            ("OrderId".into(), "in_1".into()),
+            ("DispositionCode".into(), "CONS_FRAUD".into()),
+        ]
+    );
+    assert_eq!(not_before, closed_at + 3600, "held for refund_delay");
+    assert!(run.knowledge.conversions()[0].reversed);
+
+    // A refund that arrives afterwards changes nothing.
+    let d = run.decide(&refunded(
+        "evt_r",
+        closed_at + 10,
+        charge(Shape::PreBasil, "ch_1", 2900, 900, Some("pi_1"), Some("in_1")),
+    ));
+    assert!(skipped(&d).contains("already reversed"), "{d:?}");
+}
+
+#[test]
+fn a_lost_dispute_after_a_partial_refund_still_reverses_the_whole_action() {
+    let mut run = credited_invoice(|_| {});
+    // 9.00 of 29.00 refunded: 29.00 x 20.00 / 29.00 = 20.00 stays credited.
+    let d = run.decide(&refunded(
+        "evt_r",
+        T0 + 10,
+        charge(Shape::PreBasil, "ch_1", 2900, 900, Some("pi_1"), Some("in_1")),
+    ));
+    assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("20.00"));
+    let d = run.decide(&dispute_closed("evt_dp", T0 + 20, "lost", "ch_1", Some("pi_1")));
+    let (r, not_before) = sent(&d);
+    assert_eq!(r.method().as_str(), "DELETE");
+    assert_eq!(param(r, "OrderId").as_deref(), Some("in_1"));
+    assert_eq!(param(r, "DispositionCode").as_deref(), Some("CONS_FRAUD"));
+    assert_eq!(not_before, T0 + 20 + 3600);
+}
+
+#[test]
+fn dispute_disposition_sets_the_reversal_code() {
+    let mut run = credited_invoice(|s| {
+        s.rules.dispute_disposition = clicktrail_forwarder::config::Code::new("CONS_OTHER").unwrap();
+        s.rules.refund_delay = std::time::Duration::from_secs(5);
+    });
+    let d = run.decide(&dispute_closed("evt_dp", T0, "lost", "ch_1", Some("pi_1")));
+    let (r, not_before) = sent(&d);
+    assert_eq!(param(r, "DispositionCode").as_deref(), Some("CONS_OTHER"));
+    assert_eq!(not_before, T0 + 5, "refund_delay of 5 s");
+}
+
+#[test]
+fn won_and_warning_closed_disputes_change_nothing_and_say_why() {
+    for status in ["won", "warning_closed"] {
+        let mut run = credited_invoice(|_| {});
+        let d = run.decide(&dispute_closed("evt_dp", T0, status, "ch_1", Some("pi_1")));
+        let reason = skipped(&d);
+        assert!(reason.contains(status), "{status}: {reason}");
+        assert!(run.knowledge.event_seen("evt_dp"), "the skip is recorded");
+        assert!(!run.knowledge.conversions()[0].reversed);
+        // A later full refund is still a reversal: nothing was changed.
+        let d = run.decide(&refunded(
+            "evt_r",
+            T0,
+            charge(Shape::PreBasil, "ch_1", 2900, 2900, Some("pi_1"), Some("in_1")),
+        ));
+        assert_eq!(sent(&d).0.method().as_str(), "DELETE", "{status}");
+    }
+}
+
+#[test]
+fn a_lost_dispute_after_a_full_refund_is_skipped_as_already_reversed() {
+    let mut run = credited_invoice(|_| {});
+    let d = run.decide(&refunded(
+        "evt_r",
+        T0,
+        charge(Shape::PreBasil, "ch_1", 2900, 2900, Some("pi_1"), Some("in_1")),
+    ));
+    assert_eq!(param(sent(&d).0, "DispositionCode").as_deref(), Some("ITEM_RETURNED"));
+    let d = run.decide(&dispute_closed("evt_dp", T0 + 10, "lost", "ch_1", Some("pi_1")));
+    assert!(skipped(&d).contains("already reversed"), "{d:?}");
+}
+
+#[test]
+fn a_lost_dispute_of_a_one_time_checkout_payment_matches_by_payment_intent() {
+    let mut run = Run::new();
+    sent(&run.decide(&checkout(
+        "evt_cs",
+        "checkout.session.completed",
+        session("payment", "paid", json!({"metadata": {"irclickid": "X1"}})),
+    )));
+    // The dispute names a charge the forwarder never saw, and the session's payment intent.
+    let d = run.decide(&dispute_closed("evt_dp", T0, "lost", "ch_cs", Some("pi_checkout")));
+    let (r, not_before) = sent(&d);
+    assert_eq!(r.method().as_str(), "DELETE");
+    assert_eq!(param(r, "OrderId").as_deref(), Some("pi_checkout"));
+    assert_eq!(param(r, "ActionTrackerId").as_deref(), Some("2000"));
+    assert_eq!(param(r, "DispositionCode").as_deref(), Some("CONS_FRAUD"));
+    assert_eq!(not_before, T0 + 3600);
+}
+
+#[test]
+fn a_lost_dispute_whose_payment_was_never_seen_waits_for_it() {
+    let mut run = Run::new();
+    let e = dispute_closed("evt_dp", T0, "lost", "ch_1", Some("pi_1"));
+    // The charge names no invoice: Stripe is asked which invoice the payment intent paid.
+    assert_eq!(
+        run.decide(&e),
+        Decision::Lookup {
+            needs: Need::InvoiceOfPaymentIntent {
+                payment_intent: "pi_1".into()
+            }
+        }
+    );
+    let mut fetched = Fetched::default();
+    fetched.invoice_of_payment_intent("pi_1", Some("in_1".into()));
+    let d = run.decide_with(&e, &fetched, T0);
+    assert_eq!(d.kind(), "await_conversion", "{d:?}");
+    let Decision::AwaitConversion { refs, until, .. } = &d else {
+        unreachable!()
+    };
+    assert!(refs.contains(&"ch_1".to_owned()) && refs.contains(&"in_1".to_owned()), "{refs:?}");
+    // CONVERSION_WAIT: three days after the event.
+    assert_eq!(*until, T0 + 3 * 86_400);
+    assert!(!run.knowledge.event_seen("evt_dp"), "nothing recorded while waiting");
+
+    // The invoice arrives; the dispute decided again reverses it.
+    sent(&run.decide(&paid("evt_in", Shape::PreBasil, &Inv::default())));
+    let d = run.decide_with(&e, &fetched, T0 + 60);
+    assert_eq!(sent(&d).0.method().as_str(), "DELETE");
+    assert_eq!(param(sent(&d).0, "OrderId").as_deref(), Some("in_1"));
+}
+
+#[test]
+fn a_duplicate_dispute_event_is_skipped() {
+    let mut run = credited_invoice(|_| {});
+    let e = dispute_closed("evt_dp", T0, "lost", "ch_1", Some("pi_1"));
+    sent(&run.decide(&e));
+    assert!(skipped(&run.decide(&e)).contains("duplicate delivery"));
+    // Another event id for the same dispute closing: same business key.
+    let twin = dispute_closed("evt_dp2", T0, "lost", "ch_1", Some("pi_1"));
+    assert!(skipped(&run.decide(&twin)).contains("same change"));
+}
+
+// ---------------------------------------------------------------- click-id age
+
+const DAY: i64 = 86_400;
+
+fn learned_for_customer(run: &mut Run, value: &str, recorded_at: i64) {
+    run.knowledge.apply(&[Record::ClickIdLearned {
+        owner: Owner::Customer("cus_1".into()),
+        click_id: ClickId::new(value).unwrap(),
+        session: "cs_old".into(),
+        recorded_at,
+    }]);
+}
+
+fn subscription_created(created: i64, metadata: serde_json::Value) -> Subscription {
+    Subscription::from_value(&json!({
+        "id": "sub_1", "object": "subscription", "created": created, "metadata": metadata
+    }))
+    .unwrap()
+}
+
+fn customer_created(created: i64, metadata: serde_json::Value) -> Customer {
+    Customer::from_value(&json!({
+        "id": "cus_1", "object": "customer", "created": created, "metadata": metadata
+    }))
+    .unwrap()
+}
+
+/// A renewal of `sub_1` at T0 with no click id on the invoice or its snapshot.
+fn renewal_without_click_id(shape: Shape) -> clicktrail_stripe::Event {
+    paid(
+        "evt_in",
+        shape,
+        &Inv {
+            reason: "subscription_cycle",
+            sub_metadata: Some(json!({})),
+            created: T0,
+            ..Inv::default()
+        },
+    )
+}
+
+#[test]
+fn a_click_id_learned_for_the_customer_credits_subscriptions_started_within_max_age() {
+    // The click id was recorded by a Checkout Session at R; the renewal is at T0, long after,
+    // but what counts is when the subscription started (its fetched `created`).
+    let recorded = T0 - 400 * DAY;
+    for shape in SHAPES {
+        // Learned through a real subscription-mode Checkout Session of another subscription.
+        let mut run = Run::new();
+        let old = session(
+            "subscription",
+            "paid",
+            json!({"id": "cs_old", "subscription": "sub_0", "created": recorded,
+                   "metadata": {"impact_click_id": "OLDCLICK"}}),
+        );
+        run.decide(&checkout("evt_cs", "checkout.session.completed", old));
+        let learned = run
+            .knowledge
+            .learned_click_id(&Owner::Customer("cus_1".into()))
+            .unwrap();
+        assert_eq!(
+            learned.recorded_at,
+            Some(recorded),
+            "recorded at the session's created"
+        );
+
+        // Started 90 days less an hour after the click id was recorded: used.
+        let mut fetched = Fetched::default();
+        fetched
+            .subscription(
+                "sub_1",
+                Some(subscription_created(recorded + 90 * DAY - 3600, json!({}))),
+            )
+            .customer("cus_1", None);
+        let d = run.decide_with(&renewal_without_click_id(shape), &fetched, T0);
+        assert_eq!(
+            param(sent(&d).0, "ClickId").as_deref(),
+            Some("OLDCLICK"),
+            "{shape:?}"
+        );
+
+        // Started 91 days after: not used, and the skip says why.
+        let mut run = Run::new();
+        learned_for_customer(&mut run, "OLDCLICK", recorded);
+        let mut fetched = Fetched::default();
+        fetched
+            .subscription(
+                "sub_1",
+                Some(subscription_created(recorded + 91 * DAY, json!({}))),
+            )
+            .customer("cus_1", None);
+        let d = run.decide_with(&renewal_without_click_id(shape), &fetched, T0);
+        let reason = skipped(&d);
+        assert!(reason.contains("no click id"), "{shape:?}: {reason}");
+        assert!(reason.contains("click_id_max_age"), "{shape:?}: {reason}");
+        assert!(run.knowledge.conversions().is_empty());
+    }
+}
+
+#[test]
+fn a_click_id_in_customer_metadata_is_dated_by_the_customer_creation() {
+    let customer_at = T0 - 400 * DAY;
+    for shape in SHAPES {
+        for (started, used) in [
+            (customer_at + 90 * DAY - 3600, true),
+            (customer_at + 91 * DAY, false),
+        ] {
+            let mut fetched = Fetched::default();
+            fetched
+                .subscription("sub_1", Some(subscription_created(started, json!({}))))
+                .customer(
+                    "cus_1",
+                    Some(customer_created(
+                        customer_at,
+                        json!({"impact_click_id": "CUSMETA"}),
+                    )),
+                );
+            let d = Run::new().decide_with(&renewal_without_click_id(shape), &fetched, T0);
+            if used {
+                assert_eq!(param(sent(&d).0, "ClickId").as_deref(), Some("CUSMETA"));
+            } else {
+                let reason = skipped(&d);
+                assert!(reason.contains("click_id_max_age"), "{shape:?}: {reason}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_click_id_on_the_subscription_itself_always_counts() {
+    // The subscription started three years ago; the customer's own click ids (learned and in
+    // its metadata) are far too old, so only the subscription's click id can credit this renewal.
+    let started = T0 - 3 * 365 * DAY;
+    let old_customer = || customer_created(started - 365 * DAY, json!({"impact_click_id": "OLDCUS"}));
+    for shape in SHAPES {
+        // On the invoice's subscription snapshot.
+        let mut run = Run::new();
+        learned_for_customer(&mut run, "OLDLEARNED", started - 365 * DAY);
+        let spec = Inv {
+            reason: "subscription_cycle",
+            sub_metadata: Some(json!({"impact_click_id": "SNAPSHOT"})),
+            created: T0,
+            ..Inv::default()
+        };
+        let mut fetched = Fetched::default();
+        fetched
+            .subscription("sub_1", Some(subscription_created(started, json!({}))))
+            .customer("cus_1", Some(old_customer()));
+        let d = run.decide_with(&paid("evt_in", shape, &spec), &fetched, T0);
+        assert_eq!(param(sent(&d).0, "ClickId").as_deref(), Some("SNAPSHOT"));
+
+        // On the subscription fetched from Stripe.
+        let mut run = Run::new();
+        learned_for_customer(&mut run, "OLDLEARNED", started - 365 * DAY);
+        let mut fetched = Fetched::default();
+        fetched
+            .subscription(
+                "sub_1",
+                Some(subscription_created(
+                    started,
+                    json!({"impact_click_id": "SUBMETA"}),
+                )),
+            )
+            .customer("cus_1", Some(old_customer()));
+        let d = run.decide_with(&renewal_without_click_id(shape), &fetched, T0);
+        assert_eq!(param(sent(&d).0, "ClickId").as_deref(), Some("SUBMETA"));
+
+        // Learned from the subscription's own Checkout Session three years ago.
+        let mut run = Run::new();
+        run.knowledge.apply(&[Record::ClickIdLearned {
+            owner: Owner::Subscription("sub_1".into()),
+            click_id: ClickId::new("OWNCHECKOUT").unwrap(),
+            session: "cs_own".into(),
+            recorded_at: started,
+        }]);
+        let d = run.decide_with(&renewal_without_click_id(shape), &fetched, T0);
+        assert_eq!(param(sent(&d).0, "ClickId").as_deref(), Some("OWNCHECKOUT"));
+    }
+}
+
+#[test]
+fn click_id_max_age_zero_turns_the_limit_off() {
+    let recorded = T0 - 3 * 365 * DAY;
+    let off = || settings(|s| s.rules.click_id_max_age = std::time::Duration::ZERO);
+    for shape in SHAPES {
+        // Learned for the customer three years before the subscription started.
+        let mut run = Run::with(off());
+        learned_for_customer(&mut run, "OLDLEARNED", recorded);
+        let mut fetched = Fetched::default();
+        fetched
+            .subscription("sub_1", Some(subscription_created(T0 - DAY, json!({}))))
+            .customer("cus_1", None);
+        let d = run.decide_with(&renewal_without_click_id(shape), &fetched, T0);
+        assert_eq!(param(sent(&d).0, "ClickId").as_deref(), Some("OLDLEARNED"));
+
+        // In the metadata of a customer created three years before.
+        let mut fetched = Fetched::default();
+        fetched
+            .subscription("sub_1", Some(subscription_created(T0 - DAY, json!({}))))
+            .customer(
+                "cus_1",
+                Some(customer_created(recorded, json!({"impact_click_id": "OLDCUS"}))),
+            );
+        let d = Run::with(off()).decide_with(&renewal_without_click_id(shape), &fetched, T0);
+        assert_eq!(param(sent(&d).0, "ClickId").as_deref(), Some("OLDCUS"));
+
+        // The same with the default (90 days): both are refused.
+        let d = Run::new().decide_with(&renewal_without_click_id(shape), &fetched, T0);
+        assert!(skipped(&d).contains("click_id_max_age"), "{d:?}");
+    }
+}
+
+#[test]
+fn one_time_checkout_uses_a_customer_click_id_only_within_max_age_of_the_session() {
+    // The session was created two days before its completion event; the purchase starts then.
+    let started = T0 - 2 * DAY;
+    let one_time = || {
+        checkout(
+            "evt_cs",
+            "checkout.session.completed",
+            session("payment", "paid", json!({"created": started, "metadata": {}})),
+        )
+    };
+    let mut fetched = Fetched::default();
+    fetched.customer("cus_1", None);
+
+    // Recorded 90 days less an hour before the session: used (from the event's own time it
+    // would be 92 days, so the session's `created` is what counts).
+    let mut run = Run::new();
+    learned_for_customer(&mut run, "CUSLEARNED", started - 90 * DAY + 3600);
+    let d = run.decide_with(&one_time(), &fetched, T0);
+    assert_eq!(param(sent(&d).0, "ClickId").as_deref(), Some("CUSLEARNED"));
+
+    // Recorded 91 days before: not used.
+    let mut run = Run::new();
+    learned_for_customer(&mut run, "CUSLEARNED", started - 91 * DAY);
+    let d = run.decide_with(&one_time(), &fetched, T0);
+    let reason = skipped(&d);
+    assert!(reason.contains("no click id"), "{reason}");
+    assert!(reason.contains("click_id_max_age"), "{reason}");
+
+    // The same limit for a click id in the metadata of a customer created 91 days before.
+    let mut fetched = Fetched::default();
+    fetched.customer(
+        "cus_1",
+        Some(customer_created(started - 91 * DAY, json!({"impact_click_id": "CUSMETA"}))),
+    );
+    let d = Run::new().decide_with(&one_time(), &fetched, T0);
+    assert!(skipped(&d).contains("click_id_max_age"), "{d:?}");
+}
+
+// ---------------------------------------------------------------- OrderId of one-time payments
+
+/// A free (fully discounted) one-time Checkout Session `id`: paid, no payment intent.
+fn free_session(id: &str) -> clicktrail_stripe::Event {
+    checkout(
+        "evt_free",
+        "checkout.session.completed",
+        session(
+            "payment",
+            "no_payment_required",
+            json!({
+                "id": id, "payment_intent": null, "amount_total": 0, "amount_subtotal": 0,
+                "total_details": {"amount_discount": 0, "amount_shipping": 0, "amount_tax": 0},
+                "metadata": {"irclickid": "FREE1"}
+            }),
+        ),
+    )
+}
+
+#[test]
+fn a_session_without_payment_intent_gets_a_stable_order_id_of_at_most_64_characters() {
+    // Real session ids: "cs_test_" and 58 alphanumerics, 66 characters.
+    let long_a = format!("cs_test_{}", "a1B2c3D4e5".repeat(6).get(..58).unwrap());
+    let long_b = format!("cs_test_{}", "Z9y8X7w6v5".repeat(6).get(..58).unwrap());
+    assert_eq!((long_a.len(), long_b.len()), (66, 66));
+    let order = |id: &str| {
+        let d = Run::new().decide(&free_session(id));
+        let (r, _) = sent(&d);
+        assert_eq!(param(r, "ClickId").as_deref(), Some("FREE1"));
+        param(r, "OrderId").unwrap()
+    };
+    let a = order(&long_a);
+    assert!(a.len() <= 64, "{a} has {} characters", a.len());
+    assert!(a.starts_with("cs_"), "{a}");
+    assert_eq!(order(&long_a), a, "the same session gives the same OrderId");
+    assert_ne!(order(&long_b), a, "another session gives another OrderId");
+
+    // A session id that fits impact.com's 64 characters is used as it is.
+    let fits = format!("cs_test_{}", "k".repeat(56));
+    assert_eq!(fits.len(), 64);
+    assert_eq!(order(&fits), fits);
+    assert_eq!(order("cs_test_short"), "cs_test_short");
+}
+
+// ---------------------------------------------------------------- configuration
+
+const MINIMAL_CONFIG: &str = r#"
+[impact]
+account_sid = "IRabc123"
+auth_token = "token"
+campaign_id = "1000"
+event_type_id = "2000"
+recurring_event_type_id = "2001"
+"#;
+
+fn config_with(rules: &str) -> Result<clicktrail_forwarder::config::Config, String> {
+    clicktrail_forwarder::config::Config::from_toml_str(&format!(
+        "{MINIMAL_CONFIG}\n[rules]\n{rules}"
+    ))
+    .map_err(|e| e.to_string())
+}
+
+#[test]
+fn click_id_max_age_and_dispute_disposition_parse_with_their_defaults() {
+    let defaults = config_with("").unwrap();
+    // 90 days = 90 x 86 400 s.
+    assert_eq!(defaults.rules.click_id_max_age.as_secs(), 7_776_000);
+    assert_eq!(defaults.rules.dispute_disposition.as_str(), "CONS_FRAUD");
+    assert_eq!(
+        Settings::from(&defaults).rules.dispute_disposition.as_str(),
+        "CONS_FRAUD"
+    );
+
+    let off = config_with(r#"click_id_max_age = "0""#).unwrap();
+    assert!(off.rules.click_id_max_age.is_zero());
+    let thirty = config_with(r#"click_id_max_age = "30days""#).unwrap();
+    assert_eq!(thirty.rules.click_id_max_age.as_secs(), 30 * 86_400);
+
+    let code = config_with(r#"dispute_disposition = "CONS_OTHER""#).unwrap();
+    assert_eq!(code.rules.dispute_disposition.as_str(), "CONS_OTHER");
+    let lower = config_with(r#"dispute_disposition = "cons_fraud""#).unwrap_err();
+    assert!(lower.contains("dispute_disposition"), "{lower}");
+}

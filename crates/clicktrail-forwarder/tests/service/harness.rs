@@ -26,6 +26,8 @@ pub enum Db {
 pub struct Options {
     pub refund_delay: &'static str,
     pub auth_token: &'static str,
+    /// One wait, repeated nine times: the retry schedule.
+    pub retry_wait: &'static str,
 }
 
 impl Default for Options {
@@ -33,6 +35,7 @@ impl Default for Options {
         Self {
             refund_delay: "0s",
             auth_token: "sandbox-token",
+            retry_wait: "100ms",
         }
     }
 }
@@ -43,6 +46,9 @@ pub struct Bench {
     pub database_url: String,
     pub secret: WebhookSecret,
     pub addr: SocketAddr,
+    /// The clock of the services this bench starts in process: move it to pass refund holds
+    /// and retry waits without waiting.
+    pub clock: clicktrail_forwarder::clock::Clock,
     listener: Option<TcpListener>,
     _dir: tempfile::TempDir,
     pg_schema: Option<(String, String)>,
@@ -168,6 +174,7 @@ impl Bench {
                     "checkout.session.async_payment_succeeded",
                 ),
                 ("enabled_events[]", "charge.refunded"),
+                ("enabled_events[]", "charge.dispute.closed"),
             ])
             .send()
             .await
@@ -182,6 +189,7 @@ impl Bench {
             database_url,
             secret,
             addr,
+            clock: clicktrail_forwarder::clock::Clock::system(),
             listener: Some(listener),
             _dir: dir,
             pg_schema,
@@ -222,7 +230,7 @@ poll_interval = "50ms"
 lease = "10s"
 shutdown_grace = "3s"
 request_timeout = "5s"
-retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms"]
+retry_schedule = [{retry}]
 "#,
             addr = listen,
             db = self.database_url,
@@ -232,6 +240,7 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
             key = self.sandbox.secret_key(),
             secret = self.secret.expose(),
             stripe = self.sandbox.stripe_url(),
+            retry = vec![format!("{:?}", options.retry_wait); 9].join(", "),
         )
     }
 
@@ -245,9 +254,14 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
                 .expect("the port is free again"),
         };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(clicktrail_forwarder::serve::run(config, listener, async {
-            let _ = stopped.await;
-        }));
+        let task = tokio::spawn(clicktrail_forwarder::serve::run_with_clock(
+            config,
+            listener,
+            async {
+                let _ = stopped.await;
+            },
+            self.clock.clone(),
+        ));
         let server = Server {
             stop: Some(stop),
             task,
@@ -379,6 +393,18 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
     /// Like [`Bench::subscribe`], with the click id on the customer instead when `on_customer`
     /// (the forwarder then has to ask Stripe for it).
     pub async fn subscribe_with(&self, amount: i64, click_id: &str, on_customer: bool) -> String {
+        self.subscribe_in(amount, click_id, on_customer, "usd")
+            .await
+    }
+
+    /// Like [`Bench::subscribe_with`], in `currency`.
+    pub async fn subscribe_in(
+        &self,
+        amount: i64,
+        click_id: &str,
+        on_customer: bool,
+        currency: &str,
+    ) -> String {
         let mut customer_form = vec![("email", "jenny@example.com")];
         let mut sub_metadata = vec![("metadata[impact_click_id]", click_id)];
         if on_customer {
@@ -394,7 +420,7 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
                 reqwest::Method::POST,
                 "/v1/prices",
                 &[
-                    ("currency", "usd"),
+                    ("currency", currency),
                     ("unit_amount", &amount),
                     ("recurring[interval]", "month"),
                     ("product_data[name]", "Pro"),
@@ -419,6 +445,91 @@ retry_schedule = ["100ms", "100ms", "100ms", "100ms", "100ms", "100ms", "100ms",
             .as_str()
             .expect("latest_invoice")
             .to_owned()
+    }
+
+    /// The payment intent and the charge that paid `invoice`.
+    pub async fn payment_of(&self, invoice: &str) -> (String, String) {
+        let payments = self
+            .stripe(
+                reqwest::Method::GET,
+                &format!("/v1/invoice_payments?invoice={invoice}"),
+                &[],
+            )
+            .await;
+        let pi = payments["data"][0]["payment"]["payment_intent"]
+            .as_str()
+            .expect("a payment intent")
+            .to_owned();
+        let charges = self
+            .stripe(
+                reqwest::Method::GET,
+                &format!("/v1/charges?payment_intent={pi}"),
+                &[],
+            )
+            .await;
+        let charge = charges["data"][0]["id"]
+            .as_str()
+            .expect("a charge")
+            .to_owned();
+        (pi, charge)
+    }
+
+    /// Refunds `amount` (minor units) of the payment intent `pi` at Stripe.
+    pub async fn refund(&self, pi: &str, amount: i64) {
+        let amount = amount.to_string();
+        self.stripe(
+            reqwest::Method::POST,
+            "/v1/refunds",
+            &[("payment_intent", pi), ("amount", &amount)],
+        )
+        .await;
+    }
+
+    /// Queues a fault at the impact.com emulator.
+    pub async fn impact_fault(&self, fault: Value) {
+        let r = self
+            .http
+            .post(format!("{}/_sandbox/faults", self.sandbox.impact_url()))
+            .json(&fault)
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success(), "{fault}: {}", r.status());
+    }
+
+    /// The actions impact.com holds, by `OrderId`.
+    pub async fn impact_action(&self, order: &str) -> Option<Value> {
+        let v: Value = self
+            .http
+            .get(format!("{}/_sandbox/actions", self.sandbox.impact_url()))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        v.as_array()?
+            .iter()
+            .find(|a| a["OrderId"] == order)
+            .cloned()
+    }
+
+    /// Runs the `clicktrail` command with `args` and a config file made from `options`;
+    /// returns (exit code, stdout, stderr).
+    pub fn cli(&self, options: &Options, args: &[&str]) -> (i32, String, String) {
+        let path = self._dir.path().join("cli.toml");
+        std::fs::write(&path, self.config_text(options)).unwrap();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
+            .args(args)
+            .arg("--config")
+            .arg(&path)
+            .output()
+            .unwrap();
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8(out.stdout).unwrap(),
+            String::from_utf8(out.stderr).unwrap(),
+        )
     }
 
     /// Every request the impact.com emulator accepted, in order.

@@ -1,18 +1,20 @@
 //! `clicktrail serve` end to end against the sandbox's Stripe and impact.com emulators, on
-//! SQLite and on PostgreSQL. Every case is written once (`cases.rs`) and instantiated for both
-//! stores by [`both_stores!`]; the PostgreSQL ones need `CLICKTRAIL_TEST_POSTGRES_URL`.
+//! SQLite and on PostgreSQL. Every case is written once (`cases.rs`: intake and delivery;
+//! `money.rs`: money-exact, order-safe delivery) and instantiated for both stores by
+//! [`both_stores!`]; the PostgreSQL ones need `CLICKTRAIL_TEST_POSTGRES_URL`.
 
 mod cases;
 mod harness;
+mod money;
 
 /// One `#[tokio::test]` per case and store.
 macro_rules! both_stores {
-    ($($case:ident),* $(,)?) => {
+    ($($module:ident :: $case:ident),* $(,)?) => {
         mod sqlite {
             $(
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn $case() {
-                    crate::cases::$case(crate::harness::Db::Sqlite).await;
+                    crate::$module::$case(crate::harness::Db::Sqlite).await;
                 }
             )*
         }
@@ -21,7 +23,7 @@ macro_rules! both_stores {
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 #[ignore = "needs PostgreSQL: set CLICKTRAIL_TEST_POSTGRES_URL (cargo xtask test does when one is reachable)"]
                 async fn $case() {
-                    crate::cases::$case(crate::harness::Db::Postgres).await;
+                    crate::$module::$case(crate::harness::Db::Postgres).await;
                 }
             )*
         }
@@ -29,14 +31,21 @@ macro_rules! both_stores {
 }
 
 both_stores!(
-    flow,
-    duplicates,
-    bad_input,
-    outage,
-    permanent_error,
-    refund_hold,
-    crash,
-    lookups,
+    cases::flow,
+    cases::duplicates,
+    cases::bad_input,
+    cases::outage,
+    cases::permanent_error,
+    cases::refund_hold,
+    cases::crash,
+    cases::lookups,
+    money::outage_longer_than_the_refund_hold,
+    money::dead_conversion_replayed_with_its_refund,
+    money::lost_answer_is_read_back_as_delivered,
+    money::refused_verdicts_are_dead_letters,
+    money::refund_before_its_conversion,
+    money::lost_dispute_reverses,
+    money::three_decimal_currency,
 );
 
 /// Several replicas need a shared database: PostgreSQL only.
