@@ -1449,7 +1449,13 @@ fn a_lost_dispute_reverses_the_conversion_after_the_hold() {
     // The dispute was opened at T0 and closes 30 days later: the hold counts from the closing
     // event (refund_delay, 3600 s by default), like a refund's.
     let closed_at = T0 + 30 * 86_400;
-    let d = run.decide(&dispute_closed("evt_dp", closed_at, "lost", "ch_1", Some("pi_1")));
+    let d = run.decide(&dispute_closed(
+        "evt_dp",
+        closed_at,
+        "lost",
+        "ch_1",
+        Some("pi_1"),
+    ));
     let (r, not_before) = sent(&d);
     assert!(matches!(r, ImpactRequest::Reversal(_)), "{r:?}");
     assert_eq!(r.method().as_str(), "DELETE");
@@ -1469,7 +1475,14 @@ fn a_lost_dispute_reverses_the_conversion_after_the_hold() {
     let d = run.decide(&refunded(
         "evt_r",
         closed_at + 10,
-        charge(Shape::PreBasil, "ch_1", 2900, 900, Some("pi_1"), Some("in_1")),
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            900,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
     ));
     assert!(skipped(&d).contains("already reversed"), "{d:?}");
 }
@@ -1481,10 +1494,23 @@ fn a_lost_dispute_after_a_partial_refund_still_reverses_the_whole_action() {
     let d = run.decide(&refunded(
         "evt_r",
         T0 + 10,
-        charge(Shape::PreBasil, "ch_1", 2900, 900, Some("pi_1"), Some("in_1")),
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            900,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
     ));
     assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("20.00"));
-    let d = run.decide(&dispute_closed("evt_dp", T0 + 20, "lost", "ch_1", Some("pi_1")));
+    let d = run.decide(&dispute_closed(
+        "evt_dp",
+        T0 + 20,
+        "lost",
+        "ch_1",
+        Some("pi_1"),
+    ));
     let (r, not_before) = sent(&d);
     assert_eq!(r.method().as_str(), "DELETE");
     assert_eq!(param(r, "OrderId").as_deref(), Some("in_1"));
@@ -1495,7 +1521,8 @@ fn a_lost_dispute_after_a_partial_refund_still_reverses_the_whole_action() {
 #[test]
 fn dispute_disposition_sets_the_reversal_code() {
     let mut run = credited_invoice(|s| {
-        s.rules.dispute_disposition = clicktrail_forwarder::config::Code::new("CONS_OTHER").unwrap();
+        s.rules.dispute_disposition =
+            clicktrail_forwarder::config::Code::new("CONS_OTHER").unwrap();
         s.rules.refund_delay = std::time::Duration::from_secs(5);
     });
     let d = run.decide(&dispute_closed("evt_dp", T0, "lost", "ch_1", Some("pi_1")));
@@ -1517,7 +1544,14 @@ fn won_and_warning_closed_disputes_change_nothing_and_say_why() {
         let d = run.decide(&refunded(
             "evt_r",
             T0,
-            charge(Shape::PreBasil, "ch_1", 2900, 2900, Some("pi_1"), Some("in_1")),
+            charge(
+                Shape::PreBasil,
+                "ch_1",
+                2900,
+                2900,
+                Some("pi_1"),
+                Some("in_1"),
+            ),
         ));
         assert_eq!(sent(&d).0.method().as_str(), "DELETE", "{status}");
     }
@@ -1529,10 +1563,26 @@ fn a_lost_dispute_after_a_full_refund_is_skipped_as_already_reversed() {
     let d = run.decide(&refunded(
         "evt_r",
         T0,
-        charge(Shape::PreBasil, "ch_1", 2900, 2900, Some("pi_1"), Some("in_1")),
+        charge(
+            Shape::PreBasil,
+            "ch_1",
+            2900,
+            2900,
+            Some("pi_1"),
+            Some("in_1"),
+        ),
     ));
-    assert_eq!(param(sent(&d).0, "DispositionCode").as_deref(), Some("ITEM_RETURNED"));
-    let d = run.decide(&dispute_closed("evt_dp", T0 + 10, "lost", "ch_1", Some("pi_1")));
+    assert_eq!(
+        param(sent(&d).0, "DispositionCode").as_deref(),
+        Some("ITEM_RETURNED")
+    );
+    let d = run.decide(&dispute_closed(
+        "evt_dp",
+        T0 + 10,
+        "lost",
+        "ch_1",
+        Some("pi_1"),
+    ));
     assert!(skipped(&d).contains("already reversed"), "{d:?}");
 }
 
@@ -1545,7 +1595,13 @@ fn a_lost_dispute_of_a_one_time_checkout_payment_matches_by_payment_intent() {
         session("payment", "paid", json!({"metadata": {"irclickid": "X1"}})),
     )));
     // The dispute names a charge the forwarder never saw, and the session's payment intent.
-    let d = run.decide(&dispute_closed("evt_dp", T0, "lost", "ch_cs", Some("pi_checkout")));
+    let d = run.decide(&dispute_closed(
+        "evt_dp",
+        T0,
+        "lost",
+        "ch_cs",
+        Some("pi_checkout"),
+    ));
     let (r, not_before) = sent(&d);
     assert_eq!(r.method().as_str(), "DELETE");
     assert_eq!(param(r, "OrderId").as_deref(), Some("pi_checkout"));
@@ -1574,10 +1630,16 @@ fn a_lost_dispute_whose_payment_was_never_seen_waits_for_it() {
     let Decision::AwaitConversion { refs, until, .. } = &d else {
         unreachable!()
     };
-    assert!(refs.contains(&"ch_1".to_owned()) && refs.contains(&"in_1".to_owned()), "{refs:?}");
+    assert!(
+        refs.contains(&"ch_1".to_owned()) && refs.contains(&"in_1".to_owned()),
+        "{refs:?}"
+    );
     // CONVERSION_WAIT: three days after the event.
     assert_eq!(*until, T0 + 3 * 86_400);
-    assert!(!run.knowledge.event_seen("evt_dp"), "nothing recorded while waiting");
+    assert!(
+        !run.knowledge.event_seen("evt_dp"),
+        "nothing recorded while waiting"
+    );
 
     // The invoice arrives; the dispute decided again reverses it.
     sent(&run.decide(&paid("evt_in", Shape::PreBasil, &Inv::default())));
@@ -1726,11 +1788,35 @@ fn a_click_id_in_customer_metadata_is_dated_by_the_customer_creation() {
 }
 
 #[test]
+fn the_click_id_max_age_skip_names_the_limit_as_configured() {
+    // Default limit: 90 days. The customer was created 91 days before the subscription.
+    let customer_at = T0 - 400 * DAY;
+    let mut fetched = Fetched::default();
+    fetched
+        .subscription(
+            "sub_1",
+            Some(subscription_created(customer_at + 91 * DAY, json!({}))),
+        )
+        .customer(
+            "cus_1",
+            Some(customer_created(
+                customer_at,
+                json!({"impact_click_id": "CUSMETA"}),
+            )),
+        );
+    let d = Run::new().decide_with(&renewal_without_click_id(Shape::Basil), &fetched, T0);
+    let reason = skipped(&d);
+    assert!(reason.contains("click_id_max_age (90"), "{reason}");
+    assert!(!reason.contains("month"), "{reason}");
+}
+
+#[test]
 fn a_click_id_on_the_subscription_itself_always_counts() {
     // The subscription started three years ago; the customer's own click ids (learned and in
     // its metadata) are far too old, so only the subscription's click id can credit this renewal.
     let started = T0 - 3 * 365 * DAY;
-    let old_customer = || customer_created(started - 365 * DAY, json!({"impact_click_id": "OLDCUS"}));
+    let old_customer =
+        || customer_created(started - 365 * DAY, json!({"impact_click_id": "OLDCUS"}));
     for shape in SHAPES {
         // On the invoice's subscription snapshot.
         let mut run = Run::new();
@@ -1798,7 +1884,10 @@ fn click_id_max_age_zero_turns_the_limit_off() {
             .subscription("sub_1", Some(subscription_created(T0 - DAY, json!({}))))
             .customer(
                 "cus_1",
-                Some(customer_created(recorded, json!({"impact_click_id": "OLDCUS"}))),
+                Some(customer_created(
+                    recorded,
+                    json!({"impact_click_id": "OLDCUS"}),
+                )),
             );
         let d = Run::with(off()).decide_with(&renewal_without_click_id(shape), &fetched, T0);
         assert_eq!(param(sent(&d).0, "ClickId").as_deref(), Some("OLDCUS"));
@@ -1817,7 +1906,11 @@ fn one_time_checkout_uses_a_customer_click_id_only_within_max_age_of_the_session
         checkout(
             "evt_cs",
             "checkout.session.completed",
-            session("payment", "paid", json!({"created": started, "metadata": {}})),
+            session(
+                "payment",
+                "paid",
+                json!({"created": started, "metadata": {}}),
+            ),
         )
     };
     let mut fetched = Fetched::default();
@@ -1842,7 +1935,10 @@ fn one_time_checkout_uses_a_customer_click_id_only_within_max_age_of_the_session
     let mut fetched = Fetched::default();
     fetched.customer(
         "cus_1",
-        Some(customer_created(started - 91 * DAY, json!({"impact_click_id": "CUSMETA"}))),
+        Some(customer_created(
+            started - 91 * DAY,
+            json!({"impact_click_id": "CUSMETA"}),
+        )),
     );
     let d = Run::new().decide_with(&one_time(), &fetched, T0);
     assert!(skipped(&d).contains("click_id_max_age"), "{d:?}");

@@ -130,7 +130,8 @@ struct ImpactSeen {
 }
 
 /// An impact.com stand-in that answers 503 to the first two requests, 400 (impact's envelope)
-/// to the conversion of `in_sec_400`, and accepts the rest. The sandbox's emulator never
+/// to the conversion of `in_sec_400`, and accepts the rest; a submission read (the verdict) is
+/// answered complete. The sandbox's emulator never
 /// answers 400 to what the forwarder sends: the forwarder checks lengths and formats first.
 async fn impact_stub() -> (String, Arc<Mutex<ImpactSeen>>) {
     let seen = Arc::new(Mutex::new(ImpactSeen::default()));
@@ -146,7 +147,10 @@ async fn impact_stub() -> (String, Arc<Mutex<ImpactSeen>>) {
             if headers.get("authorization").is_some_and(|v| v == basic.as_str()) {
                 seen.authenticated += 1;
             }
-            let (status, body) = if seen.requests <= 2 {
+            let (status, body) = if uri.path().contains("/APISubmissions/") {
+                let id = uri.path().rsplit('/').next().unwrap_or_default().to_owned();
+                (StatusCode::OK, format!(r#"{{"BatchId":"{id}","Status":"Complete"}}"#))
+            } else if seen.requests <= 2 {
                 (StatusCode::SERVICE_UNAVAILABLE, r#"{"Status":"ERROR","Message":"Service Unavailable"}"#.to_owned())
             } else if text.contains("in_sec_400") {
                 (

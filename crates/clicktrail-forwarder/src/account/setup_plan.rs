@@ -144,7 +144,7 @@ pub enum SetupPlan {
 ///
 /// let url = WebhookUrl::parse("https://shop.example/webhooks/stripe").unwrap();
 /// let SetupPlan::Create(new) = plan(&url, &[]) else { panic!() };
-/// assert_eq!(new.enabled_events.len(), 4);
+/// assert_eq!(new.enabled_events.len(), 5);
 /// ```
 pub fn plan(url: &WebhookUrl, endpoints: &[WebhookEndpoint]) -> SetupPlan {
     let same_url: Vec<&WebhookEndpoint> =

@@ -76,7 +76,7 @@ impl Search {
                 self.rejected.push(format!(
                     "{place} click id {click_id} recorded {} days before the purchase started, more than click_id_max_age ({})",
                     started.saturating_sub(recorded) / 86_400,
-                    humantime::format_duration(max_age)
+                    show_age(max_age)
                 ));
                 None
             }
@@ -91,5 +91,16 @@ impl Search {
         } else {
             format!(" (ignored: {})", self.rejected.join("; "))
         }
+    }
+}
+
+/// A maximum age as configured: whole days as `"90d"`, anything else in humantime's words (which
+/// would write 90 days as months of 30.44 days).
+fn show_age(age: Duration) -> String {
+    let secs = age.as_secs();
+    if secs > 0 && secs % 86_400 == 0 && age.subsec_nanos() == 0 {
+        format!("{}d", secs / 86_400)
+    } else {
+        humantime::format_duration(age).to_string()
     }
 }

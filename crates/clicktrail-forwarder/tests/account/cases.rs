@@ -19,11 +19,12 @@ use crate::tools::{
 
 const WAIT: Duration = Duration::from_secs(30);
 
-const HANDLED: [&str; 4] = [
+const HANDLED: [&str; 5] = [
     "invoice.paid",
     "checkout.session.completed",
     "checkout.session.async_payment_succeeded",
     "charge.refunded",
+    "charge.dispute.closed",
 ];
 
 fn events_of(endpoint: &Value) -> Vec<String> {
