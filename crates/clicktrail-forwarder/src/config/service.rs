@@ -176,7 +176,8 @@ pub struct WorkerConfig {
     /// Each wait gets +-20 % jitter.
     #[serde(deserialize_with = "durations")]
     pub retry_schedule: Vec<Duration>,
-    /// The most requests sent to impact.com per hour by this process; 0 means no cap.
+    /// The most requests sent to impact.com per hour by this process (sends and submission
+    /// reads); 0 means no cap.
     pub max_requests_per_hour: u32,
     /// How often to look for due jobs when nothing wakes the worker.
     #[serde(deserialize_with = "values::duration")]

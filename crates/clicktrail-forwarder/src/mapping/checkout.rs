@@ -3,10 +3,10 @@
 use clicktrail_clickid::ClickId;
 use clicktrail_stripe::CheckoutSession;
 
-use super::click_id::Search;
+use super::click_id::{Search, on_customer};
 use super::conversion::{self, Draft};
 use super::items::Line;
-use super::{Cx, Decision, Need};
+use super::{Cx, Decision};
 use crate::knowledge::{Knowledge, Owner, Record, SentConversion};
 
 pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> Decision {
@@ -45,46 +45,6 @@ fn on_session<K: Knowledge + ?Sized>(
     search
         .metadata("session metadata", &session.metadata, keys)
         .or_else(|| search.client_reference_id(session.client_reference_id.as_deref()))
-}
-
-/// The click id found on the customer (learned from an earlier Checkout Session, else its
-/// metadata), if it was recorded within `click_id_max_age` of this purchase; `Err` asks Stripe
-/// for the customer first.
-fn on_customer<K: Knowledge + ?Sized>(
-    cx: &Cx<'_, K>,
-    session: &CheckoutSession,
-    customer: &str,
-    search: &mut Search,
-) -> Result<Option<ClickId>, Need> {
-    let started = session.created.unwrap_or(cx.event.created);
-    let max_age = cx.settings.rules.click_id_max_age;
-    if let Some(learned) = cx
-        .knowledge
-        .learned_click_id(&Owner::Customer(customer.to_owned()))
-        && let Some(id) = search.within_age(
-            "customer's Checkout Session",
-            learned.click_id,
-            learned.recorded_at,
-            started,
-            max_age,
-        )
-    {
-        return Ok(Some(id));
-    }
-    match cx.fetched.get_customer(customer) {
-        None => Err(Need::Customer {
-            id: customer.to_owned(),
-        }),
-        Some(Some(fetched)) => {
-            let keys = &cx.settings.rules.click_id_keys;
-            Ok(search
-                .metadata("customer metadata", &fetched.metadata, keys)
-                .and_then(|id| {
-                    search.within_age("customer metadata", id, fetched.created, started, max_age)
-                }))
-        }
-        Some(None) => Ok(None),
-    }
 }
 
 /// The `OrderId` of a one-time payment: its payment intent; a paid session without one (fully
@@ -199,7 +159,8 @@ fn payment_mode<K: Knowledge + ?Sized>(
     if click_id.is_none()
         && let Some(customer) = session.customer.as_deref()
     {
-        match on_customer(cx, session, customer, &mut search) {
+        let started = session.created.unwrap_or(cx.event.created);
+        match on_customer(cx, customer, started, &mut search) {
             Ok(found) => click_id = found,
             Err(needs) => return Decision::Lookup { needs },
         }

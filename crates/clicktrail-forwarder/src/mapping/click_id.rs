@@ -1,11 +1,14 @@
-//! Finding the click id: in metadata (configured keys, any case) and in `client_reference_id`.
+//! Finding the click id: in metadata (configured keys, any case), in `client_reference_id`, and
+//! on the customer within `click_id_max_age` ([`on_customer`]).
 
 use std::time::Duration;
 
 use clicktrail_clickid::ClickId;
 use clicktrail_stripe::Metadata;
 
+use super::{Cx, Need};
 use crate::config::ClickIdKeys;
+use crate::knowledge::{Knowledge, Owner};
 
 /// The outcome of looking in one place.
 #[derive(Debug, Default)]
@@ -94,11 +97,51 @@ impl Search {
     }
 }
 
+/// The click id found on `customer` (learned from an earlier Checkout Session, else its
+/// metadata) if it was recorded within `click_id_max_age` of a purchase that started at `started`
+/// (unix seconds); `Err` asks Stripe for the customer first. Customer metadata carries no date of
+/// its own: the customer's `created` stands for when it was written.
+pub(super) fn on_customer<K: Knowledge + ?Sized>(
+    cx: &Cx<'_, K>,
+    customer: &str,
+    started: i64,
+    search: &mut Search,
+) -> Result<Option<ClickId>, Need> {
+    let max_age = cx.settings.rules.click_id_max_age;
+    if let Some(learned) = cx
+        .knowledge
+        .learned_click_id(&Owner::Customer(customer.to_owned()))
+        && let Some(id) = search.within_age(
+            "customer's Checkout Session",
+            learned.click_id,
+            learned.recorded_at,
+            started,
+            max_age,
+        )
+    {
+        return Ok(Some(id));
+    }
+    match cx.fetched.get_customer(customer) {
+        None => Err(Need::Customer {
+            id: customer.to_owned(),
+        }),
+        Some(Some(fetched)) => {
+            let keys = &cx.settings.rules.click_id_keys;
+            Ok(search
+                .metadata("customer metadata", &fetched.metadata, keys)
+                .and_then(|id| {
+                    search.within_age("customer metadata", id, fetched.created, started, max_age)
+                }))
+        }
+        Some(None) => Ok(None),
+    }
+}
+
 /// A maximum age as configured: whole days as `"90d"`, anything else in humantime's words (which
 /// would write 90 days as months of 30.44 days).
 fn show_age(age: Duration) -> String {
     let secs = age.as_secs();
-    if secs > 0 && secs % 86_400 == 0 && age.subsec_nanos() == 0 {
+    if secs > 0 && secs.is_multiple_of(86_400) && age.subsec_nanos() == 0 {
         format!("{}d", secs / 86_400)
     } else {
         humantime::format_duration(age).to_string()

@@ -16,7 +16,7 @@
 use clicktrail_clickid::ClickId;
 use clicktrail_stripe::{Invoice, InvoiceLine};
 
-use super::click_id::Search;
+use super::click_id::{Search, on_customer};
 use super::conversion::{self, Draft};
 use super::items::Line;
 use super::{Cx, Decision, Need};
@@ -305,46 +305,11 @@ fn find_click_id<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, invoice: &Invoice) -> Fo
     let started = subscription_created
         .or(invoice.created)
         .unwrap_or(cx.event.created);
-    let max_age = cx.settings.rules.click_id_max_age;
     if let Some(customer) = invoice.customer.as_deref() {
-        if let Some(learned) = cx
-            .knowledge
-            .learned_click_id(&Owner::Customer(customer.to_owned()))
-            && let Some(id) = search.within_age(
-                "customer's Checkout Session",
-                learned.click_id,
-                learned.recorded_at,
-                started,
-                max_age,
-            )
-        {
-            return Found::Yes(id);
-        }
-        match cx.fetched.get_customer(customer) {
-            None => {
-                return Found::Lookup(Need::Customer {
-                    id: customer.to_owned(),
-                });
-            }
-            Some(Some(fetched)) => {
-                if let Some(id) = search
-                    .metadata("customer metadata", &fetched.metadata, keys)
-                    .and_then(|id| {
-                        // Nothing better is known of when it was written than the customer's
-                        // creation.
-                        search.within_age(
-                            "customer metadata",
-                            id,
-                            fetched.created,
-                            started,
-                            max_age,
-                        )
-                    })
-                {
-                    return Found::Yes(id);
-                }
-            }
-            Some(None) => {}
+        match on_customer(cx, customer, started, &mut search) {
+            Ok(Some(id)) => return Found::Yes(id),
+            Ok(None) => {}
+            Err(need) => return Found::Lookup(need),
         }
     }
 

@@ -282,6 +282,8 @@ impl Worker {
     /// Reads impact.com's verdict on the submission `queued_uri` of `job`'s request.
     async fn verdict(&self, job: &ClaimedJob, request: &ImpactRequest, queued_uri: &str) -> Finish {
         let polls = job.polls + 1;
+        // Submission reads count against impact.com's request limits like sends do.
+        self.rate.acquire().await;
         let finish = match self.impact.get_submission(queued_uri).await {
             Ok(submission) => verdict::judge(
                 &submission,
