@@ -138,7 +138,7 @@ fn intake_limit(baseline: f64, full: f64, normal: Option<f64>) -> String {
 pub fn delivery(rows: &[DeliveryRow]) -> String {
     let mut out = String::from(
         "## Delivery\n\nEvents stored first (through the forwarder's own `Store::insert_events`), then \
-         `clicktrail serve` (SQLite FULL, worker concurrency 16) started and timed from its start until every job \
+         `clicktrail serve` (SQLite FULL, worker concurrency 64) started and timed from its start until every job \
          is done; the impact.com emulator runs in the bench process. Transient failures are 503 answers queued at \
          the emulator (retry wait 200 ms in this run).\n\n\
          | Events | SQLite synchronous | Transient failures | Elapsed s | Conversions | Conversions/s |\n|---:|---|---:|---:|---:|---:|\n",

@@ -9,6 +9,10 @@ use clicktrail_sandbox::impact::faults::{Fault, FaultKind};
 use crate::forwarder::{Forwarder, Setup};
 use crate::{Error, http, seed};
 
+/// `[worker] concurrency` of delivery runs: enough jobs in flight that each decision and finish
+/// transaction carries a batch of them.
+pub const CONCURRENCY: usize = 64;
+
 /// One delivery run.
 #[derive(Debug, Clone)]
 pub struct DeliveryRow {
@@ -73,6 +77,7 @@ pub async fn run(
 
     let mut setup = Setup::new(&sandbox, url);
     setup.synchronous = synchronous;
+    setup.worker_concurrency = CONCURRENCY;
     let start = Instant::now();
     let server = Forwarder::spawn(binary, &setup, dir.path()).await?;
     let deadline = start + Duration::from_secs(600);

@@ -33,3 +33,8 @@ CREATE TABLE awaiting (
     PRIMARY KEY (job_id, payment_ref)
 );
 CREATE INDEX awaiting_ref ON awaiting (payment_ref);
+
+-- Claiming due jobs reads these in run_at order and stops at its LIMIT, instead of sorting every
+-- due job (a backlog of 10^5 jobs made each claim sort 10^5 rows).
+CREATE INDEX jobs_ready ON jobs (run_at) WHERE state IN ('pending', 'retrying', 'confirming');
+CREATE INDEX jobs_leased ON jobs (lease_until) WHERE state = 'running';

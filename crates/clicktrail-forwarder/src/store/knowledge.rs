@@ -310,20 +310,29 @@ pub(crate) async fn apply(
                     .bind(order_id)
                     .execute(&mut *conn)
                     .await?;
-                    // Refunds and disputes waiting for this payment: decide them again now.
-                    sqlx::query(
-                        "UPDATE jobs SET run_at = $1, outcome = 'waiting: its payment was decided; deciding again', updated_at = $1 \
-                         WHERE state = 'pending' AND request IS NULL \
-                         AND id IN (SELECT job_id FROM awaiting WHERE payment_ref = $2)",
-                    )
-                    .bind(now)
-                    .bind(reference)
-                    .execute(&mut *conn)
-                    .await?;
-                    sqlx::query("DELETE FROM awaiting WHERE payment_ref = $1")
-                        .bind(reference)
+                    // Refunds and disputes waiting for this payment: decide them again now. Read
+                    // first (almost always none), then update by id: one statement would let the
+                    // planner walk every pending job.
+                    let waiting: Vec<(i64,)> =
+                        sqlx::query_as("SELECT job_id FROM awaiting WHERE payment_ref = $1")
+                            .bind(reference)
+                            .fetch_all(&mut *conn)
+                            .await?;
+                    for (job,) in waiting {
+                        sqlx::query(
+                            "UPDATE jobs SET run_at = $1, outcome = 'waiting: its payment was decided; deciding again', \
+                             updated_at = $1 WHERE id = $2 AND state = 'pending' AND request IS NULL",
+                        )
+                        .bind(now)
+                        .bind(job)
                         .execute(&mut *conn)
                         .await?;
+                        sqlx::query("DELETE FROM awaiting WHERE job_id = $1 AND payment_ref = $2")
+                            .bind(job)
+                            .bind(reference)
+                            .execute(&mut *conn)
+                            .await?;
+                    }
                 }
             }
             Record::ConversionSent(c) => {
