@@ -300,14 +300,7 @@ fn three_decimal_amounts_round_half_up_and_the_items_still_add_up() {
             ..Inv::default()
         },
     ));
-    let mut refund = charge(
-        Shape::PreBasil,
-        "ch_1",
-        12_345,
-        5_000,
-        Some("pi_1"),
-        Some("in_1"),
-    );
+    let mut refund = ch_1(12_345, 5_000);
     refund["currency"] = json!("kwd");
     let d = run.decide(&refunded("evt_r", T0, refund));
     assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("7.35"));
@@ -853,6 +846,19 @@ fn real_checkout_payloads_are_read() {
 
 // ---------------------------------------------------------------- refunds
 
+/// The pre-basil charge `ch_1` of invoice `in_1` (payment intent `pi_1`): `amount` charged,
+/// `refunded` in all so far.
+fn ch_1(amount: i64, refunded: i64) -> serde_json::Value {
+    charge(
+        Shape::PreBasil,
+        "ch_1",
+        amount,
+        refunded,
+        Some("pi_1"),
+        Some("in_1"),
+    )
+}
+
 fn refunded(id: &str, created: i64, object: serde_json::Value) -> clicktrail_stripe::Event {
     event(id, "charge.refunded", created, object)
 }
@@ -917,32 +923,10 @@ fn refund_codes_and_delay_are_configurable() {
         s.rules.refund_disposition = clicktrail_forwarder::config::Code::new("CONS_ERROR").unwrap();
     }));
     run.decide(&paid("evt_in", Shape::PreBasil, &Inv::default()));
-    let d = run.decide(&refunded(
-        "evt_r1",
-        T0,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            100,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let d = run.decide(&refunded("evt_r1", T0, ch_1(2900, 100)));
     assert_eq!(sent(&d).1, T0 + 2);
     assert_eq!(param(sent(&d).0, "Reason").as_deref(), Some("ORDER_UPDATE"));
-    let d = run.decide(&refunded(
-        "evt_r2",
-        T0,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            2900,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let d = run.decide(&refunded("evt_r2", T0, ch_1(2900, 2900)));
     assert_eq!(
         param(sent(&d).0, "DispositionCode").as_deref(),
         Some("CONS_ERROR")
@@ -1025,18 +1009,7 @@ fn a_refund_of_a_payment_decided_without_a_conversion_is_skipped_at_once() {
         T0 + 86_400,
     );
     assert!(skipped(&d).contains("no click id"), "{d:?}");
-    let d = run.decide(&refunded(
-        "evt_r",
-        T0,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            900,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let d = run.decide(&refunded("evt_r", T0, ch_1(2900, 900)));
     assert!(skipped(&d).contains("decided without one"), "{d:?}");
 }
 
@@ -1115,58 +1088,14 @@ fn a_one_time_checkout_refund_matches_by_payment_intent() {
 fn refunds_never_move_the_amount_back_up() {
     let mut run = Run::new();
     run.decide(&paid("evt_in", Shape::PreBasil, &Inv::default()));
-    let newer = run.decide(&refunded(
-        "evt_new",
-        T0 + 20,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            1500,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let newer = run.decide(&refunded("evt_new", T0 + 20, ch_1(2900, 1500)));
     assert_eq!(param(sent(&newer).0, "Amount").as_deref(), Some("14.00"));
     // The older refund (500 refunded in total) arrives late.
-    let older = run.decide(&refunded(
-        "evt_old",
-        T0 + 10,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            500,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let older = run.decide(&refunded("evt_old", T0 + 10, ch_1(2900, 500)));
     assert!(skipped(&older).contains("never moved back up"), "{older:?}");
     // After a reversal nothing else is sent.
-    run.decide(&refunded(
-        "evt_full",
-        T0 + 30,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            2900,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
-    let after = run.decide(&refunded(
-        "evt_more",
-        T0 + 40,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            2950,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    run.decide(&refunded("evt_full", T0 + 30, ch_1(2900, 2900)));
+    let after = run.decide(&refunded("evt_more", T0 + 40, ch_1(2900, 2950)));
     assert!(skipped(&after).contains("reversed"), "{after:?}");
 }
 
@@ -1185,31 +1114,9 @@ fn refunds_shrink_the_credit_in_proportion_to_what_is_left_of_the_charge() {
             ..Inv::default()
         },
     ));
-    let d = run.decide(&refunded(
-        "evt_r1",
-        T0,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            3190,
-            100,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let d = run.decide(&refunded("evt_r1", T0, ch_1(3190, 100)));
     assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("28.09"));
-    let d = run.decide(&refunded(
-        "evt_r2",
-        T0,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            3190,
-            1000,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let d = run.decide(&refunded("evt_r2", T0, ch_1(3190, 1000)));
     assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("19.91"));
 }
 
@@ -1237,45 +1144,12 @@ fn duplicates_are_skipped_by_event_id_and_by_business_key() {
 fn each_partial_refund_of_one_charge_is_its_own_business_key() {
     let mut run = Run::new();
     run.decide(&paid("evt_in", Shape::PreBasil, &Inv::default()));
-    let first = run.decide(&refunded(
-        "evt_a",
-        T0,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            500,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
-    let second = run.decide(&refunded(
-        "evt_b",
-        T0,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            1000,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let first = run.decide(&refunded("evt_a", T0, ch_1(2900, 500)));
+    let second = run.decide(&refunded("evt_b", T0, ch_1(2900, 1000)));
     assert_eq!(param(sent(&first).0, "Amount").as_deref(), Some("24.00"));
     assert_eq!(param(sent(&second).0, "Amount").as_deref(), Some("19.00"));
     // A second event for the second refund (same charge, same cumulative amount): duplicate.
-    let again = run.decide(&refunded(
-        "evt_c",
-        T0,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            1000,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let again = run.decide(&refunded("evt_c", T0, ch_1(2900, 1000)));
     assert!(skipped(&again).contains("same change"), "{again:?}");
 }
 
@@ -1472,18 +1346,7 @@ fn a_lost_dispute_reverses_the_conversion_after_the_hold() {
     assert!(run.knowledge.conversions()[0].reversed);
 
     // A refund that arrives afterwards changes nothing.
-    let d = run.decide(&refunded(
-        "evt_r",
-        closed_at + 10,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            900,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let d = run.decide(&refunded("evt_r", closed_at + 10, ch_1(2900, 900)));
     assert!(skipped(&d).contains("already reversed"), "{d:?}");
 }
 
@@ -1491,18 +1354,7 @@ fn a_lost_dispute_reverses_the_conversion_after_the_hold() {
 fn a_lost_dispute_after_a_partial_refund_still_reverses_the_whole_action() {
     let mut run = credited_invoice(|_| {});
     // 9.00 of 29.00 refunded: 29.00 x 20.00 / 29.00 = 20.00 stays credited.
-    let d = run.decide(&refunded(
-        "evt_r",
-        T0 + 10,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            900,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let d = run.decide(&refunded("evt_r", T0 + 10, ch_1(2900, 900)));
     assert_eq!(param(sent(&d).0, "Amount").as_deref(), Some("20.00"));
     let d = run.decide(&dispute_closed(
         "evt_dp",
@@ -1541,18 +1393,7 @@ fn won_and_warning_closed_disputes_change_nothing_and_say_why() {
         assert!(run.knowledge.event_seen("evt_dp"), "the skip is recorded");
         assert!(!run.knowledge.conversions()[0].reversed);
         // A later full refund is still a reversal: nothing was changed.
-        let d = run.decide(&refunded(
-            "evt_r",
-            T0,
-            charge(
-                Shape::PreBasil,
-                "ch_1",
-                2900,
-                2900,
-                Some("pi_1"),
-                Some("in_1"),
-            ),
-        ));
+        let d = run.decide(&refunded("evt_r", T0, ch_1(2900, 2900)));
         assert_eq!(sent(&d).0.method().as_str(), "DELETE", "{status}");
     }
 }
@@ -1560,18 +1401,7 @@ fn won_and_warning_closed_disputes_change_nothing_and_say_why() {
 #[test]
 fn a_lost_dispute_after_a_full_refund_is_skipped_as_already_reversed() {
     let mut run = credited_invoice(|_| {});
-    let d = run.decide(&refunded(
-        "evt_r",
-        T0,
-        charge(
-            Shape::PreBasil,
-            "ch_1",
-            2900,
-            2900,
-            Some("pi_1"),
-            Some("in_1"),
-        ),
-    ));
+    let d = run.decide(&refunded("evt_r", T0, ch_1(2900, 2900)));
     assert_eq!(
         param(sent(&d).0, "DispositionCode").as_deref(),
         Some("ITEM_RETURNED")

@@ -344,22 +344,10 @@ pub async fn permanent_error(db: Db) {
     // Fix the token, restart, and replay the dead letters with the command.
     let fixed = Options::default();
     let server = bench.start(&fixed).await;
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("clicktrail.toml");
-    std::fs::write(&path, bench.config_text(&fixed)).unwrap();
     let cli = |args: &[&str]| {
-        let out = std::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
-            .args(args)
-            .arg("--config")
-            .arg(&path)
-            .output()
-            .unwrap();
-        assert!(
-            out.status.success(),
-            "{args:?}: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
-        String::from_utf8(out.stdout).unwrap()
+        let (code, stdout, stderr) = bench.cli(&fixed, args);
+        assert_eq!(code, 0, "{args:?}: {stderr}");
+        stdout
     };
     let listing = cli(&["jobs", "--state", "dead"]);
     assert!(
@@ -380,13 +368,9 @@ pub async fn permanent_error(db: Db) {
         })
         .await;
     // The job is done now: `retry ID` refuses it, naming it.
-    let again = std::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
-        .args(["retry", &dead.id.to_string(), "--config"])
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert_eq!(again.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&again.stderr).contains(&format!("job {}", dead.id)));
+    let (code, _, stderr) = bench.cli(&fixed, &["retry", &dead.id.to_string()]);
+    assert_eq!(code, 1);
+    assert!(stderr.contains(&format!("job {}", dead.id)), "{stderr}");
     let status = cli(&["status"]);
     assert!(status.contains("dead letters: 0"), "{status}");
     store.close().await;
