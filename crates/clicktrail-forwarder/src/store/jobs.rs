@@ -209,7 +209,7 @@ impl Store {
             .bind(lease_until)
             .bind(self.now_ms())
             .bind(limit)
-            .fetch_all(&self.pool)
+            .fetch_all(&self.writer)
             .await?;
         rows.iter()
             .map(|r| {
@@ -254,7 +254,7 @@ impl Store {
         )
         .bind(lease_until)
         .bind(owner)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected())
     }
@@ -270,7 +270,7 @@ impl Store {
         )
         .bind(self.now_ms())
         .bind(owner)
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected())
     }
@@ -286,7 +286,7 @@ impl Store {
              WHEN failures > 0 THEN 'retrying' ELSE 'pending' END, \
              lease_owner = NULL, lease_until = NULL WHERE state = 'running'",
         )
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected())
     }
@@ -369,7 +369,7 @@ impl Store {
              WHERE state = 'dead'"
         )))
         .bind(self.now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?
         .rows_affected())
     }

@@ -51,7 +51,13 @@ pub enum Backend {
 /// The forwarder's database. Cloning is cheap (the pool is shared).
 #[derive(Debug, Clone)]
 pub struct Store {
+    /// Reads (and, on PostgreSQL, writes).
     pool: AnyPool,
+    /// Writes. On SQLite one connection: SQLite has one writer at a time anyway, and a second
+    /// writer connection would wait in SQLite's busy handler, which sleeps in steps of up to
+    /// 100 ms; through one connection writers queue in the pool instead, without sleeping. On
+    /// PostgreSQL the same pool as reads.
+    writer: AnyPool,
     backend: Backend,
     clock: Clock,
 }
@@ -74,16 +80,34 @@ impl Store {
             };
             (Backend::Sqlite, with_mode)
         };
-        let options = match backend {
-            Backend::Postgres => AnyPoolOptions::new().max_connections(16),
-            Backend::Sqlite => sqlite_options(synchronous),
+        let cannot = |e: sqlx::Error| {
+            Error::Database(format!("cannot connect to {}: {e}", url.redacted()))
         };
-        let pool = options
-            .connect(&url_text)
-            .await
-            .map_err(|e| Error::Database(format!("cannot connect to {}: {e}", url.redacted())))?;
+        let (pool, writer) = match backend {
+            Backend::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(16)
+                    .connect(&url_text)
+                    .await
+                    .map_err(cannot)?;
+                (pool.clone(), pool)
+            }
+            Backend::Sqlite => {
+                // The writer first: it creates the file and switches it to WAL.
+                let writer = sqlite_options(synchronous, 1)
+                    .connect(&url_text)
+                    .await
+                    .map_err(cannot)?;
+                let readers = sqlite_options(synchronous, 8)
+                    .connect(&url_text)
+                    .await
+                    .map_err(cannot)?;
+                (readers, writer)
+            }
+        };
         let store = Self {
             pool,
+            writer,
             backend,
             clock: Clock::system(),
         };
@@ -92,7 +116,7 @@ impl Store {
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
         migrator
-            .run(&store.pool)
+            .run(&store.writer)
             .await
             .map_err(|e| Error::Database(format!("cannot apply the migrations: {e}")))?;
         Ok(store)
@@ -125,18 +149,19 @@ impl Store {
         Ok(())
     }
 
-    /// Closes the pool, waiting for connections to be returned.
+    /// Closes the pools, waiting for connections to be returned.
     pub async fn close(&self) {
         self.pool.close().await;
+        self.writer.close().await;
     }
 
     /// A write transaction that no other decision runs beside, in this process or another
     /// replica: the rules read what earlier decisions recorded.
     pub(crate) async fn begin_serialized(&self) -> Result<Transaction<'static, sqlx::Any>, Error> {
         match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
             Backend::Postgres => {
-                let mut tx = self.pool.begin().await?;
+                let mut tx = self.writer.begin().await?;
                 sqlx::query("SELECT pg_advisory_xact_lock(7415924712)")
                     .execute(&mut *tx)
                     .await?;
@@ -148,8 +173,8 @@ impl Store {
     /// A plain write transaction.
     pub(crate) async fn begin(&self) -> Result<Transaction<'static, sqlx::Any>, Error> {
         match self.backend {
-            Backend::Sqlite => Ok(self.pool.begin_with("BEGIN IMMEDIATE").await?),
-            Backend::Postgres => Ok(self.pool.begin().await?),
+            Backend::Sqlite => Ok(self.writer.begin_with("BEGIN IMMEDIATE").await?),
+            Backend::Postgres => Ok(self.writer.begin().await?),
         }
     }
 
@@ -169,17 +194,17 @@ impl Store {
         .bind(endpoint)
         .bind(secret)
         .bind(self.now_ms())
-        .execute(&self.pool)
+        .execute(&self.writer)
         .await?;
         Ok(())
     }
 }
 
-/// SQLite's pool: the pragmas on every new connection. (A plain function, so that the
-/// callback's higher-ranked type stays out of `connect`'s future.)
-fn sqlite_options(synchronous: Synchronous) -> AnyPoolOptions {
+/// A SQLite pool of at most `connections`: the pragmas on every new connection. (A plain
+/// function, so that the callback's higher-ranked type stays out of `connect`'s future.)
+fn sqlite_options(synchronous: Synchronous, connections: u32) -> AnyPoolOptions {
     AnyPoolOptions::new()
-        .max_connections(8)
+        .max_connections(connections)
         .after_connect(move |conn, _| {
             Box::pin(async move {
                 conn.execute("PRAGMA journal_mode = WAL").await?;
