@@ -80,9 +80,8 @@ impl Store {
             };
             (Backend::Sqlite, with_mode)
         };
-        let cannot = |e: sqlx::Error| {
-            Error::Database(format!("cannot connect to {}: {e}", url.redacted()))
-        };
+        let cannot =
+            |e: sqlx::Error| Error::Database(format!("cannot connect to {}: {e}", url.redacted()));
         let (pool, writer) = match backend {
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
