@@ -14,7 +14,7 @@ pub(crate) struct JobsArgs {
     #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
     config: PathBuf,
     /// Only jobs in this state.
-    #[arg(long, value_parser = ["pending", "running", "retrying", "dead", "done"])]
+    #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(JobState::ALL.map(JobState::as_str)))]
     state: Option<String>,
     /// At most this many jobs, newest first.
     #[arg(long, default_value_t = 50)]

@@ -101,7 +101,7 @@ pub async fn outage_longer_than_the_refund_hold(db: Db) {
             .contains(&waiting_for),
         "{first:?}"
     );
-    let (code, listing, _) = bench.cli(&options, &["jobs"]);
+    let (code, listing, _) = bench.cli(&options, &["jobs", "--state", "waiting"]);
     assert_eq!(code, 0);
     assert!(listing.contains(&waiting_for), "`jobs` says so:\n{listing}");
 
