@@ -6,10 +6,10 @@ use super::Store;
 use crate::Error;
 
 /// Rows per multi-row `INSERT` (7 parameters each: well under SQLite's and PostgreSQL's limits).
-const ROWS_PER_STATEMENT: usize = 128;
+pub(super) const ROWS_PER_STATEMENT: usize = 128;
 
 /// `($1, ..., $k), ($k+1, ...), ...`: `rows` tuples of `columns` placeholders.
-fn placeholders(rows: usize, columns: usize) -> String {
+pub(super) fn placeholders(rows: usize, columns: usize) -> String {
     (0..rows)
         .map(|r| {
             let cells: Vec<String> = (1..=columns)

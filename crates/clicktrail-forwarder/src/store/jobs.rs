@@ -11,8 +11,11 @@
 //! puts it back, and its waiting successors follow it out in order). A process that dies leaves
 //! its jobs `running`; once the lease expires any replica claims them again.
 
+use std::collections::HashMap;
+
 use sqlx::Row;
 
+use super::events::{ROWS_PER_STATEMENT, placeholders};
 use super::{Backend, Conn, Store};
 use crate::Error;
 
@@ -86,6 +89,9 @@ pub struct ClaimedJob {
     pub tries: i64,
     /// Submission reads so far.
     pub polls: i64,
+    /// The event's raw JSON, read with the claim for jobs not decided yet (one read for the
+    /// whole claim instead of one per job).
+    pub payload: Option<String>,
 }
 
 /// How an attempt ends a job's run.
@@ -211,7 +217,8 @@ impl Store {
             .bind(limit)
             .fetch_all(&self.writer)
             .await?;
-        rows.iter()
+        let mut jobs = rows
+            .iter()
             .map(|r| {
                 Ok(ClaimedJob {
                     id: r.try_get("id")?,
@@ -222,10 +229,37 @@ impl Store {
                     submission: r.try_get("submission")?,
                     tries: r.try_get("tries")?,
                     polls: r.try_get("polls")?,
+                    payload: None,
                 })
             })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Error::from)
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        let undecided: Vec<&str> = jobs
+            .iter()
+            .filter(|j| j.request.is_none())
+            .map(|j| j.event_id.as_str())
+            .collect();
+        let mut payloads = self.event_payloads(&undecided).await?;
+        for job in &mut jobs {
+            job.payload = payloads.remove(&job.event_id);
+        }
+        Ok(jobs)
+    }
+
+    /// The raw JSON of stored events, by event id (several per statement).
+    async fn event_payloads(&self, ids: &[&str]) -> Result<HashMap<String, String>, Error> {
+        let mut found = HashMap::with_capacity(ids.len());
+        for chunk in ids.chunks(ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "SELECT id, payload FROM events WHERE id IN ({})",
+                numbered(1, chunk.len())
+            );
+            let mut query = sqlx::query_as::<_, (String, String)>(sqlx::AssertSqlSafe(sql));
+            for id in chunk {
+                query = query.bind(*id);
+            }
+            found.extend(query.fetch_all(&self.pool).await?);
+        }
+        Ok(found)
     }
 
     /// The raw JSON of a stored event.
@@ -316,15 +350,12 @@ impl Store {
         let now = self.now_ms();
         let mut tx = self.begin().await?;
         let mut kept = Vec::with_capacity(items.len());
+        let mut delivered = Vec::new();
         for (job, attempt, finish) in items {
             let ours = finish_one(&mut tx, *job, owner, finish, attempt.is_some(), now).await?;
-            // The attempt is recorded even when the lease was lost: it happened.
-            if let Some(a) = attempt {
-                insert_attempt(&mut tx, *job, a).await?;
-            }
             if ours {
                 match finish {
-                    Finish::Done { .. } => release_successors(&mut tx, *job, now).await?,
+                    Finish::Done { .. } => delivered.push(*job),
                     Finish::Dead { reason, .. } => {
                         kill_successors(&mut tx, *job, reason, now).await?;
                     }
@@ -333,6 +364,13 @@ impl Store {
             }
             kept.push(ours);
         }
+        // The attempts are recorded even when the lease was lost: they happened.
+        let attempts: Vec<(i64, &AttemptRecord)> = items
+            .iter()
+            .filter_map(|(job, attempt, _)| attempt.as_ref().map(|a| (*job, a)))
+            .collect();
+        insert_attempts(&mut tx, &attempts).await?;
+        release_successors(&mut tx, &delivered, now).await?;
         tx.commit().await?;
         Ok(kept)
     }
@@ -415,22 +453,37 @@ impl Store {
     }
 }
 
-async fn insert_attempt(conn: &mut Conn, job: i64, a: &AttemptRecord) -> Result<(), Error> {
-    sqlx::query(
-        "INSERT INTO attempts (job_id, at, duration_ms, method, path, params, status, outcome, excerpt) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(job)
-    .bind(a.at)
-    .bind(a.duration_ms)
-    .bind(a.method)
-    .bind(&a.path)
-    .bind(&a.params)
-    .bind(a.status.map(i64::from))
-    .bind(a.outcome)
-    .bind(&a.excerpt)
-    .execute(conn)
-    .await?;
+/// `$first, $first+1, ...`: `count` numbered placeholders for an `IN` list.
+fn numbered(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Records attempts, several rows per statement.
+async fn insert_attempts(conn: &mut Conn, attempts: &[(i64, &AttemptRecord)]) -> Result<(), Error> {
+    for chunk in attempts.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "INSERT INTO attempts (job_id, at, duration_ms, method, path, params, status, outcome, excerpt) \
+             VALUES {}",
+            placeholders(chunk.len(), 9)
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+        for (job, a) in chunk {
+            query = query
+                .bind(*job)
+                .bind(a.at)
+                .bind(a.duration_ms)
+                .bind(a.method)
+                .bind(&a.path)
+                .bind(&a.params)
+                .bind(a.status.map(i64::from))
+                .bind(a.outcome)
+                .bind(&a.excerpt);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -530,18 +583,22 @@ async fn finish_one(
     Ok(updated > 0)
 }
 
-/// `job` was delivered: the jobs waiting for it are due at their own `run_at` (a refund keeps
-/// its hold).
-async fn release_successors(conn: &mut Conn, job: i64, now: i64) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE jobs SET state = 'pending', outcome = $1, updated_at = $2 \
-         WHERE after_job = $3 AND state = 'waiting'",
-    )
-    .bind(format!("job {job} was delivered; due at run_at"))
-    .bind(now)
-    .bind(job)
-    .execute(conn)
-    .await?;
+/// `delivered` jobs were delivered: the jobs waiting for them are due at their own `run_at` (a
+/// refund keeps its hold). One statement per batch of jobs.
+async fn release_successors(conn: &mut Conn, delivered: &[i64], now: i64) -> Result<(), Error> {
+    for chunk in delivered.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE jobs SET state = 'pending', \
+             outcome = 'job ' || CAST(after_job AS TEXT) || ' was delivered; due at run_at', updated_at = $1 \
+             WHERE state = 'waiting' AND after_job IN ({})",
+            numbered(2, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for job in chunk {
+            query = query.bind(*job);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
