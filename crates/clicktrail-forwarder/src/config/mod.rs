@@ -344,6 +344,7 @@ impl Config {
 fn config_error(error: figment::Error) -> Error {
     let problem = match &error.kind {
         figment::error::Kind::UnknownField(found, allowed) => {
+            let found = if found.is_empty() { "\"\"" } else { found };
             format!(
                 "unknown key `{found}`; allowed keys: {}",
                 allowed.join(", ")
@@ -360,10 +361,18 @@ fn config_error(error: figment::Error) -> Error {
     if let figment::error::Kind::MissingField(name) = &error.kind {
         path.push(name.to_string());
     }
+    // An empty key (`"" = 1`, `["".a]` in TOML) is shown quoted, so that the error still names it.
+    let shown = |segment: &String| {
+        if segment.is_empty() {
+            "\"\"".to_owned()
+        } else {
+            segment.clone()
+        }
+    };
     let key = if path.is_empty() {
         "(top level)".to_owned()
     } else {
-        path.join(".")
+        path.iter().map(shown).collect::<Vec<_>>().join(".")
     };
     let origin = error.metadata.as_ref().and_then(|m| match &m.source {
         Some(figment::Source::File(file)) => Some(format!("file {}", file.display())),

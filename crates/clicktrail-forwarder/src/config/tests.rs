@@ -352,3 +352,21 @@ fn a_lease_must_outlive_a_request_in_flight() {
     let config = with("[worker]\nlease = \"6s\"\nrequest_timeout = \"5s\"").unwrap();
     assert_eq!(config.worker.lease, Duration::from_secs(6));
 }
+
+#[test]
+fn an_empty_key_is_named_quoted() {
+    // TOML allows `""` as a key; the error must still say which key it is (the config fuzz test
+    // found `["".a]`).
+    for text in [
+        format!("{MINIMAL}\n[\"\".a]\n"),
+        format!("\"\" = 1\n{MINIMAL}"),
+    ] {
+        match Config::from_toml_str(&text) {
+            Err(Error::Config { key, problem, .. }) => {
+                assert_eq!(key, "\"\"", "{text}");
+                assert!(problem.contains("unknown key `\"\"`"), "{problem}");
+            }
+            other => panic!("{text}: {other:?}"),
+        }
+    }
+}
