@@ -64,7 +64,7 @@ pub mod webhook;
 
 pub use error::{Error, VerifyError};
 pub use event::{
-    Charge, CheckoutLineItem, CheckoutSession, Customer, Dispute, Event, Invoice, InvoiceLine,
-    InvoicePayment, Metadata, Refund, Subscription, metadata_value,
+    Charge, CheckoutLineItem, CheckoutSession, Customer, Dispute, Event, EventHead, Invoice,
+    InvoiceLine, InvoicePayment, Metadata, Refund, Subscription, metadata_value,
 };
 pub use money::{Currency, Money};

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use clicktrail_stripe::{Error, Event};
+use clicktrail_stripe::{Error, Event, EventHead};
 use proptest::prelude::*;
 use serde_json::{Map, Value, json};
 
@@ -249,6 +249,50 @@ proptest! {
             "id": "evt_1", "object": "event", "type": "invoice.paid", "created": 1,
             "data": {"object": object}
         }));
+    }
+
+    /// The intake's fast envelope read accepts and refuses exactly what the full parser does,
+    /// with the same fields or the same error, whatever the envelope holds.
+    #[test]
+    fn the_envelope_head_agrees_with_the_full_parser(
+        id in any_json(), event_type in any_json(), created in any_json(), data in any_json(),
+        object in any_json(), extra in any_json(), keep in proptest::collection::vec(any::<bool>(), 6),
+    ) {
+        let mut envelope = Map::new();
+        for (on, (key, value)) in keep.iter().zip([
+            ("id", id), ("type", event_type), ("created", created), ("data", data),
+            ("object", object), ("livemode", extra),
+        ]) {
+            if *on {
+                envelope.insert(key.into(), value);
+            }
+        }
+        let body = Value::Object(envelope).to_string();
+        match (Event::from_slice(body.as_bytes()), EventHead::parse(body.as_bytes())) {
+            (Ok(event), Ok(head)) => {
+                prop_assert_eq!(&head.id, &event.id);
+                prop_assert_eq!(&head.event_type, &event.event_type);
+                prop_assert_eq!(head.created, event.created);
+                prop_assert_eq!(head.object_id.as_deref(), event.object_id());
+            }
+            (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
+            (full, head) => prop_assert!(false, "{}: full {:?}, head {:?}", body, full, head),
+        }
+    }
+
+    #[test]
+    fn the_envelope_head_agrees_on_well_formed_envelopes(object in any_json(), created in any::<i64>()) {
+        let body = json!({
+            "id": "evt_1", "object": "event", "type": "charge.refunded", "created": created,
+            "api_version": "2025-03-31.basil", "livemode": false, "data": {"object": object}
+        })
+        .to_string();
+        let full = Event::from_slice(body.as_bytes());
+        let head = EventHead::parse(body.as_bytes());
+        prop_assert_eq!(full.is_ok(), head.is_ok(), "{}", body);
+        if let (Ok(event), Ok(head)) = (full, head) {
+            prop_assert_eq!(head.object_id.as_deref(), event.object_id());
+        }
     }
 
     #[test]
