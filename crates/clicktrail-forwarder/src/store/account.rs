@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use super::Store;
+use super::events::numbered;
 use crate::Error;
 
 /// Ids asked at once in one `IN (...)` list.
@@ -13,10 +14,9 @@ impl Store {
     pub async fn known_event_ids(&self, ids: &[String]) -> Result<HashSet<String>, Error> {
         let mut known = HashSet::new();
         for chunk in ids.chunks(CHUNK) {
-            let placeholders: Vec<String> = (1..=chunk.len()).map(|i| format!("${i}")).collect();
             let sql = format!(
                 "SELECT id FROM events WHERE id IN ({})",
-                placeholders.join(", ")
+                numbered(1, chunk.len())
             );
             let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
             for id in chunk {

@@ -8,6 +8,14 @@ use crate::Error;
 /// Rows per multi-row `INSERT` (7 parameters each: well under SQLite's and PostgreSQL's limits).
 pub(super) const ROWS_PER_STATEMENT: usize = 128;
 
+/// `$first, $first+1, ...`: `count` numbered placeholders for an `IN` list.
+pub(super) fn numbered(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|i| format!("${i}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// `($1, ..., $k), ($k+1, ...), ...`: `rows` tuples of `columns` placeholders.
 pub(super) fn placeholders(rows: usize, columns: usize) -> String {
     (0..rows)

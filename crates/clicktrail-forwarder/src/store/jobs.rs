@@ -15,7 +15,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
-use super::events::{ROWS_PER_STATEMENT, placeholders};
+use super::events::{ROWS_PER_STATEMENT, numbered, placeholders};
 use super::{Backend, Conn, Store};
 use crate::Error;
 
@@ -89,8 +89,8 @@ pub struct ClaimedJob {
     pub tries: i64,
     /// Submission reads so far.
     pub polls: i64,
-    /// The event's raw JSON, read with the claim for jobs not decided yet (one read for the
-    /// whole claim instead of one per job).
+    /// The event's raw JSON, read with the claim for every job not decided yet (one read for
+    /// the whole claim instead of one per job); `None` once decided.
     pub payload: Option<String>,
 }
 
@@ -260,15 +260,6 @@ impl Store {
             found.extend(query.fetch_all(&self.pool).await?);
         }
         Ok(found)
-    }
-
-    /// The raw JSON of a stored event.
-    pub async fn event_payload(&self, event_id: &str) -> Result<String, Error> {
-        let (payload,): (String,) = sqlx::query_as("SELECT payload FROM events WHERE id = $1")
-            .bind(event_id)
-            .fetch_one(&self.pool)
-            .await?;
-        Ok(payload)
     }
 
     /// The earliest `run_at` of a job waiting to run (unix ms), to sleep until then.
@@ -451,14 +442,6 @@ impl Store {
         .fetch_all(&self.pool)
         .await?)
     }
-}
-
-/// `$first, $first+1, ...`: `count` numbered placeholders for an `IN` list.
-fn numbered(first: usize, count: usize) -> String {
-    (first..first + count)
-        .map(|i| format!("${i}"))
-        .collect::<Vec<_>>()
-        .join(", ")
 }
 
 /// Records attempts, several rows per statement.

@@ -113,10 +113,10 @@ impl Worker {
 
     /// Decides a job, with look-up rounds; the request to send now, if any.
     async fn decide(&self, job: &ClaimedJob) -> Result<Option<ImpactRequest>, Error> {
-        let payload = match &job.payload {
-            Some(payload) => payload.clone(),
-            None => self.store.event_payload(&job.event_id).await?,
-        };
+        let payload = job
+            .payload
+            .as_deref()
+            .ok_or_else(|| Error::Corrupt(format!("event {} is not stored", job.event_id)))?;
         let event = Arc::new(
             Event::from_slice(payload.as_bytes())
                 .map_err(|e| Error::Corrupt(format!("event {}: {e}", job.event_id)))?,
