@@ -46,9 +46,10 @@ impl Provider for EnvOverride {
     }
 }
 
-/// Parses a value as figment does, except the one shape its parser panics on.
+/// Parses a value as figment does, except the one shape its parser panics on (also after
+/// leading white space, which figment's parser skips before a quote).
 fn parse(raw: &str) -> Value {
-    if raw.starts_with('"') && raw.contains('\\') && !raw.is_ascii() {
+    if raw.trim_start().starts_with('"') && raw.contains('\\') && !raw.is_ascii() {
         return Value::from(raw.to_owned());
     }
     raw.parse().unwrap_or_else(|_| Value::from(raw.to_owned()))
@@ -69,6 +70,9 @@ mod tests {
     #[test]
     fn the_shape_figment_panics_on_is_kept_verbatim() {
         let raw = "\"¡𐀀 ¡¡\\\u{1}\"";
+        assert_eq!(parse(raw).as_str(), Some(raw));
+        // Found by the property test too: white space before the quote.
+        let raw = "\t\"¡\\¡\"";
         assert_eq!(parse(raw).as_str(), Some(raw));
     }
 }
