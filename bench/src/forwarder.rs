@@ -43,6 +43,8 @@ pub struct Setup {
     pub max_requests_per_hour: u32,
     /// Every wait of the retry schedule (short, so that retries happen within a run).
     pub retry_wait: &'static str,
+    /// `worker.lease`: how long a killed process's jobs stay out of the queue.
+    pub lease: &'static str,
 }
 
 impl Setup {
@@ -60,6 +62,7 @@ impl Setup {
             worker_concurrency: 16,
             max_requests_per_hour: 0,
             retry_wait: "200ms",
+            lease: "10s",
         }
     }
 
@@ -92,7 +95,7 @@ api_base = "{stripe}"
 concurrency = {concurrency}
 max_requests_per_hour = {cap}
 poll_interval = "100ms"
-lease = "10s"
+lease = "{lease}"
 shutdown_grace = "3s"
 request_timeout = "5s"
 retry_schedule = [{schedule}]
@@ -106,6 +109,7 @@ retry_schedule = [{schedule}]
             stripe = self.stripe_url,
             concurrency = self.worker_concurrency,
             cap = self.max_requests_per_hour,
+            lease = self.lease,
         )
     }
 }

@@ -31,12 +31,25 @@ enum Command {
         /// PostgreSQL base URL (a fresh schema is made); empty skips PostgreSQL.
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
         postgres: String,
+        /// Only the servers whose label contains this text (for investigations).
+        #[arg(long)]
+        only: Option<String>,
     },
-    /// Stored events delivered to the impact.com emulator, clean and with 10 % transient failures.
+    /// Stored events delivered to the impact.com emulator: clean, with 10 % transient failures,
+    /// with verdict polling; on PostgreSQL also with two replicas, one of them killed.
     Delivery {
-        /// Events.
+        /// Events per run.
         #[arg(long, default_value_t = 10_000)]
         events: u64,
+        /// `[worker] concurrency` of each replica.
+        #[arg(long, default_value_t = delivery::CONCURRENCY)]
+        concurrency: usize,
+        /// PostgreSQL base URL (a fresh schema per run); empty skips PostgreSQL.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+        postgres: String,
+        /// Only the runs whose store and label contain this text (for investigations).
+        #[arg(long)]
+        only: Option<String>,
     },
     /// Intake throughput with growing numbers of events stored.
     Growth {
@@ -92,28 +105,44 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<bool, Error> {
     let binary = cli.clicktrail.unwrap_or_else(forwarder::default_binary);
     match cli.command {
-        Command::Intake { seconds, postgres } => {
+        Command::Intake {
+            seconds,
+            postgres,
+            only,
+        } => {
             let options = intake::IntakeOptions {
                 binary,
                 bench_binary: std::env::current_exe().map_err(|e| Error::Io(e.to_string()))?,
                 duration: Duration::from_secs(seconds),
                 levels: vec![1, 16, 64],
                 postgres: (!postgres.is_empty()).then_some(postgres),
+                only,
             };
             eprintln!("intake: {seconds} s per level");
             let mut rows = intake::run(&options).await?;
             print!("{}", report::intake(&mut rows, seconds));
         }
-        Command::Delivery { events } => {
+        Command::Delivery {
+            events,
+            concurrency,
+            postgres,
+            only,
+        } => {
+            let postgres = (!postgres.is_empty()).then_some(postgres);
             let mut rows = Vec::new();
-            for (ratio, sync) in [(0.0, "full"), (0.1, "full"), (0.0, "normal")] {
+            for case in delivery::cases(postgres.as_deref()) {
+                let name = format!("{}, {}", case.store_label(), case.label());
+                if only.as_deref().is_some_and(|only| !name.contains(only)) {
+                    continue;
+                }
                 eprintln!(
-                    "delivery: {events} events, {:.0} % failures, synchronous {sync}",
-                    ratio * 100.0
+                    "delivery: {events} events, {}, {}",
+                    case.store_label(),
+                    case.label()
                 );
-                rows.push(delivery::run(&binary, events, ratio, sync).await?);
+                rows.push(delivery::run(&binary, &case, events, concurrency).await?);
             }
-            print!("{}", report::delivery(&rows));
+            print!("{}", report::delivery(&rows, postgres.is_none()));
         }
         Command::Growth { sizes, seconds } => {
             eprintln!("growth: sizes {sizes:?}");

@@ -69,6 +69,16 @@ pub struct IntakeOptions {
     pub levels: Vec<usize>,
     /// PostgreSQL base URL; `None` skips (c).
     pub postgres: Option<String>,
+    /// Only the servers whose label contains this text.
+    pub only: Option<String>,
+}
+
+impl IntakeOptions {
+    fn runs(&self, target: Target) -> bool {
+        self.only
+            .as_deref()
+            .is_none_or(|only| target.label().contains(only))
+    }
 }
 
 /// Runs every target at every level.
@@ -81,7 +91,12 @@ pub async fn run(options: &IntakeOptions) -> Result<Vec<IntakeRow>, Error> {
         .expect("a valid secret");
     let (mut child, addr) = spawn_baseline(&options.bench_binary, &secret).await?;
     let pid = child.id();
-    for &connections in &options.levels {
+    let levels = if options.runs(Target::Baseline) {
+        &options.levels[..]
+    } else {
+        &[]
+    };
+    for &connections in levels {
         let load = measure(addr, &secret, connections, options, &factory, &next).await?;
         rows.push(IntakeRow {
             target: Target::Baseline,
@@ -110,6 +125,7 @@ pub async fn run(options: &IntakeOptions) -> Result<Vec<IntakeRow>, Error> {
         targets.push((Target::Postgres, url, Some((base.clone(), schema))));
     }
     targets.push(normal);
+    targets.retain(|(target, _, _)| options.runs(*target));
     for (target, url, schema) in targets {
         let mut setup = Setup::new(&sandbox, url);
         setup.max_requests_per_hour = 1;

@@ -65,6 +65,7 @@
 //! - `cli` (binary only): argument parsing, one module per command; `main.rs` stays thin.
 
 pub mod account;
+mod batch;
 pub mod clock;
 pub mod config;
 mod error;

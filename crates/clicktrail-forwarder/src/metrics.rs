@@ -19,6 +19,8 @@ pub struct Metrics {
     reconcile_runs: Mutex<BTreeMap<&'static str, u64>>,
     reconcile_events: Mutex<BTreeMap<&'static str, u64>>,
     verdicts: Mutex<BTreeMap<&'static str, u64>>,
+    /// Write transactions by step, and the jobs or events they carried.
+    batches: Mutex<BTreeMap<&'static str, (u64, u64)>>,
 }
 
 impl Metrics {
@@ -40,6 +42,15 @@ impl Metrics {
     pub fn verdict(&self, verdict: &'static str) {
         let mut map = self.verdicts.lock().unwrap_or_else(|p| p.into_inner());
         *map.entry(verdict).or_default() += 1;
+    }
+
+    /// Counts one write transaction of `step` (`intake`, `claim`, `decide`, `finish`) that carried
+    /// `items` events or jobs: items / transactions is the batch size the disk syncs amortise over.
+    pub fn batch(&self, step: &'static str, items: usize) {
+        let mut map = self.batches.lock().unwrap_or_else(|p| p.into_inner());
+        let entry = map.entry(step).or_default();
+        entry.0 += 1;
+        entry.1 += items as u64;
     }
 
     /// Counts a reconcile run: `ok` or `error`.
@@ -102,6 +113,7 @@ impl Metrics {
         {
             let _ = writeln!(out, "clicktrail_verdicts_total{{verdict=\"{v}\"}} {n}");
         }
+        self.render_batches(&mut out);
         if let Some(q) = queue {
             out.push_str("# HELP clicktrail_jobs Jobs in the queue, by state.\n# TYPE clicktrail_jobs gauge\n");
             for s in &q.by_state {
@@ -124,6 +136,26 @@ impl Metrics {
 }
 
 impl Metrics {
+    fn render_batches(&self, out: &mut String) {
+        let batches = self.batches.lock().unwrap_or_else(|p| p.into_inner());
+        out.push_str("# HELP clicktrail_store_transactions_total Write transactions of the intake and the worker, by step.\n");
+        out.push_str("# TYPE clicktrail_store_transactions_total counter\n");
+        for (step, (n, _)) in batches.iter() {
+            let _ = writeln!(
+                out,
+                "clicktrail_store_transactions_total{{step=\"{step}\"}} {n}"
+            );
+        }
+        out.push_str("# HELP clicktrail_store_batched_total Events or jobs those transactions carried, by step.\n");
+        out.push_str("# TYPE clicktrail_store_batched_total counter\n");
+        for (step, (_, items)) in batches.iter() {
+            let _ = writeln!(
+                out,
+                "clicktrail_store_batched_total{{step=\"{step}\"}} {items}"
+            );
+        }
+    }
+
     fn render_reconcile(&self, out: &mut String) {
         out.push_str("# HELP clicktrail_reconcile_runs_total Reconcile runs (undelivered events read back from Stripe), by result.\n");
         out.push_str("# TYPE clicktrail_reconcile_runs_total counter\n");
@@ -172,6 +204,8 @@ mod tests {
         m.received("we\"ird", "ignored");
         m.delivery("queued", Some(200));
         m.delivery("transient", None);
+        m.batch("finish", 3);
+        m.batch("finish", 5);
         let q = QueueStatus {
             by_state: vec![StateCount {
                 state: "dead".into(),
@@ -191,6 +225,8 @@ mod tests {
             "clicktrail_oldest_pending_job_age_seconds 1.5",
             "clicktrail_dead_letters 2",
             "clicktrail_store_up 1",
+            "clicktrail_store_transactions_total{step=\"finish\"} 2",
+            "clicktrail_store_batched_total{step=\"finish\"} 8",
         ] {
             assert!(
                 text.lines().any(|l| l == line),

@@ -12,9 +12,10 @@ pub mod secrets;
 use std::sync::Arc;
 
 use clicktrail_stripe::{Event, EventHead};
-use tokio::sync::{Mutex, Notify, mpsc, oneshot};
+use tokio::sync::Notify;
 use tokio::task::JoinHandle;
 
+use crate::batch::Batcher;
 use crate::knowledge::BusinessKey;
 use crate::mapping::{self, HANDLED_EVENT_TYPES};
 use crate::metrics::Metrics;
@@ -31,13 +32,11 @@ pub enum IngestError {
     Unavailable,
 }
 
-type Reply = oneshot::Sender<Result<Ingested, IngestError>>;
-
 /// The intake's handle; cheap to clone. Dropping every clone stops the committers once they
 /// have written what was queued.
 #[derive(Debug, Clone)]
 pub struct Intake {
-    tx: mpsc::Sender<(NewEvent, Reply)>,
+    committer: Arc<Batcher<NewEvent, Ingested>>,
     wake: Arc<Notify>,
     metrics: Arc<Metrics>,
 }
@@ -50,24 +49,33 @@ impl Intake {
         wake: Arc<Notify>,
         metrics: Arc<Metrics>,
     ) -> (Self, Vec<JoinHandle<()>>) {
-        let (tx, rx) = mpsc::channel::<(NewEvent, Reply)>(batch_max.max(1) * 4);
-        let rx = Arc::new(Mutex::new(rx));
         // SQLite has one writer anyway; PostgreSQL commits several batches at once.
         let committers = match store.backend() {
             Backend::Sqlite => 1,
             Backend::Postgres => 4,
         };
-        let handles = (0..committers)
-            .map(|_| {
-                tokio::spawn(commit_loop(
-                    store.clone(),
-                    Arc::clone(&rx),
-                    batch_max.max(1),
-                    Arc::clone(&wake),
-                ))
-            })
-            .collect();
-        (Self { tx, wake, metrics }, handles)
+        let counted = Arc::clone(&metrics);
+        let (committer, handles) =
+            Batcher::spawn_many(batch_max, committers, move |events: Vec<NewEvent>| {
+                let store = store.clone();
+                counted.batch("intake", events.len());
+                async move {
+                    let stored = store.insert_events(&events).await;
+                    if let Err(e) = &stored {
+                        tracing::error!(error = %e, events = events.len(), "cannot store events");
+                    }
+                    stored
+                }
+            });
+        let committer = Arc::new(committer);
+        (
+            Self {
+                committer,
+                wake,
+                metrics,
+            },
+            handles,
+        )
     }
 
     /// Parses and stores one raw event (already authenticated: a verified webhook, or read from
@@ -81,12 +89,11 @@ impl Intake {
             }
         };
         let event_type = event.event_type.clone();
-        let (reply, answer) = oneshot::channel();
-        if self.tx.send((event, reply)).await.is_err() {
-            self.metrics.received(&event_type, "error");
-            return Err(IngestError::Unavailable);
-        }
-        let result = answer.await.unwrap_or(Err(IngestError::Unavailable));
+        let result = self
+            .committer
+            .call(event)
+            .await
+            .map_err(|_| IngestError::Unavailable);
         let outcome = match &result {
             Ok(ingested) => ingested.as_str(),
             Err(_) => "error",
@@ -104,7 +111,7 @@ impl Intake {
 /// Only the envelope is read ([`EventHead`], no JSON tree of the payload); a `charge.refunded`
 /// event, whose business key holds the charge's cumulative `amount_refunded`, is read whole, as
 /// the rules will read it.
-fn parse(raw: &[u8], source: Source) -> Result<NewEvent, IngestError> {
+pub(crate) fn parse(raw: &[u8], source: Source) -> Result<NewEvent, IngestError> {
     let text = std::str::from_utf8(raw)
         .map_err(|e| IngestError::Invalid(format!("the body is not UTF-8: {e}")))?;
     let head = EventHead::parse(raw).map_err(|e| IngestError::Invalid(e.to_string()))?;
@@ -137,43 +144,6 @@ fn parse(raw: &[u8], source: Source) -> Result<NewEvent, IngestError> {
         source,
         dedupe_key,
     })
-}
-
-async fn commit_loop(
-    store: Store,
-    rx: Arc<Mutex<mpsc::Receiver<(NewEvent, Reply)>>>,
-    batch_max: usize,
-    wake: Arc<Notify>,
-) {
-    loop {
-        let mut batch = Vec::new();
-        {
-            let mut rx = rx.lock().await;
-            if rx.recv_many(&mut batch, batch_max).await == 0 {
-                return;
-            }
-        }
-        let (events, replies): (Vec<NewEvent>, Vec<Reply>) = batch.into_iter().unzip();
-        match store.insert_events(&events).await {
-            Ok(outcomes) => {
-                if outcomes
-                    .iter()
-                    .any(|o| matches!(o, Ingested::Queued { .. }))
-                {
-                    wake.notify_one();
-                }
-                for (reply, outcome) in replies.into_iter().zip(outcomes) {
-                    let _ = reply.send(Ok(outcome));
-                }
-            }
-            Err(e) => {
-                tracing::error!(error = %e, events = events.len(), "cannot store events");
-                for reply in replies {
-                    let _ = reply.send(Err(IngestError::Unavailable));
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

@@ -273,15 +273,28 @@ impl Store {
     }
 
     /// Extends the lease of every job `owner` holds.
+    ///
+    /// On PostgreSQL a job whose row a decision or finish transaction holds right now is
+    /// skipped rather than waited for: waiting made the heartbeat and a batch transaction lock
+    /// the same rows in different orders (a deadlock, which PostgreSQL breaks after a second by
+    /// failing one of them: a failed finish resends its jobs). Such a job is being written
+    /// anyway, and the next heartbeat, a third of a lease later, extends it.
     pub async fn heartbeat(&self, owner: &str, lease_until: i64) -> Result<u64, Error> {
-        Ok(sqlx::query(
-            "UPDATE jobs SET lease_until = $1 WHERE lease_owner = $2 AND state = 'running'",
-        )
-        .bind(lease_until)
-        .bind(owner)
-        .execute(&self.writer)
-        .await?
-        .rows_affected())
+        let sql = match self.backend {
+            Backend::Sqlite => {
+                "UPDATE jobs SET lease_until = $1 WHERE lease_owner = $2 AND state = 'running'"
+            }
+            Backend::Postgres => {
+                "UPDATE jobs SET lease_until = $1 WHERE id IN (SELECT id FROM jobs \
+                 WHERE lease_owner = $2 AND state = 'running' FOR UPDATE SKIP LOCKED)"
+            }
+        };
+        Ok(sqlx::query(sql)
+            .bind(lease_until)
+            .bind(owner)
+            .execute(&self.writer)
+            .await?
+            .rows_affected())
     }
 
     /// Gives back the jobs `owner` holds (graceful shutdown): they run again at once, elsewhere

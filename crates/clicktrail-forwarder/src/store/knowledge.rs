@@ -5,14 +5,20 @@
 //! ([`Snapshot::load_missing`]) inside the decision's transaction and decides again, until a
 //! decision asks nothing new. Deciding is cheap, so two or three rounds cost less than loading
 //! everything an event might touch.
+//!
+//! One snapshot serves a whole batch of decisions: the worker first lets every decision of the
+//! batch ask, loads all the questions with one statement per kind, then decides them in order,
+//! each dropping from the snapshot what its records changed ([`Snapshot::forget`]).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 
 use clicktrail_clickid::ClickId;
 use sqlx::Row;
+use sqlx::any::AnyRow;
 
 use super::Conn;
+use super::events::{ROWS_PER_STATEMENT, numbered, placeholders};
 use crate::Error;
 use crate::knowledge::{
     BusinessKey, Knowledge, Learned, Owner, PaymentRef, Record, SentConversion, TrialState,
@@ -64,7 +70,7 @@ impl Snapshot {
         }
     }
 
-    /// Whether the last decision asked something not loaded yet.
+    /// Whether a decision asked something not loaded yet.
     pub fn has_misses(&self) -> bool {
         !self
             .inner
@@ -74,111 +80,266 @@ impl Snapshot {
             .is_empty()
     }
 
-    /// Loads the answers to every question asked but not answered yet.
+    /// Loads the answers to every question asked but not answered yet: one statement per kind
+    /// of question, whichever decisions (of a whole batch) asked them.
     pub(crate) async fn load_missing(&self, conn: &mut Conn) -> Result<(), Error> {
         let misses =
             std::mem::take(&mut self.inner.lock().unwrap_or_else(|p| p.into_inner()).misses);
-        for question in misses {
-            let answer = load(conn, &question).await?;
-            self.inner
-                .lock()
-                .unwrap_or_else(|p| p.into_inner())
-                .answers
-                .insert(question, answer);
-        }
+        let answers = load_many(conn, misses).await?;
+        self.inner
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .answers
+            .extend(answers);
         Ok(())
+    }
+
+    /// Drops every answer that `records`, just stored, may have changed, so that a later
+    /// decision in the same transaction reads it again: one snapshot serves a batch of
+    /// decisions, each seeing what the earlier ones recorded.
+    pub(crate) fn forget(&self, records: &[Record]) {
+        let mut inner = self.inner.lock().unwrap_or_else(|p| p.into_inner());
+        let answers = &mut inner.answers;
+        for record in records {
+            match record {
+                Record::EventHandled { event_id, key } => {
+                    answers.remove(&Question::EventSeen(event_id.clone()));
+                    answers.remove(&Question::KeySeen(key.to_string()));
+                }
+                Record::ClickIdLearned { owner, .. } => {
+                    answers.remove(&Question::ClickId(owner.clone()));
+                }
+                Record::PaymentDecided { refs, .. } => {
+                    for reference in refs {
+                        answers.remove(&Question::Payment(reference.clone()));
+                    }
+                }
+                Record::ConversionSent(c) => {
+                    answers.remove(&Question::ByOrder(c.order_id.clone()));
+                    if let Some(pi) = &c.payment_intent {
+                        answers.remove(&Question::ByPayment(PaymentRef::PaymentIntent(pi.clone())));
+                    }
+                    if let Some(ch) = &c.charge {
+                        answers.remove(&Question::ByPayment(PaymentRef::Charge(ch.clone())));
+                    }
+                }
+                Record::ActionChanged { order_id, .. } => {
+                    // Every cached conversion of that order, however it was asked for.
+                    answers.retain(|question, answer| {
+                        !matches!(
+                            (question, answer),
+                            (Question::ByOrder(_) | Question::ByPayment(_), Answer::Conversion(Some(c)))
+                                if c.order_id == *order_id
+                        )
+                    });
+                }
+                Record::Trial { subscription, .. } => {
+                    answers.remove(&Question::Trial(subscription.clone()));
+                }
+            }
+        }
     }
 }
 
-async fn load(conn: &mut Conn, question: &Question) -> Result<Answer, Error> {
-    Ok(match question {
-        Question::EventSeen(id) => Answer::Yes(
-            sqlx::query("SELECT 1 FROM handled_events WHERE event_id = $1")
-                .bind(id)
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some(),
-        ),
-        Question::KeySeen(key) => Answer::Yes(
-            sqlx::query("SELECT 1 FROM handled_events WHERE business_key = $1 LIMIT 1")
-                .bind(key)
-                .fetch_optional(&mut *conn)
-                .await?
-                .is_some(),
-        ),
-        Question::ClickId(owner) => {
-            let (kind, id) = owner_parts(owner);
-            let row: Option<(String, Option<i64>)> = sqlx::query_as(
-                "SELECT click_id, recorded_at FROM click_ids WHERE owner_kind = $1 AND owner_id = $2",
-            )
-            .bind(kind)
-            .bind(id)
-            .fetch_optional(&mut *conn)
-            .await?;
-            Answer::ClickId(row.and_then(|(c, recorded_at)| {
-                Some(Learned {
-                    click_id: ClickId::new(&c).ok()?,
-                    recorded_at,
-                })
-            }))
-        }
-        Question::Payment(reference) => {
-            let row: Option<(Option<String>,)> =
-                sqlx::query_as("SELECT order_id FROM payments WHERE payment_ref = $1")
-                    .bind(reference)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            Answer::Payment(row.map(|(order,)| order))
-        }
-        Question::ByOrder(order) => Answer::Conversion(
-            conversion(
-                conn,
-                "SELECT * FROM conversions WHERE order_id = $1 ORDER BY tracker LIMIT 1",
-                order,
-            )
-            .await?,
-        ),
-        Question::ByPayment(PaymentRef::PaymentIntent(pi)) => Answer::Conversion(
-            conversion(
-                conn,
-                "SELECT * FROM conversions WHERE payment_intent = $1 ORDER BY order_id LIMIT 1",
-                pi,
-            )
-            .await?,
-        ),
-        Question::ByPayment(PaymentRef::Charge(ch)) => Answer::Conversion(
-            conversion(
-                conn,
-                "SELECT * FROM conversions WHERE charge = $1 ORDER BY order_id LIMIT 1",
-                ch,
-            )
-            .await?,
-        ),
-        Question::Trial(sub) => {
-            let row: Option<(String,)> =
-                sqlx::query_as("SELECT state FROM trials WHERE subscription = $1")
-                    .bind(sub)
-                    .fetch_optional(&mut *conn)
-                    .await?;
-            Answer::Trial(match row.as_ref().map(|(s,)| s.as_str()) {
-                None => None,
-                Some("awaiting_first_payment") => Some(TrialState::AwaitingFirstPayment),
-                Some("first_payment_handled") => Some(TrialState::FirstPaymentHandled),
-                Some(other) => return Err(Error::Corrupt(format!("trial state {other:?}"))),
-            })
-        }
-    })
+/// The keys of one kind of question.
+#[derive(Debug, Default)]
+struct Keys {
+    events: Vec<String>,
+    business_keys: Vec<String>,
+    subscriptions: Vec<String>,
+    customers: Vec<String>,
+    payments: Vec<String>,
+    orders: Vec<String>,
+    intents: Vec<String>,
+    charges: Vec<String>,
+    trials: Vec<String>,
 }
 
-async fn conversion(
+/// Answers `questions`: one statement per kind of question (and per
+/// [`ROWS_PER_STATEMENT`] keys), each answer the one a single-row look-up would give.
+async fn load_many(
     conn: &mut Conn,
-    sql: &'static str,
-    key: &str,
-) -> Result<Option<SentConversion>, Error> {
-    let Some(r) = sqlx::query(sql).bind(key).fetch_optional(conn).await? else {
-        return Ok(None);
-    };
-    Ok(Some(SentConversion {
+    questions: Vec<Question>,
+) -> Result<Vec<(Question, Answer)>, Error> {
+    let mut keys = Keys::default();
+    for question in &questions {
+        let (list, key) = match question {
+            Question::EventSeen(id) => (&mut keys.events, id),
+            Question::KeySeen(key) => (&mut keys.business_keys, key),
+            Question::ClickId(Owner::Subscription(id)) => (&mut keys.subscriptions, id),
+            Question::ClickId(Owner::Customer(id)) => (&mut keys.customers, id),
+            Question::Payment(reference) => (&mut keys.payments, reference),
+            Question::ByOrder(order) => (&mut keys.orders, order),
+            Question::ByPayment(PaymentRef::PaymentIntent(pi)) => (&mut keys.intents, pi),
+            Question::ByPayment(PaymentRef::Charge(ch)) => (&mut keys.charges, ch),
+            Question::Trial(sub) => (&mut keys.trials, sub),
+        };
+        list.push(key.clone());
+    }
+    let events: HashSet<String> = rows_in(
+        conn,
+        "SELECT event_id FROM handled_events WHERE event_id IN ({})",
+        &[],
+        &keys.events,
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()?;
+    let business_keys: HashSet<String> = rows_in(
+        conn,
+        "SELECT DISTINCT business_key FROM handled_events WHERE business_key IN ({})",
+        &[],
+        &keys.business_keys,
+    )
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<_, _>>()?;
+    let mut click_ids = HashMap::new();
+    for (kind, ids) in [
+        ("subscription", &keys.subscriptions),
+        ("customer", &keys.customers),
+    ] {
+        for r in rows_in(
+            conn,
+            "SELECT owner_id, click_id, recorded_at FROM click_ids WHERE owner_kind = $1 AND owner_id IN ({})",
+            &[kind],
+            ids,
+        )
+        .await?
+        {
+            let (id, click_id, recorded_at): (String, String, Option<i64>) =
+                (r.try_get(0)?, r.try_get(1)?, r.try_get(2)?);
+            let learned = ClickId::new(&click_id).ok().map(|click_id| Learned {
+                click_id,
+                recorded_at,
+            });
+            click_ids.insert((kind, id), learned);
+        }
+    }
+    let mut payments = HashMap::new();
+    for r in rows_in(
+        conn,
+        "SELECT payment_ref, order_id FROM payments WHERE payment_ref IN ({})",
+        &[],
+        &keys.payments,
+    )
+    .await?
+    {
+        payments.insert(
+            r.try_get::<String, _>(0)?,
+            r.try_get::<Option<String>, _>(1)?,
+        );
+    }
+    // The first row per key in the database's order: what `ORDER BY ... LIMIT 1` gives.
+    let by_order = first_conversions(
+        conn,
+        "SELECT * FROM conversions WHERE order_id IN ({}) ORDER BY order_id, tracker",
+        "order_id",
+        &keys.orders,
+    )
+    .await?;
+    let by_intent = first_conversions(
+        conn,
+        "SELECT * FROM conversions WHERE payment_intent IN ({}) ORDER BY payment_intent, order_id",
+        "payment_intent",
+        &keys.intents,
+    )
+    .await?;
+    let by_charge = first_conversions(
+        conn,
+        "SELECT * FROM conversions WHERE charge IN ({}) ORDER BY charge, order_id",
+        "charge",
+        &keys.charges,
+    )
+    .await?;
+    let mut trials = HashMap::new();
+    for r in rows_in(
+        conn,
+        "SELECT subscription, state FROM trials WHERE subscription IN ({})",
+        &[],
+        &keys.trials,
+    )
+    .await?
+    {
+        let state: String = r.try_get(1)?;
+        let state = match state.as_str() {
+            "awaiting_first_payment" => TrialState::AwaitingFirstPayment,
+            "first_payment_handled" => TrialState::FirstPaymentHandled,
+            other => return Err(Error::Corrupt(format!("trial state {other:?}"))),
+        };
+        trials.insert(r.try_get::<String, _>(0)?, state);
+    }
+    Ok(questions
+        .into_iter()
+        .map(|question| {
+            let answer = match &question {
+                Question::EventSeen(id) => Answer::Yes(events.contains(id)),
+                Question::KeySeen(key) => Answer::Yes(business_keys.contains(key)),
+                Question::ClickId(owner) => {
+                    let (kind, id) = owner_parts(owner);
+                    Answer::ClickId(click_ids.get(&(kind, id.to_owned())).cloned().flatten())
+                }
+                Question::Payment(reference) => Answer::Payment(payments.get(reference).cloned()),
+                Question::ByOrder(order) => Answer::Conversion(by_order.get(order).cloned()),
+                Question::ByPayment(PaymentRef::PaymentIntent(pi)) => {
+                    Answer::Conversion(by_intent.get(pi).cloned())
+                }
+                Question::ByPayment(PaymentRef::Charge(ch)) => {
+                    Answer::Conversion(by_charge.get(ch).cloned())
+                }
+                Question::Trial(sub) => Answer::Trial(trials.get(sub).copied()),
+            };
+            (question, answer)
+        })
+        .collect())
+}
+
+/// Runs `sql`, whose `{}` is an `IN` list, for `keys` (in chunks), after the `fixed` binds.
+async fn rows_in(
+    conn: &mut Conn,
+    sql: &str,
+    fixed: &[&str],
+    keys: &[String],
+) -> Result<Vec<AnyRow>, Error> {
+    let mut rows = Vec::new();
+    let mut unique: Vec<&String> = keys.iter().collect();
+    unique.sort_unstable();
+    unique.dedup();
+    for chunk in unique.chunks(ROWS_PER_STATEMENT) {
+        let text = sql.replace("{}", &numbered(fixed.len() + 1, chunk.len()));
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(text));
+        for value in fixed {
+            query = query.bind(*value);
+        }
+        for key in chunk {
+            query = query.bind(key.as_str());
+        }
+        rows.extend(query.fetch_all(&mut *conn).await?);
+    }
+    Ok(rows)
+}
+
+/// The first conversion row per value of `column`, in the order `sql` returns them.
+async fn first_conversions(
+    conn: &mut Conn,
+    sql: &str,
+    column: &str,
+    keys: &[String],
+) -> Result<HashMap<String, SentConversion>, Error> {
+    let mut found = HashMap::new();
+    for r in rows_in(conn, sql, &[], keys).await? {
+        let key: String = r.try_get(column)?;
+        if let std::collections::hash_map::Entry::Vacant(slot) = found.entry(key) {
+            slot.insert(sent_conversion(&r)?);
+        }
+    }
+    Ok(found)
+}
+
+fn sent_conversion(r: &AnyRow) -> Result<SentConversion, Error> {
+    Ok(SentConversion {
         order_id: r.try_get("order_id")?,
         tracker: r.try_get("tracker")?,
         currency: r.try_get("currency")?,
@@ -189,7 +350,7 @@ async fn conversion(
         current_amount: r.try_get("current_amount")?,
         amount_refunded: r.try_get("amount_refunded")?,
         reversed: r.try_get::<i64, _>("reversed")? != 0,
-    }))
+    })
 }
 
 fn owner_parts(owner: &Owner) -> (&'static str, &str) {
@@ -300,39 +461,51 @@ pub(crate) async fn apply(
                 .await?;
             }
             Record::PaymentDecided { refs, order_id } => {
-                for reference in refs {
-                    // A conversion, once decided, is never forgotten by a later skip.
+                let refs: Vec<String> = {
+                    let mut refs = refs.clone();
+                    refs.sort_unstable();
+                    refs.dedup();
+                    refs
+                };
+                if refs.is_empty() {
+                    continue;
+                }
+                // A conversion, once decided, is never forgotten by a later skip.
+                let sql = format!(
+                    "INSERT INTO payments (payment_ref, order_id) VALUES {} \
+                     ON CONFLICT (payment_ref) DO UPDATE SET order_id = COALESCE(excluded.order_id, payments.order_id)",
+                    placeholders(refs.len(), 2)
+                );
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql));
+                for reference in &refs {
+                    query = query.bind(reference).bind(order_id);
+                }
+                query.execute(&mut *conn).await?;
+                // Refunds and disputes waiting for this payment: decide them again now. Read
+                // first (almost always none), then update by id: one statement would let the
+                // planner walk every pending job.
+                let waiting = rows_in(
+                    conn,
+                    "SELECT job_id, payment_ref FROM awaiting WHERE payment_ref IN ({})",
+                    &[],
+                    &refs,
+                )
+                .await?;
+                for row in waiting {
+                    let (job, reference): (i64, String) = (row.try_get(0)?, row.try_get(1)?);
                     sqlx::query(
-                        "INSERT INTO payments (payment_ref, order_id) VALUES ($1, $2) \
-                         ON CONFLICT (payment_ref) DO UPDATE SET order_id = COALESCE(excluded.order_id, payments.order_id)",
+                        "UPDATE jobs SET run_at = $1, outcome = 'waiting: its payment was decided; deciding again', \
+                         updated_at = $1 WHERE id = $2 AND state = 'pending' AND request IS NULL",
                     )
-                    .bind(reference)
-                    .bind(order_id)
+                    .bind(now)
+                    .bind(job)
                     .execute(&mut *conn)
                     .await?;
-                    // Refunds and disputes waiting for this payment: decide them again now. Read
-                    // first (almost always none), then update by id: one statement would let the
-                    // planner walk every pending job.
-                    let waiting: Vec<(i64,)> =
-                        sqlx::query_as("SELECT job_id FROM awaiting WHERE payment_ref = $1")
-                            .bind(reference)
-                            .fetch_all(&mut *conn)
-                            .await?;
-                    for (job,) in waiting {
-                        sqlx::query(
-                            "UPDATE jobs SET run_at = $1, outcome = 'waiting: its payment was decided; deciding again', \
-                             updated_at = $1 WHERE id = $2 AND state = 'pending' AND request IS NULL",
-                        )
-                        .bind(now)
+                    sqlx::query("DELETE FROM awaiting WHERE job_id = $1 AND payment_ref = $2")
                         .bind(job)
+                        .bind(reference)
                         .execute(&mut *conn)
                         .await?;
-                        sqlx::query("DELETE FROM awaiting WHERE job_id = $1 AND payment_ref = $2")
-                            .bind(job)
-                            .bind(reference)
-                            .execute(&mut *conn)
-                            .await?;
-                    }
                 }
             }
             Record::ConversionSent(c) => {

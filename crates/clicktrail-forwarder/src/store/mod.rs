@@ -137,6 +137,12 @@ impl Store {
         self.clock.now_ms()
     }
 
+    /// The reading pool, for tests that look at rows directly.
+    #[cfg(test)]
+    pub(crate) fn pool(&self) -> &AnyPool {
+        &self.pool
+    }
+
     /// The backend.
     pub fn backend(&self) -> Backend {
         self.backend

@@ -7,7 +7,6 @@
 //! flight share one transaction, and one disk sync, per step. On shutdown the worker stops claiming, waits `shutdown_grace` for jobs in flight,
 //! then releases what it still holds.
 
-mod batch;
 mod decide;
 mod lookups;
 mod rate;
@@ -23,6 +22,7 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
 use crate::Error;
+use crate::batch;
 use crate::config::WorkerConfig;
 use crate::mapping::{Fetched, Settings};
 use crate::metrics::Metrics;
@@ -71,17 +71,21 @@ impl Worker {
         let rate = rate::RateCap::new(config.max_requests_per_hour);
         let decider = {
             let (store, settings, owner) = (store.clone(), settings.clone(), owner.clone());
-            batch::Batcher::spawn(BATCH_MAX, move |rounds| {
+            let metrics = Arc::clone(&metrics);
+            batch::Batcher::spawn(BATCH_MAX, move |rounds: Vec<decide::Round>| {
                 let (store, settings, owner) = (store.clone(), settings.clone(), owner.clone());
+                metrics.batch("decide", rounds.len());
                 async move { decide::decide_batch(&store, &settings, &owner, rounds).await }
             })
         };
         let finisher = {
             let (store, owner) = (store.clone(), owner.clone());
+            let metrics = Arc::clone(&metrics);
             batch::Batcher::spawn(
                 BATCH_MAX,
                 move |items: Vec<(i64, Option<AttemptRecord>, Finish)>| {
                     let (store, owner) = (store.clone(), owner.clone());
+                    metrics.batch("finish", items.len());
                     async move { store.finish_many(&owner, &items).await }
                 },
             )
@@ -184,6 +188,7 @@ impl Worker {
                 }
             };
             let idle = claimed.is_empty();
+            self.metrics.batch("claim", claimed.len());
             for job in claimed {
                 let Ok(permit) = Arc::clone(&permits).acquire_owned().await else {
                     break;

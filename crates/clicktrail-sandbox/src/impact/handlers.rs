@@ -138,12 +138,7 @@ pub async fn submission(
     if let Err(answer) = authenticate(&app, &headers, &sid) {
         return answer;
     }
-    let found = app.with_store(|s| {
-        s.records
-            .iter()
-            .find(|r| r.id == id)
-            .map(|r| r.submission(&sid))
-    });
+    let found = app.with_store(|s| s.record(&id).map(|r| r.submission(&sid)));
     match found {
         Some(body) => Answer {
             status: StatusCode::OK,

@@ -11,7 +11,12 @@
 //! - a request accepted under a `verdict` fault completes with the fault's reason instead, and
 //!   creates or changes nothing; one accepted under `lost_answer` is marked so, and processed as
 //!   usual ([`super::faults`]).
+//!
+//! Look-ups are indexed (records by id, actions by id and by event type and `OrderId`) and
+//! processing resumes where it stopped, so a request costs the same with a million records as
+//! with ten: the delivery benchmarks send tens of thousands through one emulator.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use tokio::time::Instant;
@@ -31,6 +36,14 @@ pub struct ImpactStore {
     /// Faults to inject.
     pub faults: super::faults::Faults,
     next_action: u64,
+    /// Every record before this one is processed.
+    processed_upto: usize,
+    /// Records by id.
+    record_at: HashMap<String, usize>,
+    /// Actions by id.
+    action_at: HashMap<String, usize>,
+    /// Actions by (event type, `OrderId`).
+    order_at: HashMap<(String, String), usize>,
 }
 
 fn field<'a>(f: &'a Fields, key: &str) -> Option<&'a str> {
@@ -71,6 +84,13 @@ impl ImpactStore {
         fault: Option<&FaultSpec>,
     ) -> String {
         let id = ids::random_id("A-", 16);
+        // Arrival order is processing order: a request timed just before another but queued
+        // just after it counts as arriving with it.
+        let received = self
+            .records
+            .last()
+            .map_or(received, |last| last.received.max(received));
+        self.record_at.insert(id.clone(), self.records.len());
         self.records.push(Record {
             id: id.clone(),
             kind,
@@ -86,13 +106,20 @@ impl ImpactStore {
         id
     }
 
-    /// Processes, in order, every record whose delay has passed at `now`.
+    /// The record (API submission) with this id.
+    pub fn record(&self, id: &str) -> Option<&Record> {
+        self.record_at.get(id).map(|&i| &self.records[i])
+    }
+
+    /// Processes, in arrival order, every record whose delay has passed at `now`; stops at the
+    /// first that is not due yet (those after it arrived later).
     pub fn process_due(&mut self, now: Instant, delay: Duration, completed_at: &str) {
-        for i in 0..self.records.len() {
+        for i in self.processed_upto..self.records.len() {
             let record = &self.records[i];
-            if record.processed() || now.saturating_duration_since(record.received) < delay {
-                continue;
+            if now.saturating_duration_since(record.received) < delay {
+                break;
             }
+            self.processed_upto = i + 1;
             let (outcome, action) = if let Some(reason) = &record.verdict {
                 (reason.clone(), None)
             } else {
@@ -114,13 +141,11 @@ impl ImpactStore {
     fn convert(&mut self, f: &Fields) -> (&'static str, Option<String>) {
         let kind = event_type(f);
         let order = field(f, "OrderId").unwrap_or_default();
-        if let Some(existing) = self
-            .actions
-            .iter()
-            .find(|a| a.event_type == kind && a.order_id == order)
-        {
-            return ("CONV_DUPLICATE", Some(existing.id.clone()));
+        let key = (kind, order.to_owned());
+        if let Some(&existing) = self.order_at.get(&key) {
+            return ("CONV_DUPLICATE", Some(self.actions[existing].id.clone()));
         }
+        let kind = key.0.clone();
         self.next_action += 1;
         let campaign = field(f, "CampaignId").unwrap_or("0").to_owned();
         let id = format!(
@@ -128,6 +153,8 @@ impl ImpactStore {
             4000 + self.next_action,
             100_000 + self.next_action
         );
+        self.action_at.insert(id.clone(), self.actions.len());
+        self.order_at.insert(key, self.actions.len());
         self.actions.push(Action {
             id: id.clone(),
             campaign_id: campaign,
@@ -145,14 +172,13 @@ impl ImpactStore {
     }
 
     fn find(&mut self, f: &Fields) -> Option<&mut Action> {
-        if let Some(id) = field(f, "ActionId") {
-            return self.actions.iter_mut().find(|a| a.id == id);
-        }
-        let kind = event_type(f);
-        let order = field(f, "OrderId")?;
-        self.actions
-            .iter_mut()
-            .find(|a| a.event_type == kind && a.order_id == order)
+        let at = match field(f, "ActionId") {
+            Some(id) => self.action_at.get(id),
+            None => self
+                .order_at
+                .get(&(event_type(f), field(f, "OrderId")?.to_owned())),
+        };
+        at.map(|&i| &mut self.actions[i])
     }
 
     fn modify(&mut self, f: &Fields) -> (&'static str, Option<String>) {
@@ -347,5 +373,58 @@ mod tests {
         assert_eq!(s.records[0].verdict, None);
         assert_eq!(s.records[0].outcome, "ACTION_CREATED");
         assert_eq!(s.actions.len(), 1);
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn processing_resumes_in_arrival_order_and_lookups_are_indexed() {
+        let mut s = ImpactStore::default();
+        let delay = Duration::from_secs(2);
+        let first = s.accept(
+            Kind::Conversion,
+            conversion("in_a"),
+            "t0".into(),
+            Instant::now(),
+        );
+        tokio::time::advance(Duration::from_secs(1)).await;
+        // Timed before the first but queued after it: it counts as arriving with it.
+        let early = Instant::now() - Duration::from_secs(5);
+        let second = s.accept(Kind::Conversion, conversion("in_b"), "t1".into(), early);
+        let third = s.accept(
+            Kind::Conversion,
+            conversion("in_a"),
+            "t1".into(),
+            Instant::now(),
+        );
+        tokio::time::advance(Duration::from_secs(1)).await;
+        s.process_due(Instant::now(), delay, "t2");
+        assert_eq!(s.record(&first).unwrap().outcome, "ACTION_CREATED");
+        assert_eq!(s.record(&second).unwrap().outcome, "ACTION_CREATED");
+        assert_eq!(s.record(&third).unwrap().outcome, "QUEUED", "not due yet");
+        tokio::time::advance(Duration::from_secs(1)).await;
+        s.process_due(Instant::now(), delay, "t3");
+        assert_eq!(s.record(&third).unwrap().outcome, "CONV_DUPLICATE");
+        assert!(s.record("A-missing").is_none());
+        // A change found by ActionId, another by OrderId.
+        let b = s.actions[1].id.clone();
+        s.accept(
+            Kind::Modification,
+            fields(&[
+                ("ActionId", &b),
+                ("Reason", "ORDER_UPDATE"),
+                ("Amount", "5.00"),
+            ]),
+            "t4".into(),
+            Instant::now() - delay,
+        );
+        s.accept(
+            Kind::Reversal,
+            fields(&[("ActionTrackerId", "4000"), ("OrderId", "in_a")]),
+            "t4".into(),
+            Instant::now() - delay,
+        );
+        s.process_due(Instant::now(), delay, "t5");
+        assert_eq!(s.actions[1].amount, 500);
+        assert_eq!(s.actions[0].state, "REVERSED");
+        assert_eq!(s.actions[1].state, "PENDING");
     }
 }
