@@ -59,6 +59,9 @@ enum Command {
         /// Seconds per size.
         #[arg(long, default_value_t = 5)]
         seconds: u64,
+        /// PostgreSQL base URL (a fresh schema); empty skips PostgreSQL.
+        #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
+        postgres: String,
     },
     /// Steady traffic with faults and a restart (SIGKILL) of the `clicktrail` process.
     Soak {
@@ -144,9 +147,21 @@ async fn run(cli: Cli) -> Result<bool, Error> {
             }
             print!("{}", report::delivery(&rows, postgres.is_none()));
         }
-        Command::Growth { sizes, seconds } => {
+        Command::Growth {
+            sizes,
+            seconds,
+            postgres,
+        } => {
             eprintln!("growth: sizes {sizes:?}");
-            let mut rows = growth::run(&binary, &sizes, 64, Duration::from_secs(seconds)).await?;
+            let postgres = (!postgres.is_empty()).then_some(postgres);
+            let mut rows = growth::run(
+                &binary,
+                &sizes,
+                64,
+                Duration::from_secs(seconds),
+                postgres.as_deref(),
+            )
+            .await?;
             print!("{}", report::growth(&mut rows, 64, seconds));
         }
         Command::Soak {

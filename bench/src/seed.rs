@@ -17,8 +17,8 @@ use crate::event::EventFactory;
 const BATCH: u64 = 2_000;
 
 /// Stores events `range` (numbered as the factory numbers them) with their pending jobs; with
-/// `done`, marks every job done afterwards (SQLite only), as in a store that has been running
-/// for a while. Returns how long it took.
+/// `done`, marks every job done afterwards, as in a store that has been running for a while.
+/// Returns how long it took.
 pub async fn seed(
     database_url: &str,
     factory: &EventFactory,
@@ -60,7 +60,21 @@ pub async fn seed(
         n = end;
     }
     store.close().await;
-    if done {
+    if done && url.is_postgres() {
+        let pool = sqlx::PgPool::connect(database_url)
+            .await
+            .map_err(|e| Error::Database(e.to_string()))?;
+        sqlx::query("UPDATE jobs SET state = 'done', outcome = 'seeded' WHERE state = 'pending'")
+            .execute(&pool)
+            .await
+            .map_err(|e| Error::Database(e.to_string()))?;
+        // Fresh planner statistics, as autovacuum would have them on a store this size.
+        sqlx::query("ANALYZE")
+            .execute(&pool)
+            .await
+            .map_err(|e| Error::Database(e.to_string()))?;
+        pool.close().await;
+    } else if done {
         let pool = sqlx::SqlitePool::connect(database_url)
             .await
             .map_err(|e| Error::Database(e.to_string()))?;

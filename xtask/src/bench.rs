@@ -15,11 +15,34 @@ use crate::{web, workspace};
 const FILE: &str = "BENCHMARKS.md";
 const SOAK_HEADING: &str = "## Soak";
 
-/// `cargo xtask bench [--seconds N] [--sizes A,B,C] [--events N] [--postgres URL]`.
+/// `cargo xtask bench [--quick] [--seconds N] [--sizes A,B,C] [--events N] [--postgres URL]`.
+///
+/// `--quick` runs smaller sizes for a few seconds each (under five minutes in all): a check
+/// that everything still runs and roughly where it stands, not figures to publish. An empty
+/// `--postgres ""` skips the PostgreSQL runs, and the file says so.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let seconds = flag(args, "--seconds").unwrap_or("5");
-    let sizes = flag(args, "--sizes").unwrap_or("1000,100000,1000000");
-    let events = flag(args, "--events").unwrap_or("10000");
+    let known = ["--quick", "--seconds", "--sizes", "--events", "--postgres"];
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        if !known.contains(&arg.as_str()) {
+            return Err(format!(
+                "cargo xtask bench: unknown argument {arg:?} (known: {})",
+                known.join(", ")
+            ));
+        }
+        if arg != "--quick" && rest.next().is_none() {
+            return Err(format!("cargo xtask bench: {arg} needs a value"));
+        }
+    }
+    let quick = args.iter().any(|a| a == "--quick");
+    let (seconds, sizes, events) = if quick {
+        ("2", "1000,20000", "3000")
+    } else {
+        ("5", "1000,100000,1000000", "10000")
+    };
+    let seconds = flag(args, "--seconds").unwrap_or(seconds);
+    let sizes = flag(args, "--sizes").unwrap_or(sizes);
+    let events = flag(args, "--events").unwrap_or(events);
     let postgres = flag(args, "--postgres").unwrap_or("postgres://postgres@127.0.0.1:5432/test");
     let command = std::iter::once("cargo xtask bench".to_owned())
         .chain(args.iter().cloned())
@@ -34,10 +57,21 @@ pub fn run(args: &[String]) -> Result<(), String> {
         &bench,
         &["intake", "--seconds", seconds, "--postgres", postgres],
     )?);
-    sections.push(scenario(&bench, &["delivery", "--events", events])?);
     sections.push(scenario(
         &bench,
-        &["growth", "--sizes", sizes, "--seconds", seconds],
+        &["delivery", "--events", events, "--postgres", postgres],
+    )?);
+    sections.push(scenario(
+        &bench,
+        &[
+            "growth",
+            "--sizes",
+            sizes,
+            "--seconds",
+            seconds,
+            "--postgres",
+            postgres,
+        ],
     )?);
 
     let mut criterion = Command::new("cargo");

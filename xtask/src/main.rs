@@ -36,7 +36,7 @@ commands:
            chromium + chromium-driver, npm and PyPI test peers (into .peers/)
   test     fmt, clippy, host tests, browser tests and the size budget; one summary line at the end
   web      build the browser kit into www/pkg/ and print its gzipped size
-  bench    run the benchmarks (release builds) and write BENCHMARKS.md
+  bench    run the benchmarks (release builds) and write BENCHMARKS.md (--quick: under 5 min)
            [--seconds N per level] [--sizes 1000,100000,1000000] [--events N] [--postgres URL]
   soak     steady traffic with impact.com faults and a forwarder restart; writes its section of
            BENCHMARKS.md [--minutes N, default 10] [--rate events/s]
