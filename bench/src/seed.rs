@@ -60,35 +60,38 @@ pub async fn seed(
         n = end;
     }
     store.close().await;
-    if done && url.is_postgres() {
-        let pool = sqlx::PgPool::connect(database_url)
-            .await
-            .map_err(|e| Error::Database(e.to_string()))?;
-        sqlx::query("UPDATE jobs SET state = 'done', outcome = 'seeded' WHERE state = 'pending'")
-            .execute(&pool)
-            .await
-            .map_err(|e| Error::Database(e.to_string()))?;
-        // Fresh planner statistics, as autovacuum would have them on a store this size.
-        sqlx::query("ANALYZE")
-            .execute(&pool)
-            .await
-            .map_err(|e| Error::Database(e.to_string()))?;
-        pool.close().await;
-    } else if done {
-        let pool = sqlx::SqlitePool::connect(database_url)
-            .await
-            .map_err(|e| Error::Database(e.to_string()))?;
-        sqlx::query("UPDATE jobs SET state = 'done', outcome = 'seeded' WHERE state = 'pending'")
-            .execute(&pool)
-            .await
-            .map_err(|e| Error::Database(e.to_string()))?;
-        // Fold the seeding's write-ahead log into the database now, so that the measured run
-        // does not pay for checkpointing it.
-        sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&pool)
-            .await
-            .map_err(|e| Error::Database(e.to_string()))?;
-        pool.close().await;
+    if done {
+        let mark = "UPDATE jobs SET state = 'done', outcome = 'seeded' WHERE state = 'pending'";
+        if url.is_postgres() {
+            // Fresh planner statistics, as autovacuum would have them on a store this size.
+            let pool = sqlx::PgPool::connect(database_url).await;
+            execute_all(pool, &[mark, "ANALYZE"]).await?;
+        } else {
+            // Fold the seeding's write-ahead log into the database now, so that the measured
+            // run does not pay for checkpointing it.
+            let pool = sqlx::SqlitePool::connect(database_url).await;
+            execute_all(pool, &[mark, "PRAGMA wal_checkpoint(TRUNCATE)"]).await?;
+        }
     }
     Ok(start.elapsed())
+}
+
+/// Runs `statements` in order on a freshly connected `pool`, then closes it.
+async fn execute_all<DB: sqlx::Database>(
+    pool: Result<sqlx::Pool<DB>, sqlx::Error>,
+    statements: &[&'static str],
+) -> Result<(), Error>
+where
+    for<'c> &'c sqlx::Pool<DB>: sqlx::Executor<'c, Database = DB>,
+{
+    use sqlx::Executor as _;
+    let pool = pool.map_err(|e| Error::Database(e.to_string()))?;
+    for sql in statements {
+        (&pool)
+            .execute(*sql)
+            .await
+            .map_err(|e| Error::Database(e.to_string()))?;
+    }
+    pool.close().await;
+    Ok(())
 }
