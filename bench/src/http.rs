@@ -1,42 +1,36 @@
-//! A tiny HTTP/1.1 GET over hyper, for readiness checks and `/metrics` scrapes.
+//! Readiness checks and `/metrics` scrapes, over reqwest (the load itself goes through the
+//! generator's own hyper connections, see `load.rs`).
 
 use std::net::SocketAddr;
+use std::sync::OnceLock;
 use std::time::{Duration, Instant};
-
-use bytes::Bytes;
-use http_body_util::{BodyExt, Empty};
-use hyper::Request;
-use hyper::client::conn::http1;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpStream;
 
 use crate::Error;
 
+/// One client for every check, so its connection pool is reused between polls.
+fn client() -> &'static reqwest::Client {
+    static CLIENT: OnceLock<reqwest::Client> = OnceLock::new();
+    CLIENT.get_or_init(|| {
+        reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .expect("a plain HTTP client builds")
+    })
+}
+
 /// `GET path` on `addr`: the status and the body as text.
 pub async fn get(addr: SocketAddr, path: &str) -> Result<(u16, String), Error> {
-    let stream = TcpStream::connect(addr)
+    let response = client()
+        .get(format!("http://{addr}{path}"))
+        .send()
         .await
-        .map_err(|e| Error::Http(format!("{addr}: {e}")))?;
-    let (mut sender, conn) = http1::handshake(TokioIo::new(stream))
-        .await
-        .map_err(|e| Error::Http(e.to_string()))?;
-    tokio::spawn(conn);
-    let request = Request::get(path)
-        .header("host", addr.to_string())
-        .body(Empty::<Bytes>::new())
-        .map_err(|e| Error::Http(e.to_string()))?;
-    let response = sender
-        .send_request(request)
-        .await
-        .map_err(|e| Error::Http(e.to_string()))?;
+        .map_err(|e| Error::Http(format!("{addr}{path}: {e}")))?;
     let status = response.status().as_u16();
     let body = response
-        .into_body()
-        .collect()
+        .text()
         .await
-        .map_err(|e| Error::Http(e.to_string()))?
-        .to_bytes();
-    Ok((status, String::from_utf8_lossy(&body).into_owned()))
+        .map_err(|e| Error::Http(format!("{addr}{path}: {e}")))?;
+    Ok((status, body))
 }
 
 /// Polls `GET path` until it answers 200, or fails after `within`.
@@ -71,6 +65,37 @@ pub fn metric(text: &str, series: &str) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn get_reads_status_and_body_and_names_a_dead_address() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let app = axum::Router::new().route(
+            "/metrics",
+            axum::routing::get(|| async { "clicktrail_dead_letters 3\n" }),
+        );
+        let server = tokio::spawn(async move { axum::serve(listener, app).await });
+        let (status, body) = get(addr, "/metrics").await.unwrap();
+        assert_eq!(status, 200);
+        assert_eq!(metric(&body, "clicktrail_dead_letters"), 3.0);
+        assert_eq!(get(addr, "/nowhere").await.unwrap().0, 404);
+        wait_ok(addr, "/metrics", Duration::from_secs(5))
+            .await
+            .unwrap();
+        server.abort();
+
+        // A port nobody listens on any more: the error names the address and path.
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        let dead = closed.local_addr().unwrap();
+        drop(closed);
+        let Err(Error::Http(message)) = get(dead, "/metrics").await else {
+            panic!("nothing listens on {dead}");
+        };
+        assert!(
+            message.starts_with(&format!("{dead}/metrics: ")),
+            "{message}"
+        );
+    }
 
     #[test]
     fn reads_samples() {

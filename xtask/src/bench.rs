@@ -8,6 +8,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
+use crate::flags::{Flags, Spec};
 use crate::process::{describe, output_of, run_checked};
 use crate::test::WEB_BUDGET_BYTES;
 use crate::{web, workspace};
@@ -21,29 +22,29 @@ const SOAK_HEADING: &str = "## Soak";
 /// that everything still runs and roughly where it stands, not figures to publish. An empty
 /// `--postgres ""` skips the PostgreSQL runs, and the file says so.
 pub fn run(args: &[String]) -> Result<(), String> {
-    let known = ["--quick", "--seconds", "--sizes", "--events", "--postgres"];
-    let mut rest = args.iter();
-    while let Some(arg) = rest.next() {
-        if !known.contains(&arg.as_str()) {
-            return Err(format!(
-                "cargo xtask bench: unknown argument {arg:?} (known: {})",
-                known.join(", ")
-            ));
-        }
-        if arg != "--quick" && rest.next().is_none() {
-            return Err(format!("cargo xtask bench: {arg} needs a value"));
-        }
-    }
-    let quick = args.iter().any(|a| a == "--quick");
+    let flags = Flags::parse(
+        "bench",
+        args,
+        &[
+            Spec::Switch("--quick"),
+            Spec::Value("--seconds"),
+            Spec::Value("--sizes"),
+            Spec::Value("--events"),
+            Spec::Value("--postgres"),
+        ],
+    )?;
+    let quick = flags.on("--quick");
     let (seconds, sizes, events) = if quick {
         ("2", "1000,20000", "3000")
     } else {
         ("5", "1000,100000,1000000", "10000")
     };
-    let seconds = flag(args, "--seconds").unwrap_or(seconds);
-    let sizes = flag(args, "--sizes").unwrap_or(sizes);
-    let events = flag(args, "--events").unwrap_or(events);
-    let postgres = flag(args, "--postgres").unwrap_or("postgres://postgres@127.0.0.1:5432/test");
+    let seconds = flags.value("--seconds").unwrap_or(seconds);
+    let sizes = flags.value("--sizes").unwrap_or(sizes);
+    let events = flags.value("--events").unwrap_or(events);
+    let postgres = flags
+        .value("--postgres")
+        .unwrap_or("postgres://postgres@127.0.0.1:5432/test");
     let command = std::iter::once("cargo xtask bench".to_owned())
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()
@@ -110,8 +111,13 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
 /// `cargo xtask soak [--minutes N] [--rate N]`.
 pub fn soak(args: &[String]) -> Result<(), String> {
-    let minutes = flag(args, "--minutes").unwrap_or("10");
-    let rate = flag(args, "--rate").unwrap_or("20");
+    let flags = Flags::parse(
+        "soak",
+        args,
+        &[Spec::Value("--minutes"), Spec::Value("--rate")],
+    )?;
+    let minutes = flags.value("--minutes").unwrap_or("10");
+    let rate = flags.value("--rate").unwrap_or("20");
     let command = std::iter::once("cargo xtask soak".to_owned())
         .chain(args.iter().cloned())
         .collect::<Vec<_>>()
@@ -194,13 +200,6 @@ fn scenario(bench: &Path, args: &[&str]) -> Result<String, String> {
 }
 
 /// The value after `name` in `args`.
-fn flag<'a>(args: &'a [String], name: &str) -> Option<&'a str> {
-    args.iter()
-        .position(|a| a == name)
-        .and_then(|i| args.get(i + 1))
-        .map(String::as_str)
-}
-
 /// The whole file: header, then the sections.
 fn document(command: &str, load_before: String, load_after: String, sections: &[String]) -> String {
     let commit = output_of(git(&["rev-parse", "--short", "HEAD"])).unwrap_or_default();
@@ -315,11 +314,20 @@ mod tests {
         assert_eq!(appended, "# B\n\n## Soak\n\ns\n");
     }
 
+    fn strings(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| (*s).to_owned()).collect()
+    }
+
     #[test]
-    fn reads_flags() {
-        let args: Vec<String> = ["--minutes", "2", "--rate"].map(String::from).to_vec();
-        assert_eq!(flag(&args, "--minutes"), Some("2"));
-        assert_eq!(flag(&args, "--rate"), None);
-        assert_eq!(flag(&args, "--seconds"), None);
+    fn soak_and_bench_refuse_bad_flags_before_building_anything() {
+        // Each of these returns before the release build starts: a refusal costs nothing.
+        let err = soak(&strings(&["--minutes", "2", "--rate"])).unwrap_err();
+        assert_eq!(err, "`cargo xtask soak`: --rate needs a value");
+        let err = soak(&strings(&["--minute", "2"])).unwrap_err();
+        assert!(err.contains("did you mean `--minutes`?"), "{err}");
+        let err = run(&strings(&["--quick", "--event", "10"])).unwrap_err();
+        assert!(err.contains("did you mean `--events`?"), "{err}");
+        let err = run(&strings(&["--seconds", "2", "quick"])).unwrap_err();
+        assert!(err.contains("unknown argument `quick`"), "{err}");
     }
 }

@@ -13,16 +13,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clicktrail_e2e::{Stack, StackConfig};
 
+use crate::flags::Flags;
 use crate::process::run_checked;
 use crate::{web, workspace};
 
 /// Runs the demo until ctrl-c.
 pub fn run(args: &[String]) -> Result<(), String> {
-    if let Some(unknown) = args.first() {
-        return Err(format!(
-            "`cargo xtask demo` takes no arguments (got `{unknown}`)"
-        ));
-    }
+    Flags::parse("demo", args, &[])?;
     println!("demo: building the browser kit (and installing what is missing first)");
     let kit = web::run()?;
     println!("demo: {kit}");

@@ -19,6 +19,7 @@
 
 mod bench;
 mod demo;
+mod flags;
 mod process;
 mod setup;
 mod summary;
@@ -47,11 +48,13 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("setup") => setup::run(),
+        Some("setup") => flags::Flags::parse("setup", &args[1..], &[]).and_then(|_| setup::run()),
         Some("test") => test::run(&args[1..]),
-        Some("web") => web::run().map(|report| {
-            println!("{report}");
-        }),
+        Some("web") => flags::Flags::parse("web", &args[1..], &[])
+            .and_then(|_| web::run())
+            .map(|report| {
+                println!("{report}");
+            }),
         Some("demo") => demo::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("soak") => bench::soak(&args[1..]),

@@ -2,6 +2,7 @@
 
 use std::process::Command;
 
+use crate::flags::Flags;
 use crate::process::run_streaming;
 use crate::summary::Counts;
 use crate::{setup, web, workspace};
@@ -31,11 +32,7 @@ impl Step {
 
 /// Runs formatting, lints, host tests, browser tests and the size budget.
 pub fn run(args: &[String]) -> Result<(), String> {
-    if let Some(unknown) = args.first() {
-        return Err(format!(
-            "`cargo xtask test` takes no arguments (got `{unknown}`)"
-        ));
-    }
+    Flags::parse("test", args, &[])?;
     if !setup::all_present() {
         println!("test: something the tests need is missing; running `cargo xtask setup` first");
         setup::run()?;
@@ -61,17 +58,16 @@ pub fn run(args: &[String]) -> Result<(), String> {
     )?);
 
     // The browser kit is built first: the sample shop and the end-to-end tests serve `www/pkg/`.
-    let has_web = workspace::root().join("crates/clicktrail-web").exists();
-    if has_web {
-        steps.push(match web::run() {
-            Ok(report) => Step::new(
-                "browser kit size",
-                report.total_gzip() <= WEB_BUDGET_BYTES,
-                format!("{report} (budget {WEB_BUDGET_BYTES} B)"),
-            ),
-            Err(e) => Step::new("browser kit size", false, e),
-        });
-    }
+    // A missing kit crate fails both of its steps by name: they are never silently dropped.
+    let kit = kit_present(&workspace::root());
+    steps.push(match kit.clone().and_then(|()| web::run()) {
+        Ok(report) => Step::new(
+            "browser kit size",
+            report.total_gzip() <= WEB_BUDGET_BYTES,
+            format!("{report} (budget {WEB_BUDGET_BYTES} B)"),
+        ),
+        Err(e) => Step::new("browser kit size", false, e),
+    });
 
     let mut host = cargo(&["test", "--workspace", "--no-fail-fast"]);
     host.env("CLICKTRAIL_PEERS_DIR", workspace::peers_dir());
@@ -79,9 +75,10 @@ pub fn run(args: &[String]) -> Result<(), String> {
 
     steps.push(postgres_tests(&mut counts)?);
 
-    if has_web {
-        steps.push(browser_tests(&mut counts)?);
-    }
+    steps.push(match kit {
+        Ok(()) => browser_tests(&mut counts)?,
+        Err(e) => Step::new("browser tests", false, e),
+    });
 
     println!();
     println!("==== summary ====");
@@ -198,6 +195,21 @@ fn postgres_reachable(url: &str) -> bool {
         .any(|addr| TcpStream::connect_timeout(&addr, std::time::Duration::from_secs(2)).is_ok())
 }
 
+/// `Ok` when the browser kit crate is in the workspace at `root`; otherwise the reason its steps
+/// fail.
+fn kit_present(root: &std::path::Path) -> Result<(), String> {
+    let manifest = root.join("crates/clicktrail-web/Cargo.toml");
+    if manifest.is_file() {
+        Ok(())
+    } else {
+        Err(format!(
+            "the browser kit crate is missing ({} not found): its size budget and browser \
+             tests cannot run",
+            manifest.display()
+        ))
+    }
+}
+
 fn browser_tests(counts: &mut Counts) -> Result<Step, String> {
     // Each run leaves a Chromium profile in TMPDIR: give it a folder we remove afterwards.
     let tmp = workspace::target_dir().join("browser-tests-tmp");
@@ -220,6 +232,17 @@ fn browser_tests(counts: &mut Counts) -> Result<Step, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_missing_kit_crate_is_a_named_failure() {
+        assert_eq!(kit_present(&workspace::root()), Ok(()));
+        let empty = std::env::temp_dir().join(format!("xtask-no-kit-{}", std::process::id()));
+        std::fs::create_dir_all(&empty).unwrap();
+        let err = kit_present(&empty).unwrap_err();
+        std::fs::remove_dir_all(&empty).unwrap();
+        assert!(err.contains("the browser kit crate is missing"), "{err}");
+        assert!(err.contains("crates/clicktrail-web/Cargo.toml"), "{err}");
+    }
 
     #[test]
     fn postgres_addr_reads_host_and_port() {
