@@ -3,8 +3,11 @@
 //! a 2 s refund hold) and the shop as real processes. Each flow starts where a visitor starts, on
 //! a page, and ends where a partner's credit ends, in what the impact.com emulator received.
 //!
-//! On failure the page's screenshot and HTML and every process's log are saved under
-//! `target/e2e-artifacts/`. After a passing run the impact.com view is saved there as
+//! Each flow is its own test (a `libtest-mimic` harness: `harness = false` in Cargo.toml), so a
+//! failure names its flow and `cargo test -p clicktrail-e2e --test e2e -- <name>` runs one; they
+//! share one stack and one browser, started by the first flow that runs and stopped after the
+//! last. On a flow's failure the page's screenshot and HTML and every process's log are saved
+//! under `target/e2e-artifacts/<flow>/`. The last test saves the impact.com view there as
 //! `impact-view.png`; with `CLICKTRAIL_E2E_SCREENSHOT=docs` also as `docs/impact-view.png` (the
 //! README's picture).
 
@@ -12,7 +15,8 @@ mod browser;
 mod world;
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
+use std::process::{Command, ExitCode};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use browser::Browser;
@@ -80,59 +84,172 @@ fn random_click_id(tag: &str) -> String {
     format!("E2E{tag}{:08x}", rand::random::<u32>())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_partner_is_credited_adjusted_and_reversed_through_the_whole_stack() {
-    build().unwrap_or_else(|e| panic!("{e}"));
-    let artifacts = target_dir().join("e2e-artifacts");
-    let _ = std::fs::remove_dir_all(&artifacts);
-    std::fs::create_dir_all(&artifacts).expect("artifacts folder");
-    let work_dir = tempfile::tempdir().expect("temporary folder");
+/// The flows, in the order they run: each is its own test (run one with
+/// `cargo test -p clicktrail-e2e --test e2e -- <name>`), all share one stack and one browser.
+/// `next_period` runs last: the emulator's "bill the next period" moves its clock a month ahead
+/// for good. The impact.com view's check comes after every flow, as it counts their requests.
+const FLOWS: &[&str] = &[
+    "monthly_plan_is_credited_as_a_first_subscription",
+    "a_partial_refund_becomes_a_modification_after_the_hold",
+    "a_one_time_product_is_credited_then_reversed_by_a_full_refund",
+    "a_signup_trial_is_credited_at_zero",
+    "a_visitor_without_a_click_id_is_not_credited_and_the_job_list_says_why",
+    "a_visitor_back_a_day_later_with_the_cookie_is_credited",
+    "the_next_period_is_a_recurring_conversion",
+    "the_impact_view_shows_every_request",
+];
 
-    let mut config =
-        StackConfig::on_free_ports(work_dir.path().to_path_buf()).unwrap_or_else(|e| panic!("{e}"));
-    config.bin_dir = target_dir().join("debug");
-    config.refund_delay = format!("{HOLD_SECS}s");
-    config.trial = "signup".to_owned();
-    config.impact_processing_delay = "300ms".to_owned();
-    let stack = Stack::start(config).unwrap_or_else(|e| panic!("the stack did not start: {e}"));
-    let world = World::new(stack);
-    let mut browser = Browser::start(work_dir.path())
-        .await
-        .unwrap_or_else(|e| panic!("{e}"));
-
-    let outcome = flows(&world, &mut browser).await;
-    if let Err(error) = &outcome {
-        save_failure(&browser, &world, &artifacts).await;
-        browser.close().await;
-        panic!(
-            "{error}\n(screenshot, page HTML and logs in {})",
-            artifacts.display()
-        );
-    }
-
-    // The picture of the impact.com view the README shows.
-    let view = impact_view_screenshot(&world, &browser).await;
-    browser.close().await;
-    let png = view.unwrap_or_else(|e| panic!("{e}"));
-    std::fs::write(artifacts.join("impact-view.png"), &png).expect("screenshot saved");
-    if std::env::var("CLICKTRAIL_E2E_SCREENSHOT").as_deref() == Ok("docs") {
-        std::fs::write(workspace_root().join("docs/impact-view.png"), &png)
-            .expect("docs/impact-view.png saved");
-    }
+/// What every flow shares: the stack and the browser (started by the first flow that runs, so
+/// that `--list` starts nothing), and the monthly subscriber once a flow has made one.
+struct Shared {
+    runtime: tokio::runtime::Runtime,
+    env: Mutex<Option<Env>>,
+    monthly: Mutex<Option<Monthly>>,
+    artifacts: PathBuf,
 }
 
-async fn flows(world: &World, browser: &mut Browser) -> Result<(), String> {
-    let monthly = monthly_plan(world, browser).await?;
-    partial_refund(world, browser, &monthly.first_invoice).await?;
-    one_time_product_then_full_refund(world, browser).await?;
-    trial_plan(world, browser).await?;
-    no_click_id(world, browser).await?;
-    back_a_day_later(world, browser).await?;
-    // Last: the emulator's "bill the next period" moves its clock a month ahead for good.
-    next_period(world, browser, &monthly).await
+/// The running stack and browser.
+struct Env {
+    world: World,
+    browser: Browser,
+    _work_dir: tempfile::TempDir,
+}
+
+fn main() -> ExitCode {
+    let mut args = libtest_mimic::Arguments::from_args();
+    // One stack, one browser: the flows run one after the other, in `FLOWS` order.
+    args.test_threads = Some(1);
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    let shared = Arc::new(Shared {
+        runtime,
+        env: Mutex::new(None),
+        monthly: Mutex::new(None),
+        artifacts: target_dir().join("e2e-artifacts"),
+    });
+    let trials = FLOWS
+        .iter()
+        .map(|name| {
+            let shared = Arc::clone(&shared);
+            libtest_mimic::Trial::test(*name, move || shared.run(name).map_err(Into::into))
+        })
+        .collect();
+    let conclusion = libtest_mimic::run(&args, trials);
+    // Stop the browser and every process of the stack (their `Drop`) before exiting.
+    let env = shared
+        .env
+        .lock()
+        .expect("no flow panicked holding it")
+        .take();
+    if let Some(env) = env {
+        shared.runtime.block_on(env.browser.close());
+    }
+    conclusion.exit_code()
+}
+
+impl Shared {
+    /// Runs flow `name`, starting the stack first if no flow has yet; on failure saves the
+    /// page and every log under `target/e2e-artifacts/<name>/`.
+    fn run(&self, name: &str) -> Result<(), String> {
+        let mut env = self.env.lock().map_err(|_| "an earlier flow panicked")?;
+        if env.is_none() {
+            *env = Some(self.runtime.block_on(self.start())?);
+        }
+        let Env { world, browser, .. } = env.as_mut().expect("started above");
+        let outcome = self.runtime.block_on(self.flow(name, world, browser));
+        if let Err(error) = &outcome {
+            let dir = self.artifacts.join(name);
+            let _ = std::fs::create_dir_all(&dir);
+            self.runtime.block_on(save_failure(browser, world, &dir));
+            return Err(format!(
+                "{error}\n(screenshot, page HTML and logs in {})",
+                dir.display()
+            ));
+        }
+        outcome
+    }
+
+    /// Builds the binaries and starts the stack and the browser.
+    async fn start(&self) -> Result<Env, String> {
+        build()?;
+        let _ = std::fs::remove_dir_all(&self.artifacts);
+        std::fs::create_dir_all(&self.artifacts).map_err(|e| format!("artifacts folder: {e}"))?;
+        let work_dir = tempfile::tempdir().map_err(|e| format!("temporary folder: {e}"))?;
+        let mut config = StackConfig::on_free_ports(work_dir.path().to_path_buf())?;
+        config.bin_dir = target_dir().join("debug");
+        config.refund_delay = format!("{HOLD_SECS}s");
+        config.trial = "signup".to_owned();
+        config.impact_processing_delay = "300ms".to_owned();
+        let stack = Stack::start(config).map_err(|e| format!("the stack did not start: {e}"))?;
+        let browser = Browser::start(work_dir.path()).await?;
+        Ok(Env {
+            world: World::new(stack),
+            browser,
+            _work_dir: work_dir,
+        })
+    }
+
+    async fn flow(&self, name: &str, world: &World, browser: &mut Browser) -> Result<(), String> {
+        match name {
+            "monthly_plan_is_credited_as_a_first_subscription" => {
+                let monthly = monthly_plan(world, browser).await?;
+                *self.monthly.lock().map_err(|_| "poisoned")? = Some(monthly);
+                Ok(())
+            }
+            "a_partial_refund_becomes_a_modification_after_the_hold" => {
+                let monthly = self.monthly(world, browser).await?;
+                partial_refund(world, browser, &monthly.first_invoice).await
+            }
+            "a_one_time_product_is_credited_then_reversed_by_a_full_refund" => {
+                one_time_product_then_full_refund(world, browser).await
+            }
+            "a_signup_trial_is_credited_at_zero" => trial_plan(world, browser).await,
+            "a_visitor_without_a_click_id_is_not_credited_and_the_job_list_says_why" => {
+                no_click_id(world, browser).await
+            }
+            "a_visitor_back_a_day_later_with_the_cookie_is_credited" => {
+                back_a_day_later(world, browser).await
+            }
+            "the_next_period_is_a_recurring_conversion" => {
+                let monthly = self.monthly(world, browser).await?;
+                next_period(world, browser, &monthly).await
+            }
+            "the_impact_view_shows_every_request" => {
+                let png = impact_view_screenshot(world, browser).await?;
+                std::fs::write(self.artifacts.join("impact-view.png"), &png)
+                    .map_err(|e| format!("saving the screenshot: {e}"))?;
+                if std::env::var("CLICKTRAIL_E2E_SCREENSHOT").as_deref() == Ok("docs") {
+                    std::fs::write(workspace_root().join("docs/impact-view.png"), &png)
+                        .map_err(|e| format!("saving docs/impact-view.png: {e}"))?;
+                }
+                Ok(())
+            }
+            other => Err(format!("no flow named {other}")),
+        }
+    }
+
+    /// The monthly subscriber the first flow made; when that flow did not run (a filtered run)
+    /// or failed, a new one, made the same way.
+    async fn monthly(&self, world: &World, browser: &mut Browser) -> Result<Monthly, String> {
+        let made = self.monthly.lock().map_err(|_| "poisoned")?.clone();
+        match made {
+            Some(monthly) => Ok(monthly),
+            None => {
+                let monthly = monthly_plan(world, browser)
+                    .await
+                    .map_err(|e| format!("making the monthly subscriber this flow needs: {e}"))?;
+                *self.monthly.lock().map_err(|_| "poisoned")? = Some(monthly.clone());
+                Ok(monthly)
+            }
+        }
+    }
 }
 
 /// What the monthly subscriber's flow leaves for the later ones.
+#[derive(Clone)]
 struct Monthly {
     click_id: String,
     subscription: String,
