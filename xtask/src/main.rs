@@ -8,6 +8,7 @@
 //! - `test`: formatting, clippy, host tests, browser tests, size budget; ends with one summary line.
 //! - `web`: builds the browser kit into `www/pkg/` and measures its size.
 //! - `bench`: `bench` and `soak` run `clicktrail-bench` and write `BENCHMARKS.md`.
+//! - `docs`: regenerates `docs/config.md` from the forwarder's configuration reference.
 //! - `demo`: runs the whole flow on one machine (the stack launcher is `clicktrail_e2e::Stack`).
 //! - `process`: running child commands, streaming and capturing their output.
 //! - `summary`: counting test results from the runners' closing lines.
@@ -19,6 +20,7 @@
 
 mod bench;
 mod demo;
+mod docs;
 mod flags;
 mod process;
 mod setup;
@@ -41,6 +43,7 @@ commands:
            [--seconds N per level] [--sizes 1000,100000,1000000] [--events N] [--postgres URL]
   soak     steady traffic with impact.com faults and a forwarder restart; writes its section of
            BENCHMARKS.md [--minutes N, default 10] [--rate events/s]
+  docs     regenerate docs/config.md (the configuration reference) from the code
   demo     run the Stripe and impact.com emulators, the forwarder and the sample shop;
            prints the URL to open; ctrl-c stops everything
 ";
@@ -56,6 +59,7 @@ fn main() -> ExitCode {
                 println!("{report}");
             }),
         Some("demo") => demo::run(&args[1..]),
+        Some("docs") => docs::run(&args[1..]),
         Some("bench") => bench::run(&args[1..]),
         Some("soak") => bench::soak(&args[1..]),
         Some("help" | "--help" | "-h") | None => {

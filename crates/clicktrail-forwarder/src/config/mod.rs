@@ -31,6 +31,7 @@
 
 mod env;
 mod reconcile;
+pub mod reference;
 mod secret;
 mod service;
 mod values;
