@@ -6,7 +6,8 @@
 //! - `setup`: installs what the project needs, idempotently (wasm target, wasm-bindgen-cli at the
 //!   Cargo.lock version, Debian's chromium and chromium-driver, the npm and PyPI test peers).
 //! - `test`: formatting, clippy, host tests, browser tests, size budget; ends with one summary line.
-//! - `web`: builds the browser kit into `www/pkg/` and measures its size.
+//! - `web`: builds the browser kit into `www/pkg/` and measures its size; `package` makes its
+//!   classic-script build and npm tarball.
 //! - `bench`: `bench` and `soak` run `clicktrail-bench` and write `BENCHMARKS.md`.
 //! - `docs`: regenerates `docs/config.md` from the forwarder's configuration reference.
 //! - `demo`: runs the whole flow on one machine (the stack launcher is `clicktrail_e2e::Stack`).
@@ -22,6 +23,7 @@ mod bench;
 mod demo;
 mod docs;
 mod flags;
+mod package;
 mod process;
 mod setup;
 mod summary;
@@ -38,7 +40,8 @@ commands:
   setup    install what the project needs (idempotent): wasm32 target, wasm-bindgen-cli,
            chromium + chromium-driver, npm and PyPI test peers (into .peers/)
   test     fmt, clippy, host tests, browser tests and the size budget; one summary line at the end
-  web      build the browser kit into www/pkg/ and print its gzipped size
+  web      build the browser kit into www/pkg/ (ES module and classic script) and its npm package
+           into dist/clicktrail-web-<version>.tgz, and print the sizes; needs no browser
   bench    run the benchmarks (release builds) and write BENCHMARKS.md (--quick: under 5 min)
            [--seconds N per level] [--sizes 1000,100000,1000000] [--events N] [--postgres URL]
   soak     steady traffic with impact.com faults and a forwarder restart; writes its section of
@@ -51,7 +54,8 @@ commands:
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
-        Some("setup") => flags::Flags::parse("setup", &args[1..], &[]).and_then(|_| setup::run()),
+        Some("setup") => flags::Flags::parse("setup", &args[1..], &[])
+            .and_then(|_| setup::run(setup::Purpose::Everything)),
         Some("test") => test::run(&args[1..]),
         Some("web") => flags::Flags::parse("web", &args[1..], &[])
             .and_then(|_| web::run())

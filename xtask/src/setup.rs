@@ -16,11 +16,24 @@ const NPM_PEERS: &[(&str, &str)] = &[
     ("stripe", "23.1.0"),
     ("binaryen", "132.0.0"),
     ("terser", "5.51.4"),
+    ("esbuild", "0.28.2"),
 ];
+
+/// What a command needs installed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Purpose {
+    /// Building the browser kit and its package (`cargo xtask web`): the wasm target,
+    /// wasm-bindgen-cli and the npm tools. Never chromium, which only the tests use.
+    Build,
+    /// Everything: building, and the browser tests and SDK cross-checks (`setup`, `test`, `demo`).
+    Everything,
+}
 
 /// One thing the project needs, how to tell it is there, and how to install it.
 struct Requirement {
     name: &'static str,
+    /// Whether building the kit needs it (otherwise only the tests do).
+    build: bool,
     present: fn() -> Result<bool, String>,
     install: fn() -> Result<(), String>,
 }
@@ -28,41 +41,55 @@ struct Requirement {
 const REQUIREMENTS: &[Requirement] = &[
     Requirement {
         name: "rust target wasm32-unknown-unknown",
+        build: true,
         present: wasm_target_present,
         install: install_wasm_target,
     },
     Requirement {
         name: "wasm-bindgen-cli (Cargo.lock version)",
+        build: true,
         present: wasm_bindgen_present,
         install: install_wasm_bindgen,
     },
     Requirement {
         name: "chromium + chromium-driver (Debian)",
+        build: false,
         present: chromium_present,
         install: install_chromium,
     },
     Requirement {
         name: "PyPI stripe peer (.peers/venv)",
+        build: false,
         present: py_peers_present,
         install: install_py_peers,
     },
     Requirement {
-        name: "npm peers: stripe, binaryen, terser (.peers/node)",
+        name: "npm peers: stripe, binaryen, terser, esbuild (.peers/node)",
+        build: true,
         present: npm_peers_present,
         install: install_npm_peers,
     },
 ];
 
-/// Whether every requirement is already there (used by `test` to decide whether to run setup).
-pub fn all_present() -> bool {
-    REQUIREMENTS.iter().all(|r| (r.present)().unwrap_or(false))
+/// The requirements `purpose` needs.
+fn needed_for(purpose: Purpose) -> impl Iterator<Item = &'static Requirement> {
+    REQUIREMENTS
+        .iter()
+        .filter(move |r| purpose == Purpose::Everything || r.build)
 }
 
-/// Installs what is missing, printing one line per requirement.
-pub fn run() -> Result<(), String> {
+/// Whether everything `purpose` needs is already there (used by `test` and `web` to decide
+/// whether to run setup).
+pub fn present(purpose: Purpose) -> bool {
+    needed_for(purpose).all(|r| (r.present)().unwrap_or(false))
+}
+
+/// Installs what `purpose` needs and is missing, printing one line per requirement.
+pub fn run(purpose: Purpose) -> Result<(), String> {
     let start = Instant::now();
     let mut installed = 0;
-    for requirement in REQUIREMENTS {
+    let needed: Vec<_> = needed_for(purpose).collect();
+    for requirement in &needed {
         if (requirement.present)()? {
             println!("setup: {:<52} ok", requirement.name);
             continue;
@@ -85,7 +112,7 @@ pub fn run() -> Result<(), String> {
     }
     println!(
         "setup: {installed} installed, {} already present, {:.1?} in all",
-        REQUIREMENTS.len() - installed,
+        needed.len() - installed,
         start.elapsed()
     );
     Ok(())
@@ -205,4 +232,23 @@ fn install_npm_peers() -> Result<(), String> {
     cmd.args(["ci", "--silent", "--no-audit", "--no-fund", "--prefix"])
         .arg(&dir);
     run_checked(cmd)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn building_the_kit_needs_no_browser_and_no_python() {
+        let build: Vec<_> = needed_for(Purpose::Build).map(|r| r.name).collect();
+        assert!(build.iter().any(|name| name.contains("wasm32")));
+        assert!(build.iter().any(|name| name.contains("wasm-bindgen-cli")));
+        assert!(build.iter().any(|name| name.contains("esbuild")));
+        assert!(
+            !build.iter().any(|name| name.contains("chromium")),
+            "{build:?}"
+        );
+        assert!(!build.iter().any(|name| name.contains("PyPI")), "{build:?}");
+        assert_eq!(needed_for(Purpose::Everything).count(), REQUIREMENTS.len());
+    }
 }

@@ -33,9 +33,9 @@ impl Step {
 /// Runs formatting, lints, host tests, browser tests and the size budget.
 pub fn run(args: &[String]) -> Result<(), String> {
     Flags::parse("test", args, &[])?;
-    if !setup::all_present() {
+    if !setup::present(setup::Purpose::Everything) {
         println!("test: something the tests need is missing; running `cargo xtask setup` first");
-        setup::run()?;
+        setup::run(setup::Purpose::Everything)?;
     }
 
     let mut steps = Vec::new();

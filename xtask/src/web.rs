@@ -1,15 +1,19 @@
 //! `cargo xtask web`: builds the browser kit into `www/pkg/` (wasm-bindgen `--target web`, then
-//! `wasm-opt -Oz` from npm's binaryen) and measures it the way the budget counts it.
+//! `wasm-opt -Oz` from npm's binaryen), measures it the way the budget counts it, and makes its
+//! classic-script build and npm tarball (`package`).
+//!
+//! It needs only what building takes (the wasm target, wasm-bindgen-cli and the npm tools), never
+//! chromium, which only the tests use: a merchant's engineer on any machine can build the kit.
 
 use std::fmt;
 use std::path::Path;
 use std::process::Command;
 
 use crate::process::run_checked;
-use crate::{setup, workspace};
+use crate::{package, setup, workspace};
 
 /// The sizes of the built kit.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct SizeReport {
     /// The optimised `.wasm`, raw.
     pub wasm_raw: u64,
@@ -19,6 +23,10 @@ pub struct SizeReport {
     pub js_raw: u64,
     /// The JS glue, `gzip -9`.
     pub js_gzip: u64,
+    /// The classic-script build (`clicktrail.classic.js`, glue and snippets in one IIFE), `gzip -9`.
+    pub classic_gzip: u64,
+    /// The npm package tarball.
+    pub tarball: std::path::PathBuf,
 }
 
 impl SizeReport {
@@ -32,20 +40,23 @@ impl fmt::Display for SizeReport {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(
             f,
-            "browser kit: {} B gzip (wasm {} B, {} B raw; js {} B, {} B raw)",
+            "browser kit: {} B gzip (wasm {} B, {} B raw; js {} B, {} B raw); \
+             classic script {} B gzip + the same wasm; npm package {}",
             self.total_gzip(),
             self.wasm_gzip,
             self.wasm_raw,
             self.js_gzip,
-            self.js_raw
+            self.js_raw,
+            self.classic_gzip,
+            self.tarball.display()
         )
     }
 }
 
-/// Builds `www/pkg/` and returns its sizes.
+/// Builds `www/pkg/`, the classic script and the npm tarball, and returns the sizes.
 pub fn run() -> Result<SizeReport, String> {
-    if !setup::all_present() {
-        setup::run()?;
+    if !setup::present(setup::Purpose::Build) {
+        setup::run(setup::Purpose::Build)?;
     }
     let root = workspace::root();
     let out_dir = root.join("www/pkg");
@@ -92,6 +103,8 @@ pub fn run() -> Result<SizeReport, String> {
         .arg(&wasm);
     run_checked(opt)?;
 
+    // A classic build from an earlier run is remade by `package` from the fresh module.
+    let _ = std::fs::remove_file(out_dir.join("clicktrail.classic.js"));
     // The glue and its snippet (`snippets/**/sys.js`) ship as written: minify them.
     let scripts = js_files(&out_dir)?;
     for script in &scripts {
@@ -103,17 +116,21 @@ pub fn run() -> Result<SizeReport, String> {
         run_checked(terser)?;
     }
 
-    let mut report = SizeReport {
+    let mut js_raw = 0;
+    let mut js_gzip = 0;
+    for script in &scripts {
+        js_raw += file_len(script)?;
+        js_gzip += gzip_len(script)?;
+    }
+    let package = package::build(&out_dir)?;
+    Ok(SizeReport {
         wasm_raw: file_len(&wasm)?,
         wasm_gzip: gzip_len(&wasm)?,
-        js_raw: 0,
-        js_gzip: 0,
-    };
-    for script in &scripts {
-        report.js_raw += file_len(script)?;
-        report.js_gzip += gzip_len(script)?;
-    }
-    Ok(report)
+        js_raw,
+        js_gzip,
+        classic_gzip: gzip_len(&package.classic)?,
+        tarball: package.tarball,
+    })
 }
 
 /// Every `.js` file under `dir`, recursively (the glue and the snippets it imports).

@@ -12,6 +12,7 @@
 //! README's picture).
 
 mod browser;
+mod kit_package;
 mod world;
 
 use std::path::{Path, PathBuf};
@@ -72,7 +73,9 @@ fn build() -> Result<(), String> {
         "sample-shop",
     ]);
     run(binaries, "cargo build of the stack's binaries")?;
-    if !workspace_root().join("www/pkg/clicktrail_web.js").exists() {
+    if !workspace_root().join("www/pkg/clicktrail_web.js").exists()
+        || !kit_package::tarball(&workspace_root()).exists()
+    {
         let mut kit = cargo();
         kit.args(["xtask", "web"]);
         run(kit, "cargo xtask web (the browser kit)")?;
@@ -96,6 +99,7 @@ const FLOWS: &[&str] = &[
     "a_visitor_without_a_click_id_is_not_credited_and_the_job_list_says_why",
     "a_visitor_back_a_day_later_with_the_cookie_is_credited",
     "the_next_period_is_a_recurring_conversion",
+    "the_kit_package_installs_and_both_builds_fill_the_field",
     "the_impact_view_shows_every_request",
 ];
 
@@ -216,6 +220,14 @@ impl Shared {
             "the_next_period_is_a_recurring_conversion" => {
                 let monthly = self.monthly(world, browser).await?;
                 next_period(world, browser, &monthly).await
+            }
+            "the_kit_package_installs_and_both_builds_fill_the_field" => {
+                kit_package::installs_and_both_builds_fill_the_field(
+                    &workspace_root(),
+                    browser,
+                    random_click_id,
+                )
+                .await
             }
             "the_impact_view_shows_every_request" => {
                 let png = impact_view_screenshot(world, browser).await?;

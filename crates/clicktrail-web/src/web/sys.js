@@ -3,7 +3,9 @@
 // blocked storage, a page without impact.com's UTT), so nothing throws into the page and the
 // Rust side needs no exception glue. Decisions (which click id, what to store, how to decorate a
 // link) are all made in Rust; this file only reads and writes.
-const d = document;
+// Read through `globalThis` so that importing the kit where there is no DOM (a Node storefront
+// rendering on the server) does not throw; the functions are only called in a browser.
+const d = globalThis.document;
 let observer = null;
 
 // options[name]: undefined when absent or null, numbers and booleans as they are, anything else
