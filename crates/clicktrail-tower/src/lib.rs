@@ -10,7 +10,8 @@
 //!   `X-Impact-Click-Id` header, the landing link's `irclickid` / `im_ref`, or the
 //!   `impact_click_id` cookie, and puts it into the request extensions as [`ClickId`];
 //! - on a landing `GET` it sets the `impact_click_id` cookie from the server (not capped by
-//!   Safari's 7-day limit on script cookies);
+//!   Safari's 7-day limit on script cookies), unless the [`Consent`] hook says no (by default
+//!   it says yes: see [landing](landing#consent) before serving EU or UK visitors);
 //! - [`ClickId`] is an axum extractor, and gives the Stripe form parameters for each call that
 //!   must carry it ([`ClickId::stripe_params`]);
 //! - optionally, [`outbound::StripeClickIdLayer`] adds those parameters to the Stripe calls of a
@@ -71,8 +72,9 @@
 //! - [`click_id`](ClickId): the request's click id, a newtype over `clicktrail_clickid::ClickId`.
 //! - [`capture`]: [`CaptureClickIdLayer`], [`CaptureClickId`] and their response future, in
 //!   tower-http's shape; `source` holds the pure functions that read each [`Source`].
-//! - [`landing`]: the landing cookie's rules ([`LandingCookie`], [`Attribution`], [`Consent`]),
-//!   pure functions of the request head.
+//! - [`landing`]: the landing cookie's rules ([`LandingCookie`], [`Attribution`]) and the
+//!   consent hook ([`Consent`], [`AlwaysConsent`], [`ConsentCookie`]), pure functions of the
+//!   request head.
 //! - `body`: [`ReplayBody`], the bounded buffering that lets a middleware read a form and still
 //!   hand the whole body on.
 //! - [`stripe`]: [`StripeTarget`] and the parameters for each Stripe call.
@@ -101,6 +103,6 @@ pub use clicktrail_clickid::{InvalidClickId, InvalidClientReference};
 pub use error::Error;
 #[cfg(feature = "axum")]
 pub use extract::MissingClickId;
-pub use landing::{AlwaysConsent, Attribution, Consent, LandingCookie};
+pub use landing::{AlwaysConsent, Attribution, Consent, ConsentCookie, LandingCookie};
 pub use source::Source;
 pub use stripe::{METADATA_KEY, StripeTarget};

@@ -140,7 +140,10 @@ pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<ClickId> {
 /// A `Cookie` request header is only `name=value` pairs separated by `;` (RFC 6265, 5.4), so a
 /// split is all the parsing it needs; the `cookie` crate's full parser (attributes, dates) cost
 /// about a microsecond per request here, the whole budget of this path.
-fn cookie_values<'a>(parts: &'a Parts, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+pub(crate) fn cookie_values<'a>(
+    parts: &'a Parts,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
     parts
         .headers
         .get_all(header::COOKIE)

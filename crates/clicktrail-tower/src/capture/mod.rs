@@ -15,7 +15,8 @@
 //! read.
 //!
 //! It also performs the [landing capture](crate::landing): a `GET` whose query carries a valid
-//! click id is answered with the first-party cookie.
+//! click id is answered with the first-party cookie, when the [consent](crate::landing#consent)
+//! hook allows it (by default it does). The click id is put into the extensions either way.
 //!
 //! # The form body
 //!
