@@ -6,7 +6,8 @@
 //! is the merchant backend's part of that path:
 //!
 //! - [`CaptureClickIdLayer`], a tower middleware (axum, hyper, anything on `http` 1.x), reads
-//!   the click id from the checkout form's hidden `impact_ClickId` field, the
+//!   the click id from the checkout form's hidden `impact_ClickId` field (a url-encoded or
+//!   multipart form, or a JSON body's top-level member), the
 //!   `X-Impact-Click-Id` header, the landing link's `irclickid` / `im_ref`, or the
 //!   `impact_click_id` cookie, and puts it into the request extensions as [`ClickId`];
 //! - on a landing `GET` it sets the `impact_click_id` cookie from the server (not capped by
@@ -76,7 +77,7 @@
 //!   consent hook ([`Consent`], [`AlwaysConsent`], [`ConsentCookie`]), pure functions of the
 //!   request head.
 //! - `body`: [`ReplayBody`], the bounded buffering that lets a middleware read a form and still
-//!   hand the whole body on.
+//!   hand the whole body on; `form`: the field of a buffered url-encoded, multipart or JSON body.
 //! - [`stripe`]: [`StripeTarget`] and the parameters for each Stripe call.
 //! - `extract` (feature `axum`, on by default): the `FromRequestParts` and
 //!   `OptionalFromRequestParts` impls and their rejection [`MissingClickId`].
@@ -90,6 +91,7 @@ mod click_id;
 mod error;
 #[cfg(feature = "axum")]
 mod extract;
+mod form;
 pub mod landing;
 #[cfg(feature = "outbound")]
 pub mod outbound;

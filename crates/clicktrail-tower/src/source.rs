@@ -9,19 +9,22 @@ use http::header::{self, HeaderName};
 use http::request::Parts;
 
 use crate::ClickId;
+use crate::form::Format;
 
 /// One place the capture layer looks for a click id.
 ///
 /// The layer tries its sources in order and keeps the first valid value. Query, form and cookie
 /// names are compared ASCII case-insensitively (`irclickid` also matches `IRCLICKID`).
 ///
-/// Values from the query and the form body are URL-decoded exactly once; header and cookie
-/// values are taken verbatim (the browser kit writes the cookie verbatim: every character a
+/// Values from the query and a url-encoded form body are URL-decoded exactly once; header,
+/// cookie, multipart and JSON values are taken verbatim (the browser kit writes the cookie verbatim: every character a
 /// click id may hold is legal in a cookie value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// A field of an `application/x-www-form-urlencoded` `POST` body, such as the hidden field
-    /// `impact_ClickId` the browser kit fills. Reading it buffers the body up to the layer's
+    /// A field of a `POST` body, such as the hidden field `impact_ClickId` the browser kit
+    /// fills: a field of an `application/x-www-form-urlencoded` form (URL-decoded once), a text
+    /// part of a `multipart/form-data` form (not a file; verbatim), or a top-level string member
+    /// of an `application/json` object (verbatim). Reading it buffers the body up to the layer's
     /// limit and hands it on unchanged.
     FormField(Cow<'static, str>),
     /// A request header, such as `X-Impact-Click-Id` sent by a single-page app.
@@ -83,7 +86,10 @@ impl Source {
     /// body, and finds nothing when it is `None`.
     pub(crate) fn read(&self, parts: &Parts, form: Option<&[u8]>) -> Option<ClickId> {
         match self {
-            Source::FormField(name) => form.and_then(|body| form_field(body, name)),
+            Source::FormField(name) => {
+                let body = form?;
+                Format::of(&parts.headers)?.field(body, name)
+            }
             Source::Header(name) => header(parts, name),
             Source::Query(name) => parts.uri.query().and_then(|q| query_param(q, name)),
             Source::Cookie(name) => cookie(parts, name),
@@ -105,17 +111,6 @@ pub(crate) fn query_param(query: &str, name: &str) -> Option<ClickId> {
     pairs(query.as_bytes(), name).find_map(|raw| {
         let raw = std::str::from_utf8(raw).ok()?;
         valid(ClickId::from_url_encoded(raw), "query parameter", name)
-    })
-}
-
-/// The first valid value of the field `name` in an `application/x-www-form-urlencoded` body.
-pub(crate) fn form_field(body: &[u8], name: &str) -> Option<ClickId> {
-    pairs(body, name).find_map(|raw| {
-        let Ok(raw) = std::str::from_utf8(raw) else {
-            tracing::debug!(field = name, "ignoring click id: form field is not UTF-8");
-            return None;
-        };
-        valid(ClickId::from_url_encoded(raw), "form field", name)
     })
 }
 
@@ -165,7 +160,7 @@ pub(crate) fn cookie_values<'a>(
 }
 
 /// The raw values of the `name=value` pairs named `name` in a `&`-separated list.
-fn pairs<'a>(input: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+pub(crate) fn pairs<'a>(input: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
     input.split(|&b| b == b'&').filter_map(move |pair| {
         let eq = pair.iter().position(|&b| b == b'=')?;
         let (key, value) = (&pair[..eq], &pair[eq + 1..]);
@@ -173,7 +168,7 @@ fn pairs<'a>(input: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> +
     })
 }
 
-fn valid(
+pub(crate) fn valid(
     result: Result<ClickId, clicktrail_clickid::InvalidClickId>,
     kind: &'static str,
     name: &str,
@@ -229,19 +224,6 @@ mod tests {
     }
 
     #[test]
-    fn form_fields_ignore_non_utf8_and_bad_values() {
-        assert_eq!(
-            form_field(b"x=\xff&impact_ClickId=abc", "impact_ClickId")
-                .unwrap()
-                .as_str(),
-            "abc"
-        );
-        assert_eq!(form_field(b"impact_ClickId=\xff", "impact_ClickId"), None);
-        assert_eq!(form_field(b"impact_ClickId=a+b", "impact_ClickId"), None);
-        assert_eq!(form_field(b"", "impact_ClickId"), None);
-    }
-
-    #[test]
     fn cookies_are_verbatim_and_span_headers() {
         let p = parts(
             "/",
@@ -269,6 +251,7 @@ mod tests {
         let p = parts(
             "/?irclickid=fromquery",
             &[
+                ("content-type", "application/x-www-form-urlencoded"),
                 ("x-impact-click-id", "fromheader"),
                 ("cookie", "impact_click_id=fromcookie"),
             ],
