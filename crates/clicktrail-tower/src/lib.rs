@@ -14,7 +14,8 @@
 //!   Safari's 7-day limit on script cookies), unless the [`Consent`] hook says no (by default
 //!   it says yes: see [landing](landing#consent) before serving EU or UK visitors);
 //! - [`ClickId`] is an axum extractor, and gives the Stripe form parameters for each call that
-//!   must carry it ([`ClickId::stripe_params`]);
+//!   must carry it ([`ClickId::stripe_params`]), never overwriting one the call already sets,
+//!   each [`Carrier`] with its opt-out;
 //! - optionally, [`outbound::StripeClickIdLayer`] adds those parameters to the Stripe calls of a
 //!   tower-based HTTP client by itself.
 //!
@@ -39,7 +40,8 @@
 //!         ("success_url", "https://shop.example/thanks".to_owned()),
 //!     ];
 //!     if let Some(click_id) = &click_id {
-//!         params.extend(click_id.stripe_params(StripeTarget::CheckoutSubscription));
+//!         // Adds what `params` does not set already (a `client_reference_id` of yours is kept).
+//!         click_id.stripe_params(StripeTarget::CheckoutSubscription).add_to(&mut params);
 //!     }
 //!     serde_urlencoded::to_string(&params).unwrap_or_default()
 //! }
@@ -78,7 +80,8 @@
 //!   request head.
 //! - `body`: [`ReplayBody`], the bounded buffering that lets a middleware read a form and still
 //!   hand the whole body on; `form`: the field of a buffered url-encoded, multipart or JSON body.
-//! - [`stripe`]: [`StripeTarget`] and the parameters for each Stripe call.
+//! - [`stripe`]: [`StripeTarget`], [`Carrier`] and [`StripeParams`], the parameters for each
+//!   Stripe call.
 //! - `extract` (feature `axum`, on by default): the `FromRequestParts` and
 //!   `OptionalFromRequestParts` impls and their rejection [`MissingClickId`].
 //! - [`outbound`] (feature `outbound`, on by default): the task-local click id and the Stripe
@@ -107,4 +110,4 @@ pub use error::Error;
 pub use extract::MissingClickId;
 pub use landing::{AlwaysConsent, Attribution, Consent, ConsentCookie, LandingCookie};
 pub use source::Source;
-pub use stripe::{METADATA_KEY, StripeTarget};
+pub use stripe::{Carrier, METADATA_KEY, StripeParams, StripeTarget};
