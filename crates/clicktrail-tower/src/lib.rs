@@ -6,13 +6,16 @@
 //! is the merchant backend's part of that path:
 //!
 //! - [`CaptureClickIdLayer`], a tower middleware (axum, hyper, anything on `http` 1.x), reads
-//!   the click id from the checkout form's hidden `impact_ClickId` field, the
+//!   the click id from the checkout form's hidden `impact_ClickId` field (a url-encoded or
+//!   multipart form, or a JSON body's top-level member), the
 //!   `X-Impact-Click-Id` header, the landing link's `irclickid` / `im_ref`, or the
 //!   `impact_click_id` cookie, and puts it into the request extensions as [`ClickId`];
 //! - on a landing `GET` it sets the `impact_click_id` cookie from the server (not capped by
-//!   Safari's 7-day limit on script cookies);
+//!   Safari's 7-day limit on script cookies), unless the [`Consent`] hook says no (by default
+//!   it says yes: see [landing](landing#consent) before serving EU or UK visitors);
 //! - [`ClickId`] is an axum extractor, and gives the Stripe form parameters for each call that
-//!   must carry it ([`ClickId::stripe_params`]);
+//!   must carry it ([`ClickId::stripe_params`]), never overwriting one the call already sets,
+//!   each [`Carrier`] with its opt-out;
 //! - optionally, [`outbound::StripeClickIdLayer`] adds those parameters to the Stripe calls of a
 //!   tower-based HTTP client by itself.
 //!
@@ -37,7 +40,8 @@
 //!         ("success_url", "https://shop.example/thanks".to_owned()),
 //!     ];
 //!     if let Some(click_id) = &click_id {
-//!         params.extend(click_id.stripe_params(StripeTarget::CheckoutSubscription));
+//!         // Adds what `params` does not set already (a `client_reference_id` of yours is kept).
+//!         click_id.stripe_params(StripeTarget::CheckoutSubscription).add_to(&mut params);
 //!     }
 //!     serde_urlencoded::to_string(&params).unwrap_or_default()
 //! }
@@ -71,11 +75,13 @@
 //! - [`click_id`](ClickId): the request's click id, a newtype over `clicktrail_clickid::ClickId`.
 //! - [`capture`]: [`CaptureClickIdLayer`], [`CaptureClickId`] and their response future, in
 //!   tower-http's shape; `source` holds the pure functions that read each [`Source`].
-//! - [`landing`]: the landing cookie's rules ([`LandingCookie`], [`Attribution`], [`Consent`]),
-//!   pure functions of the request head.
+//! - [`landing`]: the landing cookie's rules ([`LandingCookie`], [`Attribution`]) and the
+//!   consent hook ([`Consent`], [`AlwaysConsent`], [`ConsentCookie`]), pure functions of the
+//!   request head.
 //! - `body`: [`ReplayBody`], the bounded buffering that lets a middleware read a form and still
-//!   hand the whole body on.
-//! - [`stripe`]: [`StripeTarget`] and the parameters for each Stripe call.
+//!   hand the whole body on; `form`: the field of a buffered url-encoded, multipart or JSON body.
+//! - [`stripe`]: [`StripeTarget`], [`Carrier`] and [`StripeParams`], the parameters for each
+//!   Stripe call.
 //! - `extract` (feature `axum`, on by default): the `FromRequestParts` and
 //!   `OptionalFromRequestParts` impls and their rejection [`MissingClickId`].
 //! - [`outbound`] (feature `outbound`, on by default): the task-local click id and the Stripe
@@ -88,6 +94,7 @@ mod click_id;
 mod error;
 #[cfg(feature = "axum")]
 mod extract;
+mod form;
 pub mod landing;
 #[cfg(feature = "outbound")]
 pub mod outbound;
@@ -101,6 +108,6 @@ pub use clicktrail_clickid::{InvalidClickId, InvalidClientReference};
 pub use error::Error;
 #[cfg(feature = "axum")]
 pub use extract::MissingClickId;
-pub use landing::{AlwaysConsent, Attribution, Consent, LandingCookie};
+pub use landing::{AlwaysConsent, Attribution, Consent, ConsentCookie, LandingCookie};
 pub use source::Source;
-pub use stripe::{METADATA_KEY, StripeTarget};
+pub use stripe::{Carrier, METADATA_KEY, StripeParams, StripeTarget};

@@ -10,7 +10,8 @@
 //! it appends the [Stripe parameters](crate::stripe) of the click id of the request being
 //! served, except those the body already sets: an explicit `metadata[impact_click_id]`, a
 //! `metadata=` that clears the metadata, or the merchant's own `client_reference_id` is never
-//! replaced. Every other request passes through untouched. It matches paths only, so wrap the
+//! replaced; a [`Carrier`] you never want added is left out with
+//! [`StripeClickIdLayer::without`]. Every other request passes through untouched. It matches paths only, so wrap the
 //! client you use for Stripe, not a client shared with other APIs.
 //!
 //! "The request being served" is a tokio task-local. [`CaptureClickId`](crate::CaptureClickId)
@@ -74,6 +75,7 @@ use tokio::task::futures::TaskLocalFuture;
 use tower::{BoxError, Layer, Service};
 
 use crate::body::{Collect, Collected, ReplayBody};
+use crate::stripe::{Carrier, CarrierSet, StripeParams};
 use crate::{ClickId, StripeTarget};
 
 tokio::task_local! {
@@ -106,6 +108,7 @@ pub fn current() -> Option<ClickId> {
 #[derive(Debug, Clone)]
 pub struct StripeClickIdLayer {
     limit: usize,
+    without: CarrierSet,
 }
 
 impl StripeClickIdLayer {
@@ -116,12 +119,20 @@ impl StripeClickIdLayer {
     pub fn new() -> Self {
         Self {
             limit: Self::DEFAULT_LIMIT,
+            without: CarrierSet::default(),
         }
     }
 
     /// The largest body rewritten; larger bodies are sent as they are.
     pub fn limit(mut self, bytes: usize) -> Self {
         self.limit = bytes;
+        self
+    }
+
+    /// Never adds `carrier`; the other carriers are still added. See
+    /// ["How to opt out"](crate::stripe#how-to-opt-out-of-a-carrier) for what each one is for.
+    pub fn without(mut self, carrier: Carrier) -> Self {
+        self.without.insert(carrier);
         self
     }
 }
@@ -139,6 +150,7 @@ impl<S> Layer<S> for StripeClickIdLayer {
         StripeClickId {
             inner,
             limit: self.limit,
+            without: self.without,
         }
     }
 }
@@ -150,6 +162,7 @@ impl<S> Layer<S> for StripeClickIdLayer {
 pub struct StripeClickId<S> {
     inner: S,
     limit: usize,
+    without: CarrierSet,
 }
 
 impl<S> StripeClickId<S> {
@@ -210,6 +223,7 @@ where
                 inner: Some(inner),
                 click_id,
                 endpoint,
+                without: self.without,
             },
         }
     }
@@ -238,6 +252,7 @@ pin_project! {
             inner: Option<S>,
             click_id: ClickId,
             endpoint: Endpoint,
+            without: CarrierSet,
         },
         Called {
             #[pin]
@@ -264,6 +279,7 @@ where
                     inner,
                     click_id,
                     endpoint,
+                    without,
                 } => {
                     let collected = ready!(collect.poll_collect(cx));
                     let (Some(mut parts), Some(mut inner)) = (parts.take(), inner.take()) else {
@@ -272,7 +288,8 @@ where
                     let body = match collected {
                         Collected::Complete { bytes, trailers } => {
                             let target = endpoint.target(&bytes);
-                            match append_params(&bytes, target, click_id) {
+                            let params = click_id.stripe_params(target).without_all(*without);
+                            match append_params(&bytes, &params) {
                                 Some(rewritten) => {
                                     parts.headers.insert(
                                         header::CONTENT_LENGTH,
@@ -364,25 +381,16 @@ fn is_form<B>(req: &Request<B>) -> bool {
 
 /// The body with the click id parameters the body does not already set appended, or `None`
 /// when it sets them all.
-fn append_params(body: &[u8], target: StripeTarget, click_id: &ClickId) -> Option<Bytes> {
+fn append_params(body: &[u8], params: &StripeParams<'_>) -> Option<Bytes> {
     let present: Vec<_> = form_urlencoded::parse(body).map(|(key, _)| key).collect();
     let mut out = body.to_vec();
-    for &key in target.keys() {
-        // Set already, or its whole metadata hash is (`metadata=` clears it on an update).
-        let parent = key.rfind('[').map(|at| &key[..at]);
-        if present
-            .iter()
-            .any(|k| k == key || Some(k.as_ref()) == parent)
-        {
-            continue;
-        }
+    for (key, value) in params.missing_from(present) {
         if !out.is_empty() {
             out.push(b'&');
         }
         // Keys are written like Stripe's own SDKs write them (brackets unescaped).
         out.extend_from_slice(key.as_bytes());
         out.push(b'=');
-        let value = click_id.stripe_value(key);
         out.extend(form_urlencoded::byte_serialize(value.as_bytes()).flat_map(str::bytes));
     }
     (out.len() != body.len()).then(|| Bytes::from(out))
@@ -433,7 +441,11 @@ mod tests {
     fn appends_only_what_is_missing() {
         let id = ClickId::new("a:b").unwrap();
         let target = StripeTarget::CheckoutPayment;
-        let out = append_params(b"mode=payment&client_reference_id=user_42", target, &id).unwrap();
+        let out = append_params(
+            b"mode=payment&client_reference_id=user_42",
+            &id.stripe_params(target),
+        )
+        .unwrap();
         assert_eq!(
             out,
             "mode=payment&client_reference_id=user_42&metadata[impact_click_id]=a%3Ab\
@@ -442,24 +454,35 @@ mod tests {
         // Keys count as present however they were encoded.
         let all = "metadata%5Bimpact_click_id%5D=x&payment_intent_data[metadata][impact_click_id]=x\
                    &client_reference_id=y";
-        assert_eq!(append_params(all.as_bytes(), target, &id), None);
+        assert_eq!(
+            append_params(all.as_bytes(), &id.stripe_params(target)),
+            None
+        );
         // An update that clears the metadata is left alone.
         assert_eq!(
-            append_params(b"metadata=", StripeTarget::CustomerUpdate, &id),
+            append_params(
+                b"metadata=",
+                &id.stripe_params(StripeTarget::CustomerUpdate)
+            ),
             None
         );
         let out = append_params(
             b"mode=subscription&metadata=",
-            StripeTarget::CheckoutSubscription,
-            &id,
+            &id.stripe_params(StripeTarget::CheckoutSubscription),
         );
         assert_eq!(
             out.unwrap(),
             "mode=subscription&metadata=&subscription_data[metadata][impact_click_id]=a%3Ab\
              &client_reference_id=irc_YTpi"
         );
+        // An opted-out carrier is not added; the others are.
+        let params = id.stripe_params(target).without(Carrier::PaymentIntentData);
         assert_eq!(
-            append_params(b"", StripeTarget::CustomerCreate, &id).unwrap(),
+            append_params(b"mode=payment", &params).unwrap(),
+            "mode=payment&metadata[impact_click_id]=a%3Ab&client_reference_id=irc_YTpi"
+        );
+        assert_eq!(
+            append_params(b"", &id.stripe_params(StripeTarget::CustomerCreate)).unwrap(),
             "metadata[impact_click_id]=a%3Ab"
         );
     }

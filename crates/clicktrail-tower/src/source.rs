@@ -9,19 +9,22 @@ use http::header::{self, HeaderName};
 use http::request::Parts;
 
 use crate::ClickId;
+use crate::form::Format;
 
 /// One place the capture layer looks for a click id.
 ///
 /// The layer tries its sources in order and keeps the first valid value. Query, form and cookie
 /// names are compared ASCII case-insensitively (`irclickid` also matches `IRCLICKID`).
 ///
-/// Values from the query and the form body are URL-decoded exactly once; header and cookie
-/// values are taken verbatim (the browser kit writes the cookie verbatim: every character a
+/// Values from the query and a url-encoded form body are URL-decoded exactly once; header,
+/// cookie, multipart and JSON values are taken verbatim (the browser kit writes the cookie verbatim: every character a
 /// click id may hold is legal in a cookie value).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
-    /// A field of an `application/x-www-form-urlencoded` `POST` body, such as the hidden field
-    /// `impact_ClickId` the browser kit fills. Reading it buffers the body up to the layer's
+    /// A field of a `POST` body, such as the hidden field `impact_ClickId` the browser kit
+    /// fills: a field of an `application/x-www-form-urlencoded` form (URL-decoded once), a text
+    /// part of a `multipart/form-data` form (not a file; verbatim), or a top-level string member
+    /// of an `application/json` object (verbatim). Reading it buffers the body up to the layer's
     /// limit and hands it on unchanged.
     FormField(Cow<'static, str>),
     /// A request header, such as `X-Impact-Click-Id` sent by a single-page app.
@@ -83,7 +86,10 @@ impl Source {
     /// body, and finds nothing when it is `None`.
     pub(crate) fn read(&self, parts: &Parts, form: Option<&[u8]>) -> Option<ClickId> {
         match self {
-            Source::FormField(name) => form.and_then(|body| form_field(body, name)),
+            Source::FormField(name) => {
+                let body = form?;
+                Format::of(&parts.headers)?.field(body, name)
+            }
             Source::Header(name) => header(parts, name),
             Source::Query(name) => parts.uri.query().and_then(|q| query_param(q, name)),
             Source::Cookie(name) => cookie(parts, name),
@@ -108,17 +114,6 @@ pub(crate) fn query_param(query: &str, name: &str) -> Option<ClickId> {
     })
 }
 
-/// The first valid value of the field `name` in an `application/x-www-form-urlencoded` body.
-pub(crate) fn form_field(body: &[u8], name: &str) -> Option<ClickId> {
-    pairs(body, name).find_map(|raw| {
-        let Ok(raw) = std::str::from_utf8(raw) else {
-            tracing::debug!(field = name, "ignoring click id: form field is not UTF-8");
-            return None;
-        };
-        valid(ClickId::from_url_encoded(raw), "form field", name)
-    })
-}
-
 /// The first valid value of the header `name`.
 fn header(parts: &Parts, name: &HeaderName) -> Option<ClickId> {
     parts.headers.get_all(name).iter().find_map(|value| {
@@ -140,7 +135,10 @@ pub(crate) fn cookie(parts: &Parts, name: &str) -> Option<ClickId> {
 /// A `Cookie` request header is only `name=value` pairs separated by `;` (RFC 6265, 5.4), so a
 /// split is all the parsing it needs; the `cookie` crate's full parser (attributes, dates) cost
 /// about a microsecond per request here, the whole budget of this path.
-fn cookie_values<'a>(parts: &'a Parts, name: &'a str) -> impl Iterator<Item = &'a str> + 'a {
+pub(crate) fn cookie_values<'a>(
+    parts: &'a Parts,
+    name: &'a str,
+) -> impl Iterator<Item = &'a str> + 'a {
     parts
         .headers
         .get_all(header::COOKIE)
@@ -162,7 +160,7 @@ fn cookie_values<'a>(parts: &'a Parts, name: &'a str) -> impl Iterator<Item = &'
 }
 
 /// The raw values of the `name=value` pairs named `name` in a `&`-separated list.
-fn pairs<'a>(input: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
+pub(crate) fn pairs<'a>(input: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> + 'a {
     input.split(|&b| b == b'&').filter_map(move |pair| {
         let eq = pair.iter().position(|&b| b == b'=')?;
         let (key, value) = (&pair[..eq], &pair[eq + 1..]);
@@ -170,7 +168,7 @@ fn pairs<'a>(input: &'a [u8], name: &'a str) -> impl Iterator<Item = &'a [u8]> +
     })
 }
 
-fn valid(
+pub(crate) fn valid(
     result: Result<ClickId, clicktrail_clickid::InvalidClickId>,
     kind: &'static str,
     name: &str,
@@ -226,19 +224,6 @@ mod tests {
     }
 
     #[test]
-    fn form_fields_ignore_non_utf8_and_bad_values() {
-        assert_eq!(
-            form_field(b"x=\xff&impact_ClickId=abc", "impact_ClickId")
-                .unwrap()
-                .as_str(),
-            "abc"
-        );
-        assert_eq!(form_field(b"impact_ClickId=\xff", "impact_ClickId"), None);
-        assert_eq!(form_field(b"impact_ClickId=a+b", "impact_ClickId"), None);
-        assert_eq!(form_field(b"", "impact_ClickId"), None);
-    }
-
-    #[test]
     fn cookies_are_verbatim_and_span_headers() {
         let p = parts(
             "/",
@@ -266,6 +251,7 @@ mod tests {
         let p = parts(
             "/?irclickid=fromquery",
             &[
+                ("content-type", "application/x-www-form-urlencoded"),
                 ("x-impact-click-id", "fromheader"),
                 ("cookie", "impact_click_id=fromcookie"),
             ],

@@ -1,9 +1,10 @@
-//! Through an axum `Router`: the extractor, its rejection, the form still readable by `Form`,
-//! and the landing cookie.
+//! Through an axum `Router`: the extractor, its rejection, the body still readable by `Form`,
+//! `Json` and `Multipart`, and the landing cookie.
 
 use axum::body::Body;
+use axum::extract::Multipart;
 use axum::routing::{get, post};
-use axum::{Form, Router};
+use axum::{Form, Json, Router};
 use clicktrail_tower::{CaptureClickIdLayer, ClickId, MissingClickId};
 use http::{Request, StatusCode, header};
 use http_body_util::BodyExt;
@@ -32,11 +33,31 @@ async fn subscribe(click_id: Option<ClickId>, Form(form): Form<Subscribe>) -> St
     )
 }
 
+async fn subscribe_json(click_id: Option<ClickId>, Json(form): Json<Subscribe>) -> String {
+    subscribe(click_id, Form(form)).await
+}
+
+/// Every text field of the multipart form, `name=value`, in order.
+async fn upload(click_id: Option<ClickId>, mut multipart: Multipart) -> String {
+    let mut fields = Vec::new();
+    while let Some(field) = multipart.next_field().await.unwrap() {
+        let name = field.name().unwrap_or_default().to_owned();
+        fields.push(format!("{name}={}", field.text().await.unwrap()));
+    }
+    format!(
+        "{} {:?}",
+        fields.join(","),
+        click_id.map(|id| id.to_string())
+    )
+}
+
 fn routes() -> Router {
     Router::new()
         .route("/required", get(required))
         .route("/optional", get(optional))
         .route("/subscribe", post(subscribe))
+        .route("/subscribe.json", post(subscribe_json))
+        .route("/upload", post(upload))
 }
 
 fn app() -> Router {
@@ -85,6 +106,30 @@ async fn the_form_extractor_still_reads_the_whole_body() {
     let (status, _, body) = send(app(), request).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(body, r#"pro a@b.example Some("Qx9:abc")"#);
+}
+
+#[tokio::test]
+async fn the_json_and_multipart_extractors_still_read_the_whole_body() {
+    let request = Request::post("/subscribe.json")
+        .header("content-type", "application/json")
+        .body(Body::from(
+            r#"{"plan":"pro","impact_ClickId":"Qx9:abc","email":"a@b.example"}"#,
+        ))
+        .unwrap();
+    let (status, _, body) = send(app(), request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, r#"pro a@b.example Some("Qx9:abc")"#);
+
+    let form = "--b0undary\r\nContent-Disposition: form-data; name=\"plan\"\r\n\r\npro\r\n\
+                --b0undary\r\nContent-Disposition: form-data; name=\"impact_ClickId\"\r\n\r\nQx9:abc\r\n\
+                --b0undary--\r\n";
+    let request = Request::post("/upload")
+        .header("content-type", "multipart/form-data; boundary=b0undary")
+        .body(Body::from(form))
+        .unwrap();
+    let (status, _, body) = send(app(), request).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body, r#"plan=pro,impact_ClickId=Qx9:abc Some("Qx9:abc")"#);
 }
 
 #[tokio::test]

@@ -279,10 +279,13 @@ async fn the_form_body_reaches_the_handler_intact() {
 
 #[tokio::test]
 async fn other_content_types_pass_through_unread() {
+    // JSON and multipart bodies are read (tests/body_formats.rs), but this one is neither.
     for content_type in [
         "application/json",
         "multipart/form-data; boundary=x",
         "text/plain",
+        "application/octet-stream",
+        "multipart/mixed; boundary=x",
     ] {
         let body = "impact_ClickId=NotRead";
         let request = Request::post("/")
@@ -294,11 +297,22 @@ async fn other_content_types_pass_through_unread() {
         assert_eq!(seen.body, body);
     }
     // Nor is the body of a form sent with another method.
-    let request = Request::put("/")
-        .header("content-type", "application/x-www-form-urlencoded")
-        .body(Full::from("impact_ClickId=NotRead"))
-        .unwrap();
-    assert_eq!(click_id_of(CaptureClickIdLayer::new(), request).await, None);
+    for content_type in ["application/x-www-form-urlencoded", "application/json"] {
+        let body = if content_type == "application/json" {
+            r#"{"impact_ClickId":"NotRead"}"#
+        } else {
+            "impact_ClickId=NotRead"
+        };
+        let request = Request::put("/")
+            .header("content-type", content_type)
+            .body(Full::from(body))
+            .unwrap();
+        assert_eq!(
+            click_id_of(CaptureClickIdLayer::new(), request).await,
+            None,
+            "{content_type}"
+        );
+    }
 }
 
 #[tokio::test]

@@ -1,7 +1,7 @@
 //! Property tests of the capture layer's form decoding: arbitrary bodies (split into arbitrary
 //! frames), content types, methods and limits go through the layer. It never panics, the inner
 //! service always receives the body byte for byte, and a click id is only ever read from a
-//! url-encoded body within the limit, and is always a valid one.
+//! `POST` of a url-encoded, multipart or JSON body within the limit, and is always a valid one.
 
 use std::convert::Infallible;
 
@@ -65,8 +65,8 @@ fn run(
         .into_body()
 }
 
-/// Form-ish bodies: pairs with the click id field among others, broken percent escapes, raw
-/// bytes.
+/// Form-ish bodies: pairs with the click id field among others (url-encoded, JSON or multipart),
+/// broken percent escapes, raw bytes, any of them possibly cut short.
 fn body() -> impl Strategy<Value = Vec<u8>> {
     let key = prop_oneof![
         Just("impact_ClickId".to_owned()),
@@ -83,8 +83,9 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
         Just("%C3%28".to_owned()),
         ".{0,30}",
     ];
-    prop_oneof![
-        4 => prop::collection::vec((key, value), 0..6).prop_map(|pairs| {
+    let pairs = prop::collection::vec((key, value), 0..6);
+    let whole = prop_oneof![
+        4 => pairs.clone().prop_map(|pairs| {
             pairs
                 .into_iter()
                 .map(|(k, v)| format!("{k}={v}"))
@@ -92,8 +93,31 @@ fn body() -> impl Strategy<Value = Vec<u8>> {
                 .join("&")
                 .into_bytes()
         }),
+        // The same pairs as a JSON object and as a multipart form (boundary `x`).
+        2 => pairs.clone().prop_map(|pairs| {
+            let members: Vec<String> = pairs
+                .iter()
+                .map(|(k, v)| format!("{}:{}", serde_json::json!(k), serde_json::json!(v)))
+                .collect();
+            format!("{{{}}}", members.join(",")).into_bytes()
+        }),
+        2 => pairs.prop_map(|pairs| {
+            let mut body = String::new();
+            for (k, v) in pairs {
+                body.push_str(&format!(
+                    "--x\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                ));
+            }
+            body.push_str("--x--\r\n");
+            body.into_bytes()
+        }),
         1 => prop::collection::vec(any::<u8>(), 0..512),
-    ]
+    ];
+    // Sometimes cut short, as a malformed or truncated body would be.
+    (whole, any::<Option<prop::sample::Index>>()).prop_map(|(body, cut)| match cut {
+        Some(at) if !body.is_empty() => body[..at.index(body.len())].to_vec(),
+        _ => body,
+    })
 }
 
 fn content_type() -> impl Strategy<Value = Option<String>> {
@@ -129,14 +153,22 @@ proptest! {
         limit in prop_oneof![Just(64 * 1024), 0usize..128],
     ) {
         let layer = CaptureClickIdLayer::new().form_limit(limit);
-        let (id, seen) = run(layer, method, content_type.as_deref(), &body, &cuts);
+        let (id, seen) = run(layer, method.clone(), content_type.as_deref(), &body, &cuts);
         prop_assert_eq!(&seen[..], &body[..], "the body must reach the handler unchanged");
         if let Some(id) = id {
             // No other source is set on these requests: it came from the body.
             prop_assert!(ClickId::new(&id).is_ok(), "captured an invalid click id {:?}", id);
             prop_assert!(body.len() <= limit, "read a click id from a body over the limit");
+            prop_assert_eq!(&method, &Method::POST, "read a body sent with {}", method);
             let ct = content_type.unwrap_or_default().to_ascii_lowercase();
-            prop_assert!(ct.starts_with("application/x-www-form-urlencoded"), "read a form from {:?}", ct);
+            let mime = ct.split(';').next().unwrap_or_default().trim().to_owned();
+            prop_assert!(
+                mime == "application/x-www-form-urlencoded"
+                    || mime == "multipart/form-data"
+                    || mime == "application/json"
+                    || (mime.starts_with("application/") && mime.ends_with("+json")),
+                "read a click id from {:?}", ct
+            );
         }
     }
 
@@ -161,5 +193,35 @@ proptest! {
         );
         prop_assert_eq!(&seen[..], &body[..]);
         prop_assert_eq!(found.as_deref(), Some(id.as_str()));
+    }
+    #[test]
+    fn a_valid_click_id_in_a_small_json_or_multipart_body_is_found(
+        id in "[A-Za-z0-9:._~-]{1,40}",
+        before in prop::collection::vec(("[a-z]{1,8}", "[a-z0-9]{0,8}"), 0..4),
+        after in prop::collection::vec(("[a-z]{1,8}", "[a-z0-9]{0,8}"), 0..4),
+        cuts in prop::collection::vec(any::<usize>(), 0..6),
+    ) {
+        prop_assume!(ClickId::new(&id).is_ok());
+        let mut fields = before;
+        fields.push(("impact_ClickId".to_owned(), id.clone()));
+        fields.extend(after);
+        let json = serde_json::Value::Object(
+            fields.iter().rev().map(|(k, v)| (k.clone(), serde_json::json!(v))).collect(),
+        );
+        let mut multipart = String::new();
+        for (k, v) in &fields {
+            multipart.push_str(&format!(
+                "--x\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+            ));
+        }
+        multipart.push_str("--x--\r\n");
+        for (content_type, body) in [
+            ("application/json", serde_json::to_vec(&json).expect("serializes")),
+            ("multipart/form-data; boundary=x", multipart.into_bytes()),
+        ] {
+            let (found, seen) = run(CaptureClickIdLayer::new(), Method::POST, Some(content_type), &body, &cuts);
+            prop_assert_eq!(&seen[..], &body[..]);
+            prop_assert_eq!(found.as_deref(), Some(id.as_str()), "{}", content_type);
+        }
     }
 }

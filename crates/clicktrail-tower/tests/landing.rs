@@ -5,7 +5,9 @@ use std::convert::Infallible;
 use std::time::Duration;
 
 use bytes::Bytes;
-use clicktrail_tower::{Attribution, CaptureClickIdLayer, Consent, LandingCookie, ReplayBody};
+use clicktrail_tower::{
+    Attribution, CaptureClickIdLayer, ClickId, Consent, ConsentCookie, LandingCookie, ReplayBody,
+};
 use http::request::Parts;
 use http::{Request, Response, header};
 use http_body_util::Full;
@@ -204,6 +206,73 @@ async fn consent_decides() {
     assert!(set_cookies(from_banner.clone(), without).await.is_empty());
     let with = done(get("/?irclickid=abc").header("cookie", "consent=yes"));
     assert_eq!(set_cookies(from_banner, with).await.len(), 1);
+}
+
+#[tokio::test]
+async fn the_default_sets_the_cookie_without_asking() {
+    // Backwards compatible: no consent configured means granted (see the landing docs).
+    let request = done(get("/?irclickid=abc").header("cookie", "consent=no"));
+    assert_eq!(
+        set_cookies(CaptureClickIdLayer::new(), request).await.len(),
+        1
+    );
+}
+
+#[tokio::test]
+async fn a_consent_cookie_decides_from_the_request() {
+    let layer =
+        || CaptureClickIdLayer::new().consent(ConsentCookie::new("consent", "yes").unwrap());
+    let granted = done(get("/?irclickid=abc").header("cookie", "theme=dark; consent=yes"));
+    let cookies = set_cookies(layer(), granted).await;
+    assert_eq!(cookies.len(), 1);
+    assert!(cookies[0].contains(&"impact_click_id=abc".to_owned()));
+    for refused in [
+        done(get("/?irclickid=abc")),
+        done(get("/?irclickid=abc").header("cookie", "consent=no")),
+        done(get("/?irclickid=abc").header("cookie", "consent=yes-but-not")),
+    ] {
+        let what = format!("{:?}", refused.headers());
+        assert!(set_cookies(layer(), refused).await.is_empty(), "{what}");
+    }
+}
+
+#[tokio::test]
+async fn without_consent_the_click_id_is_still_captured_for_the_request() {
+    // The handler answers with the click id it was given.
+    let seen = |layer: CaptureClickIdLayer<ConsentCookie>, request: Request<Full<Bytes>>| async {
+        let service = ServiceBuilder::new().layer(layer).service_fn(
+            |request: Request<ReplayBody<Full<Bytes>>>| async move {
+                let id = request
+                    .extensions()
+                    .get::<ClickId>()
+                    .map(ClickId::to_string);
+                Ok::<_, Infallible>(Response::new(id))
+            },
+        );
+        let response = service.oneshot(request).await.unwrap();
+        let set_cookie = response.headers().contains_key(header::SET_COOKIE);
+        (response.into_body(), set_cookie)
+    };
+    let layer =
+        || CaptureClickIdLayer::new().consent(ConsentCookie::new("consent", "yes").unwrap());
+
+    let (id, set_cookie) = seen(layer(), done(get("/?irclickid=Qx9%3Aabc"))).await;
+    assert_eq!(id.as_deref(), Some("Qx9:abc"), "captured for this request");
+    assert!(!set_cookie, "but not stored in the browser");
+
+    let request = done(get("/?irclickid=Qx9%3Aabc").header("cookie", "consent=yes"));
+    let (id, set_cookie) = seen(layer(), request).await;
+    assert_eq!(id.as_deref(), Some("Qx9:abc"));
+    assert!(set_cookie);
+
+    // A checkout form posted without consent carries its click id too.
+    let request = Request::post("/checkout")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Full::from("impact_ClickId=Form1"))
+        .unwrap();
+    let (id, set_cookie) = seen(layer(), request).await;
+    assert_eq!(id.as_deref(), Some("Form1"));
+    assert!(!set_cookie);
 }
 
 #[tokio::test]

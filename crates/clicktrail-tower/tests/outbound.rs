@@ -303,3 +303,29 @@ async fn the_click_id_of_the_request_being_served_reaches_stripe() {
         "nothing leaks out of the request"
     );
 }
+
+#[tokio::test]
+async fn an_opted_out_carrier_is_never_added() {
+    // Stands in for the HTTP client: answers with the body it would have sent.
+    let echo = tower::service_fn(|request: Request<ReplayBody<Full<Bytes>>>| async move {
+        let sent = request.into_body().collect().await.unwrap().to_bytes();
+        Ok::<_, std::convert::Infallible>(http::Response::new(sent))
+    });
+    let stripe = ServiceBuilder::new()
+        .layer(StripeClickIdLayer::new().without(clicktrail_tower::Carrier::ClientReferenceId))
+        .service(echo);
+    let request = Request::post("https://api.stripe.com/v1/checkout/sessions")
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(Full::from("mode=subscription"))
+        .unwrap();
+    let click_id = ClickId::new("Qx9abc").unwrap();
+    let sent = outbound::scope(click_id, stripe.oneshot(request))
+        .await
+        .unwrap()
+        .into_body();
+    assert_eq!(
+        sent,
+        "mode=subscription&metadata[impact_click_id]=Qx9abc\
+         &subscription_data[metadata][impact_click_id]=Qx9abc"
+    );
+}

@@ -187,11 +187,10 @@ async fn the_explicit_payment_parameters_reach_the_payment_intent() {
         ("line_items[0][quantity]", "1".into()),
         ("success_url", "https://shop.example/thanks".into()),
     ];
-    form.extend(
-        ClickId::new(ID)
-            .unwrap()
-            .stripe_params(StripeTarget::CheckoutPayment),
-    );
+    ClickId::new(ID)
+        .unwrap()
+        .stripe_params(StripeTarget::CheckoutPayment)
+        .add_to(&mut form);
     let session = stripe.post("/v1/checkout/sessions", &form).await;
     let id = session["id"].as_str().unwrap();
     let done = stripe

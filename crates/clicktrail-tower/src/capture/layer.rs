@@ -33,7 +33,8 @@ impl CaptureClickIdLayer {
     pub const DEFAULT_FORM_LIMIT: usize = 64 * 1024;
 
     /// The defaults: [`Source::defaults`] in that order, a 64 KiB form limit, the landing
-    /// cookie with [`LandingCookie::new`], and consent always given.
+    /// cookie with [`LandingCookie::new`], and consent always given ([`AlwaysConsent`]; see
+    /// [landing](crate::landing#consent)).
     pub fn new() -> Self {
         Self {
             config: Arc::new(Config {
@@ -80,8 +81,14 @@ impl<C> CaptureClickIdLayer<C> {
         self
     }
 
-    /// Decides from the request whether the landing cookie may be set: a closure
-    /// `Fn(&http::request::Parts) -> bool`, or a `bool`.
+    /// Decides from the request whether the landing cookie may be set: a [`ConsentCookie`], a
+    /// closure `Fn(&http::request::Parts) -> bool`, or a `bool`. The default, [`AlwaysConsent`],
+    /// sets it without asking: see [landing](crate::landing#consent) for when that is wrong.
+    ///
+    /// Without consent only the `Set-Cookie` is left out: the request's click id is still read
+    /// into its extensions.
+    ///
+    /// [`ConsentCookie`]: crate::ConsentCookie
     pub fn consent<D: Consent>(self, consent: D) -> CaptureClickIdLayer<D> {
         CaptureClickIdLayer {
             config: self.config,

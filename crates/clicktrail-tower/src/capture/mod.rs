@@ -3,8 +3,9 @@
 //! [`CaptureClickIdLayer`] looks in its [`Source`](crate::Source)s, in order, and puts the first
 //! valid click id into the request extensions as [`ClickId`](crate::ClickId). By default:
 //!
-//! 1. the form field `impact_ClickId` of an `application/x-www-form-urlencoded` `POST` (the
-//!    hidden field the browser kit fills);
+//! 1. the field `impact_ClickId` of a `POST` body (the hidden field the browser kit fills):
+//!    an `application/x-www-form-urlencoded` or `multipart/form-data` form, or a top-level
+//!    string member of an `application/json` object;
 //! 2. the header `X-Impact-Click-Id`;
 //! 3. the query parameters `irclickid`, then `im_ref` (partner landing links);
 //! 4. the cookie `impact_click_id` (set by the browser kit or by the landing capture).
@@ -15,15 +16,24 @@
 //! read.
 //!
 //! It also performs the [landing capture](crate::landing): a `GET` whose query carries a valid
-//! click id is answered with the first-party cookie.
+//! click id is answered with the first-party cookie, when the [consent](crate::landing#consent)
+//! hook allows it (by default it does). The click id is put into the extensions either way.
 //!
 //! # The form body
 //!
 //! To read the form field, the body is buffered, up to [`form_limit`](CaptureClickIdLayer::form_limit)
 //! (64 KiB by default), only when no earlier source already gave a click id. The inner service
-//! then receives it unchanged, as a [`ReplayBody`](crate::ReplayBody). A body that announces more
-//! than the limit (`Content-Length`), or any other content type, is handed on untouched and
-//! streaming. A body without a length that turns out larger than the limit is handed on as the
+//! then receives it unchanged, as a [`ReplayBody`](crate::ReplayBody): the same bytes, whatever
+//! was found in them. Three content types are read:
+//!
+//! - `application/x-www-form-urlencoded`: the field's value, URL-decoded once;
+//! - `multipart/form-data`: a text part of that name (a part with a `filename` is a file, not a
+//!   field), verbatim; parts are read up to the first malformed one;
+//! - `application/json` and `application/*+json`: a top-level string member of that name,
+//!   verbatim; a body that is not a well-formed JSON object gives nothing.
+//!
+//! Names are compared ASCII case-insensitively. A body that announces more than the limit
+//! (`Content-Length`), or any other content type, is handed on untouched and streaming. A body without a length that turns out larger than the limit is handed on as the
 //! bytes already read followed by the rest of the stream: complete, and no click id is read from
 //! it. A body that fails while being read is handed on with the same failure after what was read.
 //!

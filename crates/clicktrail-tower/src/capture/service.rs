@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 
-use http::header::{self, HeaderValue};
+use http::header;
 use http::request::Parts;
 use http::{Method, Request, Response};
 use http_body::Body;
@@ -14,6 +14,7 @@ use super::future::ResponseFuture;
 use super::layer::{CaptureClickIdLayer, Config};
 use crate::ClickId;
 use crate::body::ReplayBody;
+use crate::form::Format;
 use crate::landing::{AlwaysConsent, Consent};
 use crate::source::Source;
 
@@ -162,10 +163,10 @@ pub(crate) fn remember(parts: &mut Parts, found: Option<ClickId>) -> Option<Clic
     }
 }
 
-/// Whether the body is a form worth buffering: a `POST` of `application/x-www-form-urlencoded`
-/// that does not announce more than `limit` bytes.
+/// Whether the body is a form worth buffering: a `POST` of a [`Format`] this crate reads
+/// (url-encoded, multipart or JSON) that does not announce more than `limit` bytes.
 fn wants_form_body<B: Body>(parts: &Parts, body: &B, limit: usize) -> bool {
-    if parts.method != Method::POST || !is_urlencoded(parts.headers.get(header::CONTENT_TYPE)) {
+    if parts.method != Method::POST || Format::of(&parts.headers).is_none() {
         return false;
     }
     let announced = parts
@@ -184,37 +185,4 @@ fn wants_form_body<B: Body>(parts: &Parts, body: &B, limit: usize) -> bool {
         return false;
     }
     true
-}
-
-fn is_urlencoded(content_type: Option<&HeaderValue>) -> bool {
-    content_type
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .is_some_and(|mime| {
-            mime.trim()
-                .eq_ignore_ascii_case("application/x-www-form-urlencoded")
-        })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn recognises_urlencoded_content_types() {
-        for yes in [
-            "application/x-www-form-urlencoded",
-            "Application/X-WWW-Form-URLEncoded; charset=UTF-8",
-        ] {
-            assert!(is_urlencoded(Some(&HeaderValue::from_static(yes))), "{yes}");
-        }
-        for no in [
-            "multipart/form-data; boundary=x",
-            "application/json",
-            "text/plain",
-        ] {
-            assert!(!is_urlencoded(Some(&HeaderValue::from_static(no))), "{no}");
-        }
-        assert!(!is_urlencoded(None));
-    }
 }

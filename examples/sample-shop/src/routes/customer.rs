@@ -61,10 +61,13 @@ pub async fn find_or_create(
     Ok(state.stripe.create_customer(&form).await?)
 }
 
-/// `form` plus the parameters that carry `click_id` in the Stripe call `target`.
+/// `form` plus the parameters that carry `click_id` in the Stripe call `target`, except those
+/// `form` already sets (a `client_reference_id` of the shop's own is kept).
 pub fn params(form: Form, click_id: &ClickId, target: StripeTarget) -> Form {
-    click_id
+    let missing = click_id
         .stripe_params(target)
+        .missing_from(form.pairs().iter().map(|(key, _)| key));
+    missing
         .into_iter()
         .fold(form, |form, (key, value)| form.push(key, value))
 }
@@ -96,5 +99,23 @@ mod tests {
             Some("Qx9:abc")
         );
         assert!(form.get("client_reference_id").unwrap().starts_with("irc_"));
+    }
+
+    #[test]
+    fn the_shops_own_client_reference_id_is_kept() {
+        let click_id = ClickId::new("Qx9:abc").unwrap();
+        let form = params(
+            Form::new().push("client_reference_id", "order_7"),
+            &click_id,
+            StripeTarget::CheckoutPayment,
+        );
+        let references: Vec<_> = form
+            .pairs()
+            .iter()
+            .filter(|(key, _)| key == "client_reference_id")
+            .collect();
+        assert_eq!(references.len(), 1);
+        assert_eq!(form.get("client_reference_id"), Some("order_7"));
+        assert_eq!(form.get("metadata[impact_click_id]"), Some("Qx9:abc"));
     }
 }

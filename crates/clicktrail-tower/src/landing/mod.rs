@@ -22,11 +22,34 @@
 //! [`Attribution::First`] keeps an existing valid cookie, when the [`Consent`] hook says no, or
 //! when the response already sets a cookie of that name.
 //!
+//! # Consent
+//!
+//! **By default the cookie is set without asking** ([`AlwaysConsent`]), as it was before the
+//! consent hook existed. That default is deliberate, and it is wrong for some shops: an affiliate
+//! click id cookie is not "strictly necessary" in the sense of the EU ePrivacy Directive (art.
+//! 5(3)) and the UK's PECR, so a shop serving visitors there needs their consent before setting
+//! it, and must say so with [`CaptureClickIdLayer::consent`](crate::CaptureClickIdLayer::consent):
+//!
+//! - [`ConsentCookie`]: granted when a cookie your banner sets has a given value;
+//! - a closure `Fn(&http::request::Parts) -> bool`, for any other rule (a consent platform's own
+//!   cookie format, a header your edge adds, a region);
+//! - `false`, to never set the cookie from the server and leave storing to the browser kit
+//!   (which has its own `consent: "pending"`).
+//!
+//! The default stays "granted" because the layer cannot know the shop's banner or legal basis,
+//! because shops outside those rules (or relying on another basis) would otherwise silently
+//! lose every partner's landing, and because the browser kit's own default is `"granted"` too:
+//! the two agree, and the choice is made once, by the merchant. See `docs/decisions.md`.
+//!
+//! Without consent only the `Set-Cookie` is left out. The click id of the request is still read
+//! and put into its extensions (a landing that posts a checkout at once still carries it); it
+//! lives for that request only and is not stored in the browser.
+//!
 //! # Example
 //!
 //! ```
 //! use std::time::Duration;
-//! use clicktrail_tower::{Attribution, CaptureClickIdLayer, LandingCookie};
+//! use clicktrail_tower::{Attribution, CaptureClickIdLayer, ConsentCookie, LandingCookie};
 //!
 //! # fn main() -> Result<(), clicktrail_tower::Error> {
 //! let layer = CaptureClickIdLayer::new()
@@ -38,13 +61,7 @@
 //!             .trust_forwarded_proto(true),
 //!     )
 //!     // Only with the visitor's consent (here: a cookie set by the consent banner).
-//!     .consent(|parts: &http::request::Parts| {
-//!         parts
-//!             .headers
-//!             .get(http::header::COOKIE)
-//!             .and_then(|v| v.to_str().ok())
-//!             .is_some_and(|v| v.contains("consent=marketing"))
-//!     });
+//!     .consent(ConsentCookie::new("consent", "marketing")?);
 //! # let _ = layer;
 //! # Ok(())
 //! # }
@@ -61,41 +78,9 @@ use http::{HeaderMap, Method};
 use crate::source::{self, Source};
 use crate::{ClickId, Error};
 
-/// Decides from the request whether the landing cookie may be set (the visitor's consent).
-///
-/// Implemented for closures `Fn(&http::request::Parts) -> bool` and for `bool`.
-pub trait Consent {
-    /// Whether a click id cookie may be set in the answer to this request.
-    fn allows_cookie(&self, parts: &Parts) -> bool;
-}
+mod consent;
 
-impl<F> Consent for F
-where
-    F: Fn(&Parts) -> bool,
-{
-    fn allows_cookie(&self, parts: &Parts) -> bool {
-        self(parts)
-    }
-}
-
-impl Consent for bool {
-    fn allows_cookie(&self, _parts: &Parts) -> bool {
-        *self
-    }
-}
-
-/// The default [`Consent`]: always allows the cookie.
-///
-/// Plug in your consent banner's decision with
-/// [`CaptureClickIdLayer::consent`](crate::CaptureClickIdLayer::consent).
-#[derive(Debug, Clone, Copy, Default)]
-pub struct AlwaysConsent;
-
-impl Consent for AlwaysConsent {
-    fn allows_cookie(&self, _parts: &Parts) -> bool {
-        true
-    }
-}
+pub use consent::{AlwaysConsent, Consent, ConsentCookie};
 
 /// Which partner click wins when a visitor arrives through several.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -260,7 +245,7 @@ impl LandingCookie {
 }
 
 /// A `token` byte of RFC 9110, the characters a cookie name may hold.
-fn is_token_byte(b: u8) -> bool {
+pub(crate) fn is_token_byte(b: u8) -> bool {
     b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b)
 }
 
