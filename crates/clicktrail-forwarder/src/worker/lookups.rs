@@ -13,7 +13,7 @@ pub(crate) async fn fetch(
     need: &Need,
     fetched: &mut Fetched,
 ) -> Result<(), Error> {
-    let failed = |e: StripeError| Error::Stripe(format!("{need}: {e}"));
+    let failed = |e: StripeError| Error::stripe(need.to_string(), e);
     match need {
         Need::Subscription { id } => {
             let found = optional(stripe.subscription(id).await).map_err(|e| failed(*e))?;
@@ -25,7 +25,10 @@ pub(crate) async fn fetch(
         }
         Need::InvoiceLines { invoice } => {
             if invoice.contains(['/', '?', '#']) {
-                return Err(Error::Stripe(format!("{need}: not an invoice id")));
+                return Err(Error::Stripe {
+                    context: format!("{need}: not an invoice id"),
+                    source: None,
+                });
             }
             let lines = stripe
                 .list_all(&format!("/v1/invoices/{invoice}/lines"), Form::new())
@@ -34,7 +37,7 @@ pub(crate) async fn fetch(
                 .iter()
                 .map(InvoiceLine::from_value)
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Error::Stripe(format!("{need}: {e}")))?;
+                .map_err(|e| failed(e.into()))?;
             fetched.invoice_lines(invoice.clone(), lines);
         }
         Need::InvoiceOfPaymentIntent { payment_intent } => {
