@@ -9,7 +9,7 @@ use std::error::Error as StdError;
 use std::fmt;
 use std::sync::Arc;
 
-use clicktrail_stripe::client::StripeError;
+use clicktrail_stripe::Error as StripeError;
 
 /// A cause kept as it came: any error, boxed.
 pub type Cause = Box<dyn StdError + Send + Sync>;

@@ -156,7 +156,7 @@ pub(crate) fn stripe_client(config: &Config) -> Result<Option<StripeClient>, Err
     let Some(stripe) = &config.stripe else {
         return Ok(None);
     };
-    let bad = |e: clicktrail_stripe::client::StripeError| Error::Config {
+    let bad = |e: clicktrail_stripe::Error| Error::Config {
         key: "stripe".into(),
         origin: None,
         problem: e.to_string(),

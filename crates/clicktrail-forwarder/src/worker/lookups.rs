@@ -1,7 +1,7 @@
 //! The Stripe look-ups a decision can ask for ([`Need`]), answered into [`Fetched`].
 
-use clicktrail_stripe::InvoiceLine;
-use clicktrail_stripe::client::{Form, StripeClient, StripeError};
+use clicktrail_stripe::Error as StripeError;
+use clicktrail_stripe::client::StripeClient;
 
 use crate::Error;
 use crate::mapping::{Fetched, Need};
@@ -24,20 +24,7 @@ pub(crate) async fn fetch(
             fetched.customer(id.clone(), found);
         }
         Need::InvoiceLines { invoice } => {
-            if invoice.contains(['/', '?', '#']) {
-                return Err(Error::Stripe {
-                    context: format!("{need}: not an invoice id"),
-                    source: None,
-                });
-            }
-            let lines = stripe
-                .list_all(&format!("/v1/invoices/{invoice}/lines"), Form::new())
-                .await
-                .map_err(failed)?
-                .iter()
-                .map(InvoiceLine::from_value)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| failed(e.into()))?;
+            let lines = stripe.invoice_lines(invoice).await.map_err(failed)?;
             fetched.invoice_lines(invoice.clone(), lines);
         }
         Need::InvoiceOfPaymentIntent { payment_intent } => {
