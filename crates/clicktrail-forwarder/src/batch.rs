@@ -10,7 +10,7 @@ use tokio::sync::{Mutex, mpsc, oneshot};
 
 use crate::Error;
 
-type Reply<Resp> = oneshot::Sender<Result<Resp, String>>;
+type Reply<Resp> = oneshot::Sender<Result<Resp, Arc<Error>>>;
 
 /// The handle callers use; the task ends when every handle is dropped.
 #[derive(Debug)]
@@ -63,9 +63,9 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
                                 }
                             }
                             Err(e) => {
-                                let message = e.to_string();
+                                let shared = Arc::new(e);
                                 for reply in replies {
-                                    let _ = reply.send(Err(message.clone()));
+                                    let _ = reply.send(Err(Arc::clone(&shared)));
                                 }
                             }
                         }
@@ -82,11 +82,11 @@ impl<Req: Send + 'static, Resp: Send + 'static> Batcher<Req, Resp> {
         self.tx
             .send((request, reply))
             .await
-            .map_err(|_| Error::Service("the batch task stopped".into()))?;
+            .map_err(|_| Error::service("the batch task stopped"))?;
         answer
             .await
-            .map_err(|_| Error::Service("the batch task stopped".into()))?
-            .map_err(Error::Database)
+            .map_err(|_| Error::service("the batch task stopped"))?
+            .map_err(Error::Batch)
     }
 }
 
@@ -102,7 +102,7 @@ mod tests {
             async move {
                 let _ = seen_tx.send(batch.len());
                 if batch.contains(&13) {
-                    return Err(Error::Service("unlucky".into()));
+                    return Err(Error::service("unlucky"));
                 }
                 Ok(batch.into_iter().map(|n| n * 2).collect())
             }

@@ -199,10 +199,13 @@ impl Explainer {
     }
 }
 
-/// One line of JSON; a serialization failure becomes a valid JSON error line.
+/// One line of JSON; a serialization failure becomes a valid JSON error line naming the event
+/// (serialized by serde_json too, so whatever the texts hold, the line stays JSON).
 fn render(line: &Line<'_>) -> String {
-    serde_json::to_string(line)
-        .unwrap_or_else(|e| serde_json::json!({ "error": e.to_string() }).to_string())
+    serde_json::to_string(line).unwrap_or_else(|e| {
+        serde_json::json!({ "event": line.event, "type": line.event_type, "error": e.to_string() })
+            .to_string()
+    })
 }
 
 #[derive(serde::Serialize)]

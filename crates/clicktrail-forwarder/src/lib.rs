@@ -62,6 +62,8 @@
 //! - [`clock`]: the one injectable clock the store, the worker and the rules read.
 //! - [`retry`]: the retry schedule and outcome handling, pure. [`verdict`]: what impact.com's
 //!   verdict on a queued request means, pure. [`metrics`]: the Prometheus text.
+//! - `error`: [`Error`], whose variants keep the error that caused them as their source, and
+//!   [`Report`], which prints an error with its causes.
 //! - `cli` (binary only): argument parsing, one module per command; `main.rs` stays thin.
 
 pub mod account;
@@ -80,4 +82,4 @@ pub mod store;
 pub mod verdict;
 pub mod worker;
 
-pub use error::Error;
+pub use error::{Cause, Error, Report};

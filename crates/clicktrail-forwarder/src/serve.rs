@@ -108,9 +108,10 @@ pub async fn run_with_clock(
     ));
     let worker_task = tokio::spawn(worker.run(token.clone()));
 
-    let addr = listener
-        .local_addr()
-        .map_err(|e| Error::Service(format!("listener: {e}")))?;
+    let addr = listener.local_addr().map_err(|e| Error::Service {
+        context: "listener".into(),
+        source: Some(e),
+    })?;
     tracing::info!(%addr, database = %config.database_url.redacted(), webhook_path = config.webhook_path.as_str(), "serving");
     let stop = token.clone();
     tokio::spawn(async move {
@@ -130,7 +131,10 @@ pub async fn run_with_clock(
     }
     let _ = worker_task.await;
     store.close().await;
-    served.map_err(|e| Error::Service(format!("HTTP server: {e}")))
+    served.map_err(|e| Error::Service {
+        context: "HTTP server".into(),
+        source: Some(e),
+    })
 }
 
 pub(crate) fn impact_client(config: &Config) -> Result<ImpactClient, Error> {
@@ -152,7 +156,7 @@ pub(crate) fn stripe_client(config: &Config) -> Result<Option<StripeClient>, Err
     let Some(stripe) = &config.stripe else {
         return Ok(None);
     };
-    let bad = |e: clicktrail_stripe::client::StripeError| Error::Config {
+    let bad = |e: clicktrail_stripe::Error| Error::Config {
         key: "stripe".into(),
         origin: None,
         problem: e.to_string(),

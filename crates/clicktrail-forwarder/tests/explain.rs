@@ -392,3 +392,27 @@ fn standard_input_is_read_with_a_dash() {
     assert!(out.status.success(), "{out:?}");
     assert_eq!(decisions(&lines(&out)), ["send", "skip", "skip"]);
 }
+
+#[test]
+fn an_unreadable_input_gives_a_json_error_line_and_the_rest_is_explained() {
+    let dir = tempfile::tempdir().unwrap();
+    // A name that hand-formatted JSON would break: a quote, a backslash, a newline.
+    let odd = dir.path().join("no \"such\" \\ file\n.jsonl");
+    let missing = dir.path().join("absent.json");
+    let out = explain(&[&odd, &data("duplicates.jsonl"), &missing]);
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    let v = lines(&out);
+    assert_eq!(v.len(), 5, "two errors and three decisions: {v:?}");
+    for (line, path) in [(&v[0], &odd), (&v[4], &missing)] {
+        assert_eq!(line["file"], path.display().to_string(), "{line}");
+        let error = line["error"].as_str().expect("the error is a string");
+        assert!(error.starts_with("cannot read the file: "), "{error}");
+        assert!(line.get("decision").is_none() && line.get("line").is_none());
+    }
+    assert_eq!(decisions(&v[1..4]), ["send", "skip", "skip"]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("2 input(s) could not be explained"),
+        "{stderr}"
+    );
+}

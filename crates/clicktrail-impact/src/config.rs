@@ -2,8 +2,6 @@
 
 use std::time::Duration;
 
-use clicktrail_http::BaseUrlError;
-
 use crate::{AuthToken, Error};
 
 /// impact.com's production API.
@@ -85,33 +83,33 @@ pub(crate) fn validate_account_sid(sid: &str) -> Result<(), Error> {
 /// Accepted: absolute `https://` URLs, and `http://` URLs whose host is loopback (`localhost`,
 /// `127.0.0.0/8`, `::1`), with an optional path prefix. Refused: other schemes, plain `http://`
 /// to any other host, credentials in the URL, a query or a fragment. The rule is
-/// [`clicktrail_http::validate_api_base`], shared with the Stripe client.
+/// [`clicktrail_http::validate_api_base`], shared with the Stripe client, and so is its error
+/// ([`Error::BaseUrl`]).
 pub fn validate_api_base(api_base: &str) -> Result<String, Error> {
-    clicktrail_http::validate_api_base(api_base).map_err(|e| match e {
-        BaseUrlError::Invalid { url, reason } => Error::InvalidBaseUrl { url, reason },
-        BaseUrlError::Insecure { url } => Error::InsecureBaseUrl { url },
-    })
+    Ok(clicktrail_http::validate_api_base(api_base)?)
 }
 
 #[cfg(test)]
 mod tests {
+    use clicktrail_http::BaseUrlError;
+
     use super::*;
 
     #[test]
-    fn the_shared_rule_maps_into_this_crates_errors() {
+    fn the_shared_rule_and_its_error_are_reused() {
         assert_eq!(
             validate_api_base("http://127.0.0.1:1/").as_deref(),
             Ok("http://127.0.0.1:1")
         );
         assert_eq!(
             validate_api_base("http://api.example.com"),
-            Err(Error::InsecureBaseUrl {
+            Err(Error::BaseUrl(BaseUrlError::Insecure {
                 url: "http://api.example.com".into()
-            })
+            }))
         );
         assert!(matches!(
             validate_api_base("ftp://api.example.com"),
-            Err(Error::InvalidBaseUrl { .. })
+            Err(Error::BaseUrl(BaseUrlError::Invalid { .. }))
         ));
     }
 

@@ -90,21 +90,11 @@ pub enum Error {
     /// The auth token is empty.
     #[error("the auth token is empty")]
     EmptyAuthToken,
-    /// `api_base` is not an absolute `http(s)` URL without credentials, query or fragment.
-    #[error("api_base {url:?} is not usable: {reason}")]
-    InvalidBaseUrl {
-        /// The URL as given (it holds no credentials: those are refused).
-        url: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// `api_base` is plain `http://` to a host that is not loopback: the token would cross the
-    /// network in clear text.
-    #[error("api_base {url:?} uses plain http to a non-loopback host; use https")]
-    InsecureBaseUrl {
-        /// The URL as given.
-        url: String,
-    },
+    /// `api_base` is refused by the shared outbound policy (not an absolute `http(s)` URL, or
+    /// plain `http://` to a host that is not loopback: the token would cross the network in
+    /// clear text); see [`clicktrail_http::validate_api_base`].
+    #[error(transparent)]
+    BaseUrl(#[from] clicktrail_http::BaseUrlError),
     /// An API submission id or `QueuedUri` holds characters that cannot be a batch id.
     #[error("{0:?} is not an API submission id or QueuedUri")]
     InvalidSubmissionId(String),

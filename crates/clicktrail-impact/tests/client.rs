@@ -482,7 +482,7 @@ fn plain_http_to_a_non_loopback_host_is_refused_at_construction() {
         let config = ImpactConfig::new(SID, AuthToken::new(TOKEN)).api_base(base);
         assert_eq!(
             ImpactClient::new(config).unwrap_err(),
-            Error::InsecureBaseUrl { url: base.into() }
+            Error::BaseUrl(clicktrail_http::BaseUrlError::Insecure { url: base.into() })
         );
     }
     for base in [

@@ -53,7 +53,7 @@
 //!   typed accessors they share, and `metadata` the [`Metadata`] map with [`metadata_value`].
 //! - `error`: [`Error`], the crate's error, and [`VerifyError`], why a delivery was refused.
 //! - `client` (cargo feature `client`, on by default): the async REST client, with its own
-//!   error type `StripeError`. Without the feature the crate has no I/O and no reqwest or tokio.
+//!   error type `Error`. Without the feature the crate has no I/O and no reqwest or tokio.
 
 #[cfg(feature = "client")]
 pub mod client;

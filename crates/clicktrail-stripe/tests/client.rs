@@ -17,9 +17,10 @@ use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
+use clicktrail_stripe::Error;
 use clicktrail_stripe::client::{
     API_VERSION, ApiKey, Direction, EventQuery, Form, NewSubscription, NewWebhookEndpoint,
-    RetryPolicy, StripeClient, StripeConfig, StripeError, SubscriptionItem,
+    RetryPolicy, StripeClient, StripeConfig, SubscriptionItem,
 };
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -346,7 +347,7 @@ async fn a_caller_key_is_sent_as_given() {
         .post_idempotent("/v1/customers", &Form::new(), "")
         .await
         .unwrap_err();
-    assert_eq!(err, StripeError::InvalidParam("Idempotency-Key".into()));
+    assert_eq!(err, Error::InvalidParam("Idempotency-Key".into()));
     assert_eq!(fake.all().len(), 1, "an invalid key sends nothing");
 }
 
@@ -381,7 +382,7 @@ async fn retries_are_bounded_then_the_last_error_is_returned() {
         "the first attempt and three retries"
     );
     match err {
-        StripeError::Api {
+        Error::Api {
             status,
             kind,
             message,
@@ -407,7 +408,7 @@ async fn no_retry_on_400_nor_when_stripe_says_not_to() {
     assert!(
         matches!(
             err,
-            StripeError::Api { status: 400, ref param, ref code, .. }
+            Error::Api { status: 400, ref param, ref code, .. }
                 if param.as_deref() == Some("items[0][price]") && code.as_deref() == Some("parameter_missing")
         ),
         "{err:?}"
@@ -434,7 +435,7 @@ async fn a_permission_error_names_the_missing_permission() {
         .unwrap_err();
     assert_eq!(fake.under("forbidden").len(), 1, "a 403 is not retried");
     match &err {
-        StripeError::PermissionDenied {
+        Error::PermissionDenied {
             permission,
             request_id,
             ..
@@ -456,7 +457,7 @@ async fn redirects_are_not_followed() {
         .unwrap_err();
     assert_eq!(fake.all().len(), 1, "only the redirecting request was made");
     match err {
-        StripeError::Api {
+        Error::Api {
             status, message, ..
         } => {
             assert_eq!(status, 302);
@@ -473,7 +474,7 @@ async fn a_2xx_that_is_not_json_is_a_decode_error() {
         .get("/v1/customers/cus_1", &Form::new())
         .await
         .unwrap_err();
-    assert!(matches!(err, StripeError::Decode(_)), "{err:?}");
+    assert!(matches!(err, Error::Decode(_)), "{err:?}");
 }
 
 #[tokio::test]
@@ -561,7 +562,7 @@ async fn pages_forward_and_backward_across_three_pages() {
         .collect_all()
         .await
         .unwrap_err();
-    assert_eq!(err, StripeError::TooManyPages { pages: 2 });
+    assert_eq!(err, Error::TooManyPages { pages: 2 });
 }
 
 #[tokio::test]
@@ -662,7 +663,7 @@ async fn a_dropped_connection_is_retried_with_the_same_key() {
     )
     .unwrap();
     let err = stripe.customer("cus_1").await.unwrap_err();
-    assert!(matches!(err, StripeError::Transport(_)), "{err:?}");
+    assert!(matches!(err, Error::Transport(_)), "{err:?}");
 }
 
 #[tokio::test]
@@ -685,7 +686,7 @@ async fn an_answer_that_never_comes_times_out() {
     .unwrap();
     let err = stripe.customer("cus_1").await.unwrap_err();
     match err {
-        StripeError::Transport(reason) => assert!(reason.contains("timed out"), "{reason}"),
+        Error::Transport(reason) => assert!(reason.contains("timed out"), "{reason}"),
         other => panic!("{other:?}"),
     }
 }
@@ -697,12 +698,12 @@ async fn plain_http_beyond_loopback_and_bad_params_are_refused_before_sending() 
         StripeClient::new(StripeConfig::new(key()).api_base("http://api.stripe.com")).unwrap_err();
     assert_eq!(
         err,
-        StripeError::InsecureBaseUrl {
+        Error::BaseUrl(clicktrail_http::BaseUrlError::Insecure {
             url: "http://api.stripe.com".into()
-        }
+        })
     );
     let err = StripeClient::new(StripeConfig::new(key()).api_version("latest")).unwrap_err();
-    assert_eq!(err, StripeError::InvalidApiVersion("latest".into()));
+    assert_eq!(err, Error::InvalidApiVersion("latest".into()));
 
     let (base, fake) = fake().await;
     let stripe = client(&base, "ok", 0);
@@ -710,7 +711,7 @@ async fn plain_http_beyond_loopback_and_bad_params_are_refused_before_sending() 
         .subscription("sub_1/../../v1/charges")
         .await
         .unwrap_err();
-    assert!(matches!(err, StripeError::InvalidParam(_)), "{err:?}");
+    assert!(matches!(err, Error::InvalidParam(_)), "{err:?}");
     let err = stripe
         .post(
             "/v1/customers",
@@ -718,7 +719,7 @@ async fn plain_http_beyond_loopback_and_bad_params_are_refused_before_sending() 
         )
         .await
         .unwrap_err();
-    assert_eq!(err, StripeError::InvalidParam("metadata[a[b]]".into()));
+    assert_eq!(err, Error::InvalidParam("metadata[a[b]]".into()));
     assert!(fake.all().is_empty(), "nothing reached the server");
 }
 

@@ -7,9 +7,10 @@
 
 use clicktrail_sandbox::stripe::auth::RestrictedKey;
 use clicktrail_sandbox::{Sandbox, SandboxConfig, start};
+use clicktrail_stripe::Error;
 use clicktrail_stripe::client::{
     API_VERSION, ApiKey, EventQuery, Form, NewSubscription, NewWebhookEndpoint, RetryPolicy,
-    StripeClient, StripeConfig, StripeError, SubscriptionItem,
+    StripeClient, StripeConfig, SubscriptionItem,
 };
 use serde_json::Value;
 
@@ -200,6 +201,16 @@ async fn the_worker_lookups_follow_a_subscription_to_its_invoice_and_payment() {
     assert_eq!(by_intent.len(), 1);
     assert_eq!(by_intent[0].invoice.as_deref(), Some(invoice_id.as_str()));
 
+    // Its lines, through `GET /v1/invoices/{id}/lines` (every page).
+    let lines = stripe.invoice_lines(&invoice_id).await.unwrap();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0].price.as_deref(), Some(price_id.as_str()));
+    assert_eq!(lines[0].amount, Some(1500));
+    let err = stripe.invoice_lines("in_doesnotexist").await.unwrap_err();
+    assert!(err.is_not_found(), "{err:?}");
+    let err = stripe.invoice_lines("in_1/../x").await.unwrap_err();
+    assert!(matches!(err, Error::InvalidParam(_)), "{err:?}");
+
     // Not found is a typed answer, not a transport failure.
     let err = stripe.subscription("sub_doesnotexist").await.unwrap_err();
     assert!(err.is_not_found(), "{err:?}");
@@ -262,7 +273,7 @@ async fn keys_permissions_and_idempotency_as_stripe_answers_them() {
     let restricted = client(&sandbox, RESTRICTED);
     let err = restricted.subscription("sub_123").await.unwrap_err();
     match &err {
-        StripeError::PermissionDenied { permission, .. } => {
+        Error::PermissionDenied { permission, .. } => {
             assert_eq!(permission.as_deref(), Some("rak_subscription_read"));
         }
         other => panic!("{other:?}"),
@@ -275,7 +286,7 @@ async fn keys_permissions_and_idempotency_as_stripe_answers_them() {
         .customer("cus_1")
         .await
         .unwrap_err();
-    assert!(matches!(err, StripeError::Authentication { .. }), "{err:?}");
+    assert!(matches!(err, Error::Authentication { .. }), "{err:?}");
 
     // The same Idempotency-Key twice creates one customer.
     let stripe = client(&sandbox, sandbox.secret_key());

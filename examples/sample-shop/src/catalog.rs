@@ -3,7 +3,8 @@
 
 use std::collections::HashMap;
 
-use clicktrail_stripe::client::{Form, StripeClient, StripeError};
+use clicktrail_stripe::Error as StripeError;
+use clicktrail_stripe::client::{Form, StripeClient};
 use serde::Serialize;
 
 /// Which plan a form asks for (`plan=monthly`).

@@ -2,7 +2,7 @@
 
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Response};
-use clicktrail_stripe::client::StripeError;
+use clicktrail_stripe::Error as StripeError;
 
 /// A request the shop could not serve.
 #[derive(Debug, thiserror::Error)]
@@ -22,15 +22,10 @@ pub enum ShopError {
 }
 
 impl From<StripeError> for ShopError {
+    /// Stripe refused, could not be reached, or answered with something other than the object
+    /// expected.
     fn from(error: StripeError) -> Self {
         Self::Stripe(Box::new(error))
-    }
-}
-
-impl From<clicktrail_stripe::Error> for ShopError {
-    /// A Stripe answer that is not the object expected.
-    fn from(error: clicktrail_stripe::Error) -> Self {
-        Self::Stripe(Box::new(StripeError::from(error)))
     }
 }
 

@@ -193,7 +193,7 @@ pub async fn run(
         while let Some(page) = pages
             .next_page()
             .await
-            .map_err(|e| Error::Stripe(e.to_string()))?
+            .map_err(|e| Error::stripe("GET /v1/events", e))?
         {
             events.extend(page);
             progress(Progress::Fetched {

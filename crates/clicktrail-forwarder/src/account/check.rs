@@ -14,7 +14,8 @@
 use std::fmt::Write;
 
 use clicktrail_impact::{ImpactClient, Probe};
-use clicktrail_stripe::client::{Form, StripeClient, StripeError};
+use clicktrail_stripe::Error as StripeError;
+use clicktrail_stripe::client::{Form, StripeClient};
 
 /// Who needs a permission.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -49,7 +49,8 @@ pub async fn ingest_all(
         if event_id(&event).is_some_and(|id| known.contains(&id)) {
             counts.known += 1;
         } else {
-            let raw = serde_json::to_vec(&event).map_err(|e| Error::Stripe(e.to_string()))?;
+            let raw = serde_json::to_vec(&event)
+                .map_err(|e| Error::corrupt("an event read from Stripe cannot be re-encoded", e))?;
             match intake.ingest(&raw, source).await {
                 Ok(Ingested::Queued { .. }) => counts.new += 1,
                 Ok(Ingested::Duplicate | Ingested::DuplicateChange) => counts.known += 1,
@@ -58,7 +59,9 @@ pub async fn ingest_all(
                     tracing::warn!(%reason, event = ?event_id(&event), "an event read from Stripe is not readable");
                     counts.invalid += 1;
                 }
-                Err(e @ IngestError::Unavailable) => return Err(Error::Database(e.to_string())),
+                Err(e @ IngestError::Unavailable) => {
+                    return Err(Error::database("cannot store an event read from Stripe", e));
+                }
             }
         }
         progress(&counts);

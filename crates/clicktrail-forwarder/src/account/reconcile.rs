@@ -65,7 +65,7 @@ impl Reconciler {
                 .event_pages(&query(now, self.window))
                 .collect_oldest_first()
                 .await
-                .map_err(|e| Error::Stripe(e.to_string()))?;
+                .map_err(|e| Error::stripe("GET /v1/events", e))?;
             ingest_all(&self.intake, &self.store, events, Source::Reconcile, |_| {}).await
         }
         .await;
@@ -93,7 +93,7 @@ impl Reconciler {
                 result = self.run_once(unix_now()) => match result {
                     Ok(c) if c.new > 0 => tracing::info!(new = c.new, known = c.known, "reconcile: ingested events Stripe had not delivered"),
                     Ok(c) => tracing::debug!(known = c.known, "reconcile: nothing missing"),
-                    Err(e) => tracing::warn!(error = %e, "reconcile failed; next try in one interval"),
+                    Err(e) => tracing::warn!(error = %e.chain(), "reconcile failed; next try in one interval"),
                 },
             }
             tokio::select! {

@@ -31,8 +31,10 @@ pub async fn run(
     store: Option<&Store>,
     url: &WebhookUrl,
 ) -> Result<SetupReport, Error> {
-    let stripe_error = |e: clicktrail_stripe::client::StripeError| Error::Stripe(e.to_string());
-    let endpoints = stripe.webhook_endpoints().await.map_err(stripe_error)?;
+    let endpoints = stripe
+        .webhook_endpoints()
+        .await
+        .map_err(|e| Error::stripe("GET /v1/webhook_endpoints", e))?;
     let plan = plan(url, &endpoints);
     let Some(store) = store else {
         return Ok(SetupReport {
@@ -61,16 +63,16 @@ pub async fn run(
             ..
         } => {
             let events: Vec<&str> = enabled_events.iter().map(String::as_str).collect();
+            let path = format!("/v1/webhook_endpoints/{}", endpoint.id);
             stripe
                 .update_webhook_endpoint_events(&endpoint.id, &events)
                 .await
-                .map_err(stripe_error)?;
+                .map_err(|e| Error::stripe(format!("POST {path}"), e))?;
             if *enable {
-                let path = format!("/v1/webhook_endpoints/{}", endpoint.id);
                 stripe
                     .post(&path, &Form::new().push("disabled", "false"))
                     .await
-                    .map_err(stripe_error)?;
+                    .map_err(|e| Error::stripe(format!("POST {path}"), e))?;
             }
             report.applied = true;
             report.secret_stored = Some(stored.contains(&endpoint.id));
@@ -79,13 +81,16 @@ pub async fn run(
             let created = stripe
                 .create_webhook_endpoint(new)
                 .await
-                .map_err(stripe_error)?;
+                .map_err(|e| Error::stripe("POST /v1/webhook_endpoints", e))?;
             let kept = match &created.secret {
                 Some(secret) => store.add_webhook_secret(&created.id, secret.expose()).await,
-                None => Err(Error::Stripe(format!(
-                    "Stripe created {} without showing its signing secret",
-                    created.id
-                ))),
+                None => Err(Error::Stripe {
+                    context: format!(
+                        "Stripe created {} without showing its signing secret",
+                        created.id
+                    ),
+                    source: None,
+                }),
             };
             if let Err(e) = kept {
                 let undone = match stripe.delete_webhook_endpoint(&created.id).await {
@@ -95,9 +100,12 @@ pub async fn run(
                         created.id
                     ),
                 };
-                return Err(Error::Database(format!(
-                    "cannot keep the new endpoint's signing secret ({e}); {undone}, run setup again"
-                )));
+                return Err(Error::database(
+                    format!(
+                        "cannot keep the new endpoint's signing secret; {undone}, run setup again"
+                    ),
+                    e,
+                ));
             }
             report.applied = true;
             report.created = Some(created.id);

@@ -2,20 +2,21 @@
 //!
 //! Progress goes to standard error: one line rewritten in place on a terminal, a line per page
 //! and per day otherwise. The counts go to standard output. Exit codes: 0 done, 1 an error, 2 a
-//! window Stripe cannot serve (beyond its 30 days) or that is not a window.
+//! window Stripe cannot serve (beyond its 30 days) or that is not a window, or a configuration
+//! that cannot be loaded.
 
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
 use clicktrail_forwarder::account::backfill::rfc3339;
 use clicktrail_forwarder::account::{self, Counts, Progress, Window};
-use clicktrail_forwarder::config::Config;
 use clicktrail_forwarder::intake::Intake;
 use clicktrail_forwarder::metrics::Metrics;
 use clicktrail_forwarder::store::Store;
 use tokio::sync::Notify;
+
+use super::{ConfigArg, Runtime};
 
 /// Arguments of `clicktrail backfill`.
 #[derive(Debug, clap::Args)]
@@ -30,16 +31,11 @@ pub(crate) struct Args {
     /// Count what would be ingested, store nothing.
     #[arg(long)]
     dry_run: bool,
-    /// The configuration file (TOML); every key can be overridden by CLICKTRAIL_<SECTION>__<KEY>.
-    #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
-    config: PathBuf,
+    #[command(flatten)]
+    config: ConfigArg,
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
-    let fail = |e: &dyn std::fmt::Display| {
-        eprintln!("clicktrail backfill: {e}");
-        ExitCode::FAILURE
-    };
     let window = match Window::parse(&args.since, args.until.as_deref(), account::unix_now()) {
         Ok(window) => window,
         Err(e) => {
@@ -47,66 +43,49 @@ pub(crate) fn run(args: Args) -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let config = match Config::load(&args.config) {
-        Ok(config) => config,
-        Err(e) => return fail(&e),
-    };
-    let stripe = match account::stripe_client(&config) {
-        Ok(stripe) => stripe,
-        Err(e) => return fail(&e),
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail(&e),
-    };
-    let terminal = std::io::stderr().is_terminal();
-    eprintln!(
-        "backfill: handled events from {} to {}{}",
-        rfc3339(window.since),
-        rfc3339(window.until),
-        if args.dry_run { " (dry run)" } else { "" }
-    );
-    runtime.block_on(async {
-        let store = match Store::connect(&config.database_url, config.sqlite_synchronous).await {
-            Ok(store) => store,
-            Err(e) => return fail(&e),
-        };
-        let (intake, committers) = if args.dry_run {
-            (None, Vec::new())
-        } else {
-            let (intake, committers) = Intake::start(
-                store.clone(),
-                config.intake.batch_max,
-                Arc::new(Notify::new()),
-                Arc::new(Metrics::default()),
+    super::run(
+        "backfill",
+        &args.config,
+        Runtime::CurrentThread,
+        async |config| {
+            let stripe = account::stripe_client(&config)?;
+            let terminal = std::io::stderr().is_terminal();
+            eprintln!(
+                "backfill: handled events from {} to {}{}",
+                rfc3339(window.since),
+                rfc3339(window.until),
+                if args.dry_run { " (dry run)" } else { "" }
             );
-            (Some(intake), committers)
-        };
-        let mut display = Display {
-            terminal,
-            open: false,
-        };
-        let result = account::backfill::run(&stripe, &store, intake.as_ref(), window, |p| {
-            display.show(p);
-        })
-        .await;
-        display.finish();
-        drop(intake);
-        for committer in committers {
-            let _ = committer.await;
-        }
-        store.close().await;
-        match result {
-            Ok(counts) => {
-                summary(&counts, args.dry_run);
-                ExitCode::SUCCESS
+            let store = Store::connect(&config.database_url, config.sqlite_synchronous).await?;
+            let (intake, committers) = if args.dry_run {
+                (None, Vec::new())
+            } else {
+                let (intake, committers) = Intake::start(
+                    store.clone(),
+                    config.intake.batch_max,
+                    Arc::new(Notify::new()),
+                    Arc::new(Metrics::default()),
+                );
+                (Some(intake), committers)
+            };
+            let mut display = Display {
+                terminal,
+                open: false,
+            };
+            let result = account::backfill::run(&stripe, &store, intake.as_ref(), window, |p| {
+                display.show(p);
+            })
+            .await;
+            display.finish();
+            drop(intake);
+            for committer in committers {
+                let _ = committer.await;
             }
-            Err(e) => fail(&e),
-        }
-    })
+            store.close().await;
+            summary(&result?, args.dry_run);
+            Ok(ExitCode::SUCCESS)
+        },
+    )
 }
 
 fn summary(c: &Counts, dry_run: bool) {

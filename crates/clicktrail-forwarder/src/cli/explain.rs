@@ -1,12 +1,17 @@
 //! `clicktrail explain [--config FILE] PATH...`
+//!
+//! Exit codes: 0 every input explained, 1 an input could not be read or explained (its line says
+//! why), 2 the configuration cannot be loaded (nothing is printed on stdout).
 
 use std::io::{self, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clicktrail_forwarder::config::Config;
+use clicktrail_forwarder::Report;
 use clicktrail_forwarder::explain::Explainer;
 use clicktrail_forwarder::mapping::Settings;
+
+use super::ConfigArg;
 
 /// Arguments of `clicktrail explain`.
 #[derive(Debug, clap::Args)]
@@ -17,22 +22,18 @@ nothing is sent and Stripe is never called. One JSON object per event is printed
 line prints {\"line\":N,\"file\":..,\"error\":..} and the command exits 1 after the rest."
 )]
 pub(crate) struct Args {
-    /// The configuration file (TOML). Without it, built-in demo settings are used.
-    #[arg(long, value_name = "FILE")]
-    config: Option<PathBuf>,
+    #[command(flatten)]
+    config: ConfigArg,
     /// Event files (JSON or JSONL), processed in this order.
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
-    let settings = match &args.config {
-        Some(path) => match Config::load(path) {
+    let settings = match args.config.given() {
+        Some(path) => match super::load("explain", path) {
             Ok(config) => Settings::from(&config),
-            Err(e) => {
-                eprintln!("clicktrail explain: {e}");
-                return ExitCode::from(2);
-            }
+            Err(code) => return code,
         },
         None => {
             eprintln!(
@@ -47,13 +48,11 @@ pub(crate) fn run(args: Args) -> ExitCode {
     let mut out = BufWriter::new(stdout.lock());
     for path in &args.paths {
         if let Err(e) = explainer.file(path, &mut out) {
-            eprintln!("clicktrail explain: cannot write the output: {e}");
-            return ExitCode::FAILURE;
+            return cannot_write(&e);
         }
     }
     if let Err(e) = out.flush() {
-        eprintln!("clicktrail explain: cannot write the output: {e}");
-        return ExitCode::FAILURE;
+        return cannot_write(&e);
     }
     if explainer.errors() > 0 {
         eprintln!(
@@ -64,4 +63,12 @@ pub(crate) fn run(args: Args) -> ExitCode {
     } else {
         ExitCode::SUCCESS
     }
+}
+
+fn cannot_write(e: &io::Error) -> ExitCode {
+    eprintln!(
+        "clicktrail explain: error: cannot write the output: caused by: {}",
+        Report(e)
+    );
+    ExitCode::FAILURE
 }

@@ -1,4 +1,9 @@
 //! The `clicktrail` commands.
+//!
+//! Every command takes `--config FILE` the same way ([`ConfigArg`], flattened into its
+//! arguments) and goes through one preamble, [`run`]: load the configuration, build a runtime,
+//! do the work, print any error with its causes (`clicktrail jobs: error: database: cannot
+//! connect to ...: caused by: ...`).
 
 mod backfill;
 mod check;
@@ -7,9 +12,13 @@ mod queue;
 mod serve;
 mod setup;
 
+use std::error::Error as StdError;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use clicktrail_forwarder::Report;
+use clicktrail_forwarder::config::Config;
 
 /// clicktrail: credits impact.com partners for Stripe payments.
 #[derive(Debug, Parser)]
@@ -54,4 +63,78 @@ impl Cli {
             Command::Backfill(args) => backfill::run(args),
         }
     }
+}
+
+/// Where `--config` points when it is not given.
+const DEFAULT_CONFIG: &str = "clicktrail.toml";
+
+/// `--config FILE`, flattened into every command's arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ConfigArg {
+    /// The configuration file (TOML; default clicktrail.toml, except for `explain`, which uses
+    /// built-in demo settings without it); every key can be overridden by
+    /// CLICKTRAIL_<SECTION>__<KEY>.
+    #[arg(long = "config", value_name = "FILE")]
+    config: Option<PathBuf>,
+}
+
+impl ConfigArg {
+    /// The file given, if any.
+    pub(crate) fn given(&self) -> Option<&Path> {
+        self.config.as_deref()
+    }
+
+    /// The file given, or `clicktrail.toml`.
+    pub(crate) fn path(&self) -> &Path {
+        self.given().unwrap_or(Path::new(DEFAULT_CONFIG))
+    }
+}
+
+/// Why a command failed; printed with its causes.
+pub(crate) type Failure = Box<dyn StdError>;
+
+/// Which runtime a command needs: `serve` uses every core, the one-shot commands one thread.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Runtime {
+    CurrentThread,
+    MultiThread,
+}
+
+/// Prints `clicktrail COMMAND: error: MESSAGE: caused by: ...` and returns `code`.
+pub(crate) fn fail(command: &str, error: &(dyn StdError + 'static), code: u8) -> ExitCode {
+    eprintln!("clicktrail {command}: error: {}", Report(error));
+    ExitCode::from(code)
+}
+
+/// Loads the configuration `--config` names (with the environment overrides); on failure,
+/// prints why (the file, the key) and gives exit code 2.
+pub(crate) fn load(command: &str, config: &Path) -> Result<Config, ExitCode> {
+    Config::load(config).map_err(|e| fail(command, &e, 2))
+}
+
+/// The preamble of every command that reads the configuration: loads it, builds the runtime and
+/// runs `work` on it. Exit codes: what `work` answers; 2 when the configuration cannot be
+/// loaded; 1 when the runtime cannot be built or `work` fails (the error is printed with its
+/// causes).
+pub(crate) fn run<F>(command: &str, config: &ConfigArg, runtime: Runtime, work: F) -> ExitCode
+where
+    F: AsyncFnOnce(Config) -> Result<ExitCode, Failure>,
+{
+    let config = match load(command, config.path()) {
+        Ok(config) => config,
+        Err(code) => return code,
+    };
+    let runtime = match runtime {
+        Runtime::CurrentThread => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        Runtime::MultiThread => tokio::runtime::Runtime::new(),
+    };
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => return fail(command, &e, 1),
+    };
+    runtime
+        .block_on(work(config))
+        .unwrap_or_else(|e| fail(command, e.as_ref(), 1))
 }

@@ -1,18 +1,17 @@
 //! `clicktrail jobs`, `clicktrail retry` and `clicktrail status`: the queue, from the same
 //! database and configuration as `serve`.
 
-use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use clicktrail_forwarder::config::Config;
 use clicktrail_forwarder::store::{JobState, Store};
+
+use super::{ConfigArg, Runtime};
 
 /// Arguments of `clicktrail jobs`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct JobsArgs {
-    /// The configuration file (TOML).
-    #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
-    config: PathBuf,
+    #[command(flatten)]
+    config: ConfigArg,
     /// Only jobs in this state.
     #[arg(long, value_parser = clap::builder::PossibleValuesParser::new(JobState::ALL.map(JobState::as_str)))]
     state: Option<String>,
@@ -25,9 +24,8 @@ pub(crate) struct JobsArgs {
 #[derive(Debug, clap::Args)]
 #[command(group(clap::ArgGroup::new("which").required(true).args(["job", "dead"])))]
 pub(crate) struct RetryArgs {
-    /// The configuration file (TOML).
-    #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
-    config: PathBuf,
+    #[command(flatten)]
+    config: ConfigArg,
     /// The dead or retrying job to run again now.
     job: Option<i64>,
     /// Every dead letter.
@@ -38,46 +36,26 @@ pub(crate) struct RetryArgs {
 /// Arguments of `clicktrail status`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct StatusArgs {
-    /// The configuration file (TOML).
-    #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
-    config: PathBuf,
+    #[command(flatten)]
+    config: ConfigArg,
 }
 
-fn with_store<F>(command: &str, config: &Path, f: F) -> ExitCode
+/// The shared preamble, then `f` with the store open; the store is closed after it.
+fn with_store<F>(command: &str, config: &ConfigArg, f: F) -> ExitCode
 where
     F: AsyncFnOnce(Store) -> Result<ExitCode, clicktrail_forwarder::Error>,
 {
-    let config = match Config::load(config) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("clicktrail {command}: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("clicktrail {command}: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(async move {
-        let result = match Store::connect(&config.database_url, config.sqlite_synchronous).await {
-            Ok(store) => {
-                let r = f(store.clone()).await;
-                store.close().await;
-                r
-            }
-            Err(e) => Err(e),
-        };
-        result.unwrap_or_else(|e| {
-            eprintln!("clicktrail {command}: {e}");
-            ExitCode::FAILURE
-        })
-    })
+    super::run(
+        command,
+        config,
+        Runtime::CurrentThread,
+        async move |config| {
+            let store = Store::connect(&config.database_url, config.sqlite_synchronous).await?;
+            let result = f(store.clone()).await;
+            store.close().await;
+            Ok(result?)
+        },
+    )
 }
 
 fn when(ms: i64) -> String {

@@ -1,17 +1,20 @@
 //! `clicktrail serve [--config FILE] [--log-format text|json]`
+//!
+//! Exit codes: 0 stopped by ctrl-c or SIGTERM, 1 an error (cannot listen, the service failed),
+//! 2 the configuration cannot be loaded.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clicktrail_forwarder::config::Config;
+use clicktrail_forwarder::Error;
 use tokio::net::TcpListener;
+
+use super::{ConfigArg, Runtime};
 
 /// Arguments of `clicktrail serve`.
 #[derive(Debug, clap::Args)]
 pub(crate) struct Args {
-    /// The configuration file (TOML); every key can be overridden by CLICKTRAIL_<SECTION>__<KEY>.
-    #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
-    config: PathBuf,
+    #[command(flatten)]
+    config: ConfigArg,
     /// Log format on standard error.
     #[arg(
         long,
@@ -30,41 +33,27 @@ enum LogFormat {
 
 pub(crate) fn run(args: Args) -> ExitCode {
     init_logs(args.log_format);
-    let config = match Config::load(&args.config) {
-        Ok(config) => config,
-        Err(e) => {
-            eprintln!("clicktrail serve: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let runtime = match tokio::runtime::Runtime::new() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("clicktrail serve: cannot start the runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    runtime.block_on(async move {
-        let listener = match TcpListener::bind(config.listen).await {
-            Ok(l) => l,
-            Err(e) => {
-                eprintln!("clicktrail serve: cannot listen on {}: {e}", config.listen);
-                return ExitCode::FAILURE;
+    super::run(
+        "serve",
+        &args.config,
+        Runtime::MultiThread,
+        async |config| {
+            let listener = TcpListener::bind(config.listen)
+                .await
+                .map_err(|e| Error::Service {
+                    context: format!("cannot listen on {}", config.listen),
+                    source: Some(e),
+                })?;
+            if let Ok(addr) = listener.local_addr() {
+                // The first line on stdout, for scripts and tests that listen on port 0.
+                println!("listening on http://{addr}");
             }
-        };
-        if let Ok(addr) = listener.local_addr() {
-            // The first line on stdout, for scripts and tests that listen on port 0.
-            println!("listening on http://{addr}");
-        }
-        match clicktrail_forwarder::serve::run(config, listener, shutdown_signal()).await {
-            Ok(()) => ExitCode::SUCCESS,
-            Err(e) => {
-                tracing::error!(error = %e, "stopped");
-                eprintln!("clicktrail serve: {e}");
-                ExitCode::FAILURE
-            }
-        }
-    })
+            clicktrail_forwarder::serve::run(config, listener, shutdown_signal())
+                .await
+                .inspect_err(|e| tracing::error!(error = %e.chain(), "stopped"))?;
+            Ok(ExitCode::SUCCESS)
+        },
+    )
 }
 
 fn init_logs(format: LogFormat) {

@@ -1,14 +1,15 @@
 //! `clicktrail setup --url https://HOST/webhooks/stripe [--dry-run] [--config FILE]`
 //!
-//! Exit codes: 0 done (or nothing to do), 1 an error (configuration, Stripe, database), 2 refused:
-//! the account already holds 16 webhook endpoints.
+//! Exit codes: 0 done (or nothing to do), 1 an error (a bad --url, Stripe, database), 2 refused:
+//! the account already holds 16 webhook endpoints, or the configuration cannot be loaded.
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clicktrail_forwarder::account::{self, SetupPlan, SetupReport, WebhookUrl};
-use clicktrail_forwarder::config::{Config, DatabaseUrl};
+use clicktrail_forwarder::config::DatabaseUrl;
 use clicktrail_forwarder::store::Store;
+
+use super::{ConfigArg, Runtime};
 
 /// Arguments of `clicktrail setup`.
 #[derive(Debug, clap::Args)]
@@ -19,53 +20,36 @@ pub(crate) struct Args {
     /// Say what would change, change nothing.
     #[arg(long)]
     dry_run: bool,
-    /// The configuration file (TOML); every key can be overridden by CLICKTRAIL_<SECTION>__<KEY>.
-    #[arg(long, value_name = "FILE", default_value = "clicktrail.toml")]
-    config: PathBuf,
+    #[command(flatten)]
+    config: ConfigArg,
 }
 
 pub(crate) fn run(args: Args) -> ExitCode {
-    let fail = |e: &dyn std::fmt::Display| {
-        eprintln!("clicktrail setup: {e}");
-        ExitCode::FAILURE
-    };
     let url = match WebhookUrl::parse(&args.url) {
         Ok(url) => url,
-        Err(e) => return fail(&format!("--url {e}")),
+        Err(e) => {
+            eprintln!("clicktrail setup: error: --url {e}");
+            return ExitCode::FAILURE;
+        }
     };
-    let config = match Config::load(&args.config) {
-        Ok(config) => config,
-        Err(e) => return fail(&e),
-    };
-    let stripe = match account::stripe_client(&config) {
-        Ok(stripe) => stripe,
-        Err(e) => return fail(&e),
-    };
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => return fail(&e),
-    };
-    runtime.block_on(async {
-        let store = if args.dry_run {
-            None
-        } else {
-            match Store::connect(&config.database_url, config.sqlite_synchronous).await {
-                Ok(store) => Some(store),
-                Err(e) => return fail(&e),
+    super::run(
+        "setup",
+        &args.config,
+        Runtime::CurrentThread,
+        async |config| {
+            let stripe = account::stripe_client(&config)?;
+            let store = if args.dry_run {
+                None
+            } else {
+                Some(Store::connect(&config.database_url, config.sqlite_synchronous).await?)
+            };
+            let result = account::setup::run(&stripe, store.as_ref(), &url).await;
+            if let Some(store) = store {
+                store.close().await;
             }
-        };
-        let result = account::setup::run(&stripe, store.as_ref(), &url).await;
-        if let Some(store) = store {
-            store.close().await;
-        }
-        match result {
-            Ok(report) => print(&report, &url, &config.database_url, args.dry_run),
-            Err(e) => fail(&e),
-        }
-    })
+            Ok(print(&result?, &url, &config.database_url, args.dry_run))
+        },
+    )
 }
 
 fn print(

@@ -87,7 +87,7 @@ async fn readyz(State(app): State<Arc<AppState>>) -> Response {
     match app.store.ping().await {
         Ok(()) => (StatusCode::OK, "ready\n").into_response(),
         Err(e) => {
-            tracing::warn!(error = %e, "not ready");
+            tracing::warn!(error = %e.chain(), "not ready");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 "the store is unreachable\n",
@@ -101,7 +101,7 @@ async fn metrics(State(app): State<Arc<AppState>>) -> Response {
     let queue = match app.store.status().await {
         Ok(q) => Some(q),
         Err(e) => {
-            tracing::warn!(error = %e, "metrics without the queue");
+            tracing::warn!(error = %e.chain(), "metrics without the queue");
             None
         }
     };

@@ -55,18 +55,21 @@ impl Intake {
             Backend::Postgres => 4,
         };
         let counted = Arc::clone(&metrics);
-        let (committer, handles) =
-            Batcher::spawn_many(batch_max, committers, move |events: Vec<NewEvent>| {
+        let (committer, handles) = Batcher::spawn_many(
+            batch_max,
+            committers,
+            move |events: Vec<NewEvent>| {
                 let store = store.clone();
                 counted.batch("intake", events.len());
                 async move {
                     let stored = store.insert_events(&events).await;
                     if let Err(e) = &stored {
-                        tracing::error!(error = %e, events = events.len(), "cannot store events");
+                        tracing::error!(error = %e.chain(), events = events.len(), "cannot store events");
                     }
                     stored
                 }
-            });
+            },
+        );
         let committer = Arc::new(committer);
         (
             Self {

@@ -80,7 +80,7 @@ impl WebhookSecrets {
                 again
             }
             Err(e) => {
-                tracing::warn!(error = %e, "cannot reload the webhook signing secrets");
+                tracing::warn!(error = %e.chain(), "cannot reload the webhook signing secrets");
                 first
             }
         }

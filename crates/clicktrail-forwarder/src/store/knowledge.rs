@@ -267,7 +267,12 @@ async fn load_many(
         let state = match state.as_str() {
             "awaiting_first_payment" => TrialState::AwaitingFirstPayment,
             "first_payment_handled" => TrialState::FirstPaymentHandled,
-            other => return Err(Error::Corrupt(format!("trial state {other:?}"))),
+            other => {
+                return Err(Error::Corrupt {
+                    context: format!("trial state {other:?}"),
+                    source: None,
+                });
+            }
         };
         trials.insert(r.try_get::<String, _>(0)?, state);
     }

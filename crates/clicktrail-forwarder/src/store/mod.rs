@@ -81,7 +81,7 @@ impl Store {
             (Backend::Sqlite, with_mode)
         };
         let cannot =
-            |e: sqlx::Error| Error::Database(format!("cannot connect to {}: {e}", url.redacted()));
+            |e: sqlx::Error| Error::database(format!("cannot connect to {}", url.redacted()), e);
         let (pool, writer) = match backend {
             Backend::Postgres => {
                 let pool = AnyPoolOptions::new()
@@ -117,7 +117,7 @@ impl Store {
         migrator
             .run(&store.writer)
             .await
-            .map_err(|e| Error::Database(format!("cannot apply the migrations: {e}")))?;
+            .map_err(|e| Error::database("cannot apply the migrations", e))?;
         Ok(store)
     }
 

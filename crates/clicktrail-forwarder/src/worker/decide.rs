@@ -91,7 +91,7 @@ pub(crate) async fn decide_batch(
             } => {
                 let run_at = run_at_ms(*not_before, event.created, now);
                 let json = serde_json::to_string(request)
-                    .map_err(|e| Error::Corrupt(format!("cannot store the request: {e}")))?;
+                    .map_err(|e| Error::corrupt("cannot store the request", e))?;
                 // A change of an action goes after the jobs before it on its order.
                 let placed = if request.kind() == RequestKind::Conversion {
                     Placed::default()

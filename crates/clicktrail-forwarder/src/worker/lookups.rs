@@ -1,7 +1,7 @@
 //! The Stripe look-ups a decision can ask for ([`Need`]), answered into [`Fetched`].
 
-use clicktrail_stripe::InvoiceLine;
-use clicktrail_stripe::client::{Form, StripeClient, StripeError};
+use clicktrail_stripe::Error as StripeError;
+use clicktrail_stripe::client::StripeClient;
 
 use crate::Error;
 use crate::mapping::{Fetched, Need};
@@ -13,7 +13,7 @@ pub(crate) async fn fetch(
     need: &Need,
     fetched: &mut Fetched,
 ) -> Result<(), Error> {
-    let failed = |e: StripeError| Error::Stripe(format!("{need}: {e}"));
+    let failed = |e: StripeError| Error::stripe(need.to_string(), e);
     match need {
         Need::Subscription { id } => {
             let found = optional(stripe.subscription(id).await).map_err(|e| failed(*e))?;
@@ -24,17 +24,7 @@ pub(crate) async fn fetch(
             fetched.customer(id.clone(), found);
         }
         Need::InvoiceLines { invoice } => {
-            if invoice.contains(['/', '?', '#']) {
-                return Err(Error::Stripe(format!("{need}: not an invoice id")));
-            }
-            let lines = stripe
-                .list_all(&format!("/v1/invoices/{invoice}/lines"), Form::new())
-                .await
-                .map_err(failed)?
-                .iter()
-                .map(InvoiceLine::from_value)
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| Error::Stripe(format!("{need}: {e}")))?;
+            let lines = stripe.invoice_lines(invoice).await.map_err(failed)?;
             fetched.invoice_lines(invoice.clone(), lines);
         }
         Need::InvoiceOfPaymentIntent { payment_intent } => {

@@ -117,13 +117,13 @@ impl Worker {
 
     /// Decides a job, with look-up rounds; the request to send now, if any.
     async fn decide(&self, job: &ClaimedJob) -> Result<Option<ImpactRequest>, Error> {
-        let payload = job
-            .payload
-            .as_deref()
-            .ok_or_else(|| Error::Corrupt(format!("event {} is not stored", job.event_id)))?;
+        let payload = job.payload.as_deref().ok_or_else(|| Error::Corrupt {
+            context: format!("event {} is not stored", job.event_id),
+            source: None,
+        })?;
         let event = Arc::new(
             Event::from_slice(payload.as_bytes())
-                .map_err(|e| Error::Corrupt(format!("event {}: {e}", job.event_id)))?,
+                .map_err(|e| Error::corrupt(format!("event {}", job.event_id), e))?,
         );
         let mut fetched = Fetched::default();
         for _ in 0..decide::MAX_ROUNDS {
@@ -135,18 +135,22 @@ impl Worker {
             match self.decider.call(round).await? {
                 decide::RoundOutcome::Decided(send) => return Ok(send),
                 decide::RoundOutcome::Lookup(need) => {
-                    let stripe = self.stripe.as_ref().ok_or_else(|| {
-                        Error::Stripe(format!("{need}: no [stripe] api_key configured"))
+                    let stripe = self.stripe.as_ref().ok_or_else(|| Error::Stripe {
+                        context: format!("{need}: no [stripe] api_key configured"),
+                        source: None,
                     })?;
                     lookups::fetch(stripe, &need, &mut fetched).await?;
                 }
             }
         }
-        Err(Error::Stripe(format!(
-            "event {} still needs look-ups after {} rounds",
-            event.id,
-            decide::MAX_ROUNDS
-        )))
+        Err(Error::Stripe {
+            context: format!(
+                "event {} still needs look-ups after {} rounds",
+                event.id,
+                decide::MAX_ROUNDS
+            ),
+            source: None,
+        })
     }
 
     fn now_ms(&self) -> i64 {
@@ -183,7 +187,7 @@ impl Worker {
             {
                 Ok(jobs) => jobs,
                 Err(e) => {
-                    tracing::error!(error = %e, "cannot claim jobs");
+                    tracing::error!(error = %e.chain(), "cannot claim jobs");
                     Vec::new()
                 }
             };
@@ -219,7 +223,7 @@ impl Worker {
         match self.store.release(&self.owner).await {
             Ok(0) => {}
             Ok(n) => tracing::info!(jobs = n, "released jobs in flight"),
-            Err(e) => tracing::error!(error = %e, "cannot release jobs in flight"),
+            Err(e) => tracing::error!(error = %e.chain(), "cannot release jobs in flight"),
         }
     }
 
@@ -244,7 +248,7 @@ impl Worker {
                 () = tokio::time::sleep(every) => {}
             }
             if let Err(e) = self.store.heartbeat(&self.owner, self.lease_until()).await {
-                tracing::error!(error = %e, "cannot extend the leases");
+                tracing::error!(error = %e.chain(), "cannot extend the leases");
             }
         }
     }
@@ -252,16 +256,16 @@ impl Worker {
     async fn process(&self, job: ClaimedJob) {
         let id = job.id;
         if let Err(e) = self.try_process(&job).await {
-            tracing::warn!(job = id, error = %e, "job failed; retrying later");
+            tracing::warn!(job = id, error = %e.chain(), "job failed; retrying later");
             let finish = retry::transient(
                 job.failures,
                 &self.config.retry_schedule,
                 self.now_ms(),
                 rand::random::<f64>(),
-                &e.to_string(),
+                &e.chain(),
             );
             if let Err(e) = self.finish(id, None, finish).await {
-                tracing::error!(job = id, error = %e, "cannot record the failure");
+                tracing::error!(job = id, error = %e.chain(), "cannot record the failure");
             }
         }
     }
@@ -269,7 +273,7 @@ impl Worker {
     async fn try_process(&self, job: &ClaimedJob) -> Result<(), Error> {
         let request: ImpactRequest = match &job.request {
             Some(json) => serde_json::from_str(json)
-                .map_err(|e| Error::Corrupt(format!("job {}: stored request: {e}", job.id)))?,
+                .map_err(|e| Error::corrupt(format!("job {}: stored request", job.id), e))?,
             None => match self.decide(job).await? {
                 Some(request) => request,
                 None => return Ok(()),

@@ -2,9 +2,8 @@
 
 use std::time::Duration;
 
-use clicktrail_http::BaseUrlError;
-
-use super::{ApiKey, RetryPolicy, StripeError};
+use super::{ApiKey, RetryPolicy};
+use crate::Error;
 
 /// Stripe's production API.
 pub const DEFAULT_API_BASE: &str = "https://api.stripe.com";
@@ -111,17 +110,14 @@ impl StripeConfig {
 /// `127.0.0.0/8`, `::1`), with an optional path prefix. Refused: other schemes, plain `http://`
 /// to any other host (the key would cross the network in clear text), credentials in the URL, a
 /// query or a fragment. The rule is [`clicktrail_http::validate_api_base`], shared with the
-/// impact.com client.
-pub fn validate_api_base(api_base: &str) -> Result<String, StripeError> {
-    clicktrail_http::validate_api_base(api_base).map_err(|e| match e {
-        BaseUrlError::Invalid { url, reason } => StripeError::InvalidBaseUrl { url, reason },
-        BaseUrlError::Insecure { url } => StripeError::InsecureBaseUrl { url },
-    })
+/// impact.com client, and so is its error ([`Error::BaseUrl`]).
+pub fn validate_api_base(api_base: &str) -> Result<String, Error> {
+    Ok(clicktrail_http::validate_api_base(api_base)?)
 }
 
 /// Checks an API version: `YYYY-MM-DD` optionally followed by `.name` (ASCII letters), as in
 /// `2025-03-31.basil`.
-pub(crate) fn validate_api_version(version: &str) -> Result<(), StripeError> {
+pub(crate) fn validate_api_version(version: &str) -> Result<(), Error> {
     let bytes = version.as_bytes();
     let date_ok = bytes.len() >= 10
         && bytes[..10].iter().enumerate().all(|(i, b)| match i {
@@ -136,29 +132,31 @@ pub(crate) fn validate_api_version(version: &str) -> Result<(), StripeError> {
     if date_ok && rest_ok {
         Ok(())
     } else {
-        Err(StripeError::InvalidApiVersion(version.to_owned()))
+        Err(Error::InvalidApiVersion(version.to_owned()))
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use clicktrail_http::BaseUrlError;
+
     use super::*;
 
     #[test]
-    fn the_shared_rule_maps_into_this_crates_errors() {
+    fn the_shared_rule_and_its_error_are_reused() {
         assert_eq!(
             validate_api_base("http://127.0.0.1:1/").as_deref(),
             Ok("http://127.0.0.1:1")
         );
         assert_eq!(
             validate_api_base("http://api.example.com"),
-            Err(StripeError::InsecureBaseUrl {
+            Err(Error::BaseUrl(BaseUrlError::Insecure {
                 url: "http://api.example.com".into()
-            })
+            }))
         );
         assert!(matches!(
             validate_api_base("ftp://api.example.com"),
-            Err(StripeError::InvalidBaseUrl { .. })
+            Err(Error::BaseUrl(BaseUrlError::Invalid { .. }))
         ));
     }
 

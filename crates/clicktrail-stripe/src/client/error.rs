@@ -1,5 +1,5 @@
-//! [`StripeError`], the client's error, and [`classify_error`], the pure reading of Stripe's
-//! error envelope.
+//! What the client adds to the crate's [`Error`]: [`classify_error`], the pure reading of
+//! Stripe's error envelope, and [`Error::status`] / [`Error::is_not_found`].
 //!
 //! Stripe answers a failed request with a non-2xx status and
 //! `{"error": {"type", "code", "message", "param", ...}}`, plus a `Request-Id` header. Which
@@ -10,104 +10,9 @@
 
 use serde_json::Value;
 
-/// Everything that can go wrong configuring the client or calling Stripe.
-///
-/// Messages never contain the API key: Stripe's own messages show keys redacted
-/// (`sk_test_******1234`), and transport errors name the URL, which holds no secret.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum StripeError {
-    /// The API key is not a usable secret or restricted key.
-    #[error("invalid Stripe API key: {0}")]
-    InvalidKey(&'static str),
-    /// `api_base` is not an absolute `http(s)` URL without credentials, query or fragment.
-    #[error("api_base {url:?} is not usable: {reason}")]
-    InvalidBaseUrl {
-        /// The URL as given (credentials are never echoed).
-        url: String,
-        /// What is wrong with it.
-        reason: &'static str,
-    },
-    /// `api_base` is plain `http://` to a host that is not loopback.
-    #[error("api_base {url:?} uses plain http to a non-loopback host; use https")]
-    InsecureBaseUrl {
-        /// The URL as given.
-        url: String,
-    },
-    /// The pinned API version does not look like `2025-03-31.basil`.
-    #[error("{0:?} is not a Stripe API version (expected YYYY-MM-DD or YYYY-MM-DD.name)")]
-    InvalidApiVersion(String),
-    /// A parameter cannot be sent (a metadata key holding a bracket, an empty id in a path).
-    #[error("invalid parameter `{0}`")]
-    InvalidParam(String),
-    /// The HTTP client could not be built.
-    #[error("cannot build the HTTP client: {0}")]
-    Client(String),
-    /// 401: the key is wrong, expired or revoked.
-    #[error("Stripe refused the API key: {message}")]
-    Authentication {
-        /// Stripe's message.
-        message: String,
-        /// The `Request-Id` of the answer.
-        request_id: Option<String>,
-    },
-    /// 403: the (restricted) key lacks a permission.
-    #[error("{}", permission_message(permission.as_deref(), message))]
-    PermissionDenied {
-        /// The missing permission, as Stripe names it (`rak_subscription_read`), when its message
-        /// says.
-        permission: Option<String>,
-        /// Stripe's message.
-        message: String,
-        /// The `Request-Id` of the answer.
-        request_id: Option<String>,
-    },
-    /// 429 after every retry: too many requests.
-    #[error("Stripe rate limit: {message}")]
-    RateLimited {
-        /// Stripe's message.
-        message: String,
-        /// The `Request-Id` of the answer.
-        request_id: Option<String>,
-    },
-    /// Any other error answer (400, 402, 404, 409, 5xx...).
-    #[error("Stripe answered {status} ({kind}{}): {message}", code.as_deref().map(|c| format!(", {c}")).unwrap_or_default())]
-    Api {
-        /// The HTTP status.
-        status: u16,
-        /// `error.type`: `invalid_request_error`, `card_error`, `api_error`, `idempotency_error`.
-        kind: String,
-        /// `error.code`, e.g. `resource_missing`, `lock_timeout`.
-        code: Option<String>,
-        /// `error.message`, or an excerpt of the body when it is not Stripe's envelope.
-        message: String,
-        /// `error.param`: the parameter at fault, e.g. `items[0][price]`.
-        param: Option<String>,
-        /// The `Request-Id` of the answer.
-        request_id: Option<String>,
-    },
-    /// No answer: the connection failed, dropped or timed out (after every retry).
-    #[error("cannot reach Stripe: {0}")]
-    Transport(String),
-    /// A 2xx answer is not the JSON expected (or not the object a typed view reads).
-    #[error("cannot read Stripe's answer: {0}")]
-    Decode(String),
-    /// A listing went beyond the page cap the caller set.
-    #[error("the list has more than {pages} pages; narrow the query or raise the cap")]
-    TooManyPages {
-        /// The cap.
-        pages: usize,
-    },
-}
+use crate::Error;
 
-fn permission_message(permission: Option<&str>, message: &str) -> String {
-    match permission {
-        Some(p) => format!("the Stripe key lacks the `{p}` permission: {message}"),
-        None => format!("the Stripe key lacks a permission: {message}"),
-    }
-}
-
-impl StripeError {
+impl Error {
     /// The HTTP status of an error answer, when there was one.
     pub fn status(&self) -> Option<u16> {
         match self {
@@ -126,31 +31,24 @@ impl StripeError {
     }
 }
 
-impl From<crate::Error> for StripeError {
-    /// A typed view could not read an answer.
-    fn from(e: crate::Error) -> Self {
-        Self::Decode(e.to_string())
-    }
-}
-
 /// The most of a non-JSON error body quoted in a message.
 const EXCERPT: usize = 200;
 
-/// Reads an error answer (any non-2xx status) into the matching [`StripeError`].
+/// Reads an error answer (any non-2xx status) into the matching [`Error`].
 ///
 /// Pure: the client calls it with what arrived, and tests call it with what Stripe sends.
 ///
 /// ```
-/// use clicktrail_stripe::client::{classify_error, StripeError};
+/// use clicktrail_stripe::{client::classify_error, Error};
 ///
 /// let body = br#"{"error": {"type": "invalid_request_error", "message": "The provided key 'rk_test_******abcd' does not have the required permissions for this endpoint on account 'acct_1'. Having the 'rak_subscription_read' permission would allow this request to continue."}}"#;
 /// let err = classify_error(403, body, Some("req_1".into()));
 /// assert!(matches!(
 ///     err,
-///     StripeError::PermissionDenied { permission: Some(ref p), .. } if p == "rak_subscription_read"
+///     Error::PermissionDenied { permission: Some(ref p), .. } if p == "rak_subscription_read"
 /// ));
 /// ```
-pub fn classify_error(status: u16, body: &[u8], request_id: Option<String>) -> StripeError {
+pub fn classify_error(status: u16, body: &[u8], request_id: Option<String>) -> Error {
     let envelope = serde_json::from_slice::<Value>(body).ok();
     let error = envelope.as_ref().and_then(|v| v.get("error"));
     let field = |name: &str| {
@@ -169,20 +67,20 @@ pub fn classify_error(status: u16, body: &[u8], request_id: Option<String>) -> S
         }
     });
     match status {
-        401 => StripeError::Authentication {
+        401 => Error::Authentication {
             message,
             request_id,
         },
-        403 => StripeError::PermissionDenied {
+        403 => Error::PermissionDenied {
             permission: missing_permission(&message),
             message,
             request_id,
         },
-        429 => StripeError::RateLimited {
+        429 => Error::RateLimited {
             message,
             request_id,
         },
-        _ => StripeError::Api {
+        _ => Error::Api {
             status,
             kind: field("type").unwrap_or_else(|| "api_error".to_owned()),
             code: field("code"),
@@ -229,7 +127,7 @@ mod tests {
     fn a_permission_error_names_the_permission() {
         let err = classify_error(403, PERMISSION_BODY.as_bytes(), Some("req_9".into()));
         match &err {
-            StripeError::PermissionDenied {
+            Error::PermissionDenied {
                 permission,
                 message,
                 request_id,
@@ -280,7 +178,7 @@ mod tests {
         let err = classify_error(400, body, Some("req_1".into()));
         assert_eq!(
             err,
-            StripeError::Api {
+            Error::Api {
                 status: 400,
                 kind: "invalid_request_error".into(),
                 code: Some("resource_missing".into()),
@@ -301,15 +199,15 @@ mod tests {
         let body = br#"{"error": {"type": "invalid_request_error", "message": "m"}}"#;
         assert!(matches!(
             classify_error(401, body, None),
-            StripeError::Authentication { ref message, .. } if message == "m"
+            Error::Authentication { ref message, .. } if message == "m"
         ));
         assert!(matches!(
             classify_error(429, body, None),
-            StripeError::RateLimited { .. }
+            Error::RateLimited { .. }
         ));
         assert!(matches!(
             classify_error(403, br#"{"error": {"message": "Forbidden"}}"#, None),
-            StripeError::PermissionDenied {
+            Error::PermissionDenied {
                 permission: None,
                 ..
             }
@@ -321,7 +219,7 @@ mod tests {
     fn a_body_that_is_not_the_envelope_is_quoted_briefly() {
         let html = format!("<html>{}</html>", "x".repeat(1000));
         match classify_error(502, html.as_bytes(), None) {
-            StripeError::Api {
+            Error::Api {
                 status,
                 kind,
                 message,
@@ -335,7 +233,7 @@ mod tests {
             other => panic!("{other:?}"),
         }
         match classify_error(500, b"", None) {
-            StripeError::Api { message, .. } => {
+            Error::Api { message, .. } => {
                 assert_eq!(message, "HTTP 500 with an empty body");
             }
             other => panic!("{other:?}"),

@@ -77,7 +77,7 @@ impl Form {
     ///
     /// A map key holding `[` or `]` cannot be expressed (Stripe refuses such metadata keys too):
     /// the form is then marked invalid and the client refuses to send it with
-    /// [`StripeError::InvalidParam`](super::StripeError::InvalidParam).
+    /// [`Error::InvalidParam`](super::Error::InvalidParam).
     #[must_use]
     pub fn push_map<K, V>(mut self, key: &str, map: impl IntoIterator<Item = (K, V)>) -> Self
     where

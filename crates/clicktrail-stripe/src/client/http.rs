@@ -14,7 +14,8 @@ use serde_json::Value;
 
 use super::config::{validate_api_base, validate_api_version};
 use super::retry::{retry_after, should_retry};
-use super::{Form, RetryPolicy, StripeConfig, StripeError, classify_error};
+use super::{Form, RetryPolicy, StripeConfig, classify_error};
+use crate::Error;
 use crate::client::ApiKey;
 
 /// The most of an answer's body read into memory, in bytes. A page of 100 events with their
@@ -36,7 +37,7 @@ const USER_AGENT: &str = concat!("clicktrail-stripe/", env!("CARGO_PKG_VERSION")
 /// ```no_run
 /// use clicktrail_stripe::client::{ApiKey, Form, StripeClient, StripeConfig};
 ///
-/// # async fn run() -> Result<(), clicktrail_stripe::client::StripeError> {
+/// # async fn run() -> Result<(), clicktrail_stripe::Error> {
 /// let key = ApiKey::new(std::env::var("STRIPE_KEY").unwrap_or_default())?;
 /// let stripe = StripeClient::new(StripeConfig::new(key))?;
 /// let subscription = stripe.subscription("sub_123").await?;
@@ -74,18 +75,18 @@ impl fmt::Debug for StripeClient {
 impl StripeClient {
     /// Builds a client. Fails on an unusable `api_base` (see
     /// [`validate_api_base`](super::validate_api_base)) or API version.
-    pub fn new(config: StripeConfig) -> Result<Self, StripeError> {
+    pub fn new(config: StripeConfig) -> Result<Self, Error> {
         let api_base = validate_api_base(&config.api_base)?;
         validate_api_version(&config.api_version)?;
         let api_version = HeaderValue::from_str(&config.api_version)
-            .map_err(|_| StripeError::InvalidApiVersion(config.api_version.clone()))?;
+            .map_err(|_| Error::InvalidApiVersion(config.api_version.clone()))?;
         let http = clicktrail_http::client(
             &api_base,
             config.connect_timeout,
             config.timeout,
             USER_AGENT,
         )
-        .map_err(|e| StripeError::Client(chain(&e)))?;
+        .map_err(|e| Error::Client(chain(&e)))?;
         Ok(Self {
             http,
             api_base,
@@ -113,13 +114,13 @@ impl StripeClient {
     }
 
     /// `GET {api_base}{path}?{query}`; the parsed JSON answer.
-    pub async fn get(&self, path: &str, query: &Form) -> Result<Value, StripeError> {
+    pub async fn get(&self, path: &str, query: &Form) -> Result<Value, Error> {
         self.send(Method::GET, path, query, None).await
     }
 
     /// `POST {api_base}{path}` with a form body and a fresh random `Idempotency-Key` (kept across
     /// this call's retries).
-    pub async fn post(&self, path: &str, form: &Form) -> Result<Value, StripeError> {
+    pub async fn post(&self, path: &str, form: &Form) -> Result<Value, Error> {
         self.send(Method::POST, path, form, Some(&new_idempotency_key()))
             .await
     }
@@ -131,19 +132,19 @@ impl StripeClient {
         path: &str,
         form: &Form,
         idempotency_key: &str,
-    ) -> Result<Value, StripeError> {
+    ) -> Result<Value, Error> {
         if idempotency_key.is_empty()
             || idempotency_key.len() > 255
             || HeaderValue::from_str(idempotency_key).is_err()
         {
-            return Err(StripeError::InvalidParam("Idempotency-Key".to_owned()));
+            return Err(Error::InvalidParam("Idempotency-Key".to_owned()));
         }
         self.send(Method::POST, path, form, Some(idempotency_key))
             .await
     }
 
     /// `DELETE {api_base}{path}`.
-    pub async fn delete(&self, path: &str) -> Result<Value, StripeError> {
+    pub async fn delete(&self, path: &str) -> Result<Value, Error> {
         self.send(Method::DELETE, path, &Form::new(), None).await
     }
 
@@ -153,12 +154,12 @@ impl StripeClient {
         path: &str,
         form: &Form,
         idempotency_key: Option<&str>,
-    ) -> Result<Value, StripeError> {
+    ) -> Result<Value, Error> {
         if let Some(key) = form.invalid_key() {
-            return Err(StripeError::InvalidParam(key.to_owned()));
+            return Err(Error::InvalidParam(key.to_owned()));
         }
         if !path.starts_with('/') {
-            return Err(StripeError::InvalidParam(format!("path {path:?}")));
+            return Err(Error::InvalidParam(format!("path {path:?}")));
         }
         let encoded = form.encode();
         let mut url = format!("{}{path}", self.api_base);
@@ -206,7 +207,7 @@ impl StripeClient {
                     let request_id = header(&headers, "request-id").map(str::to_owned);
                     if (300..400).contains(&status) {
                         let location = header(&headers, LOCATION.as_str()).unwrap_or("nowhere");
-                        return Err(StripeError::Api {
+                        return Err(Error::Api {
                             status,
                             kind: "api_error".to_owned(),
                             code: None,
@@ -221,7 +222,7 @@ impl StripeClient {
                         classify_error(status, &body, request_id),
                     )
                 }
-                Attempt::Failed(reason) => (true, None, StripeError::Transport(reason)),
+                Attempt::Failed(reason) => (true, None, Error::Transport(reason)),
                 Attempt::Unreadable(error) => return Err(error),
             };
             if !can_retry || retry >= self.retry.max_retries {
@@ -241,7 +242,7 @@ impl StripeClient {
         let body = match read_body(response).await {
             Ok(Some(body)) => body,
             Ok(None) => {
-                return Attempt::Unreadable(StripeError::Decode(format!(
+                return Attempt::Unreadable(Error::Decode(format!(
                     "the answer is larger than {MAX_BODY} bytes"
                 )));
             }
@@ -255,7 +256,7 @@ impl StripeClient {
         if (200..300).contains(&status) {
             match serde_json::from_slice(&body) {
                 Ok(value) => Attempt::Done(value),
-                Err(e) => Attempt::Unreadable(StripeError::Decode(format!(
+                Err(e) => Attempt::Unreadable(Error::Decode(format!(
                     "HTTP {status} body is not JSON: {e}"
                 ))),
             }
@@ -295,7 +296,7 @@ enum Attempt {
     /// No complete answer (connect, timeout, dropped connection): worth a retry.
     Failed(String),
     /// A complete answer that cannot be read: retrying would read the same.
-    Unreadable(StripeError),
+    Unreadable(Error),
 }
 
 fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {

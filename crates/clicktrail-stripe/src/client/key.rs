@@ -2,7 +2,7 @@
 
 use std::fmt;
 
-use super::StripeError;
+use crate::Error;
 
 /// A Stripe API key: secret (`sk_live_...`, `sk_test_...`) or restricted (`rk_live_...`,
 /// `rk_test_...`).
@@ -27,25 +27,23 @@ const PREFIXES: [&str; 4] = ["sk_live_", "sk_test_", "rk_live_", "rk_test_"];
 
 impl ApiKey {
     /// Checks and wraps a key.
-    pub fn new(key: impl Into<String>) -> Result<Self, StripeError> {
+    pub fn new(key: impl Into<String>) -> Result<Self, Error> {
         let key = key.into();
         if key.is_empty() {
-            return Err(StripeError::InvalidKey("the key is empty"));
+            return Err(Error::InvalidKey("the key is empty"));
         }
         if !key.bytes().all(|b| b.is_ascii_graphic()) {
-            return Err(StripeError::InvalidKey(
+            return Err(Error::InvalidKey(
                 "the key holds whitespace or characters outside printable ASCII",
             ));
         }
         let Some(prefix) = PREFIXES.iter().find(|p| key.starts_with(*p)) else {
-            return Err(StripeError::InvalidKey(
+            return Err(Error::InvalidKey(
                 "expected a secret (sk_live_/sk_test_) or restricted (rk_live_/rk_test_) key",
             ));
         };
         if key.len() == prefix.len() {
-            return Err(StripeError::InvalidKey(
-                "the key has nothing after its prefix",
-            ));
+            return Err(Error::InvalidKey("the key has nothing after its prefix"));
         }
         Ok(Self(key))
     }
@@ -123,7 +121,7 @@ mod tests {
             "sk_test_é",
         ] {
             assert!(
-                matches!(ApiKey::new(bad), Err(StripeError::InvalidKey(_))),
+                matches!(ApiKey::new(bad), Err(Error::InvalidKey(_))),
                 "{bad:?}"
             );
         }

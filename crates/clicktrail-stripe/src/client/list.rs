@@ -9,7 +9,8 @@
 
 use serde_json::Value;
 
-use super::{Form, StripeClient, StripeError};
+use super::{Form, StripeClient};
+use crate::Error;
 
 /// The most pages a walk fetches unless told otherwise: 1,000 pages of up to 100 items.
 pub const DEFAULT_MAX_PAGES: usize = 1000;
@@ -38,16 +39,14 @@ impl ListPage {
     /// assert_eq!((page.data.len(), page.has_more), (2, true));
     /// assert_eq!(page.first_id(), Some("evt_2"));
     /// ```
-    pub fn from_value(value: Value) -> Result<Self, StripeError> {
+    pub fn from_value(value: Value) -> Result<Self, Error> {
         let Value::Object(mut map) = value else {
-            return Err(StripeError::Decode(
-                "a list answer is not a JSON object".into(),
-            ));
+            return Err(Error::Decode("a list answer is not a JSON object".into()));
         };
         match map.get("object").and_then(Value::as_str) {
             Some("list") | None => {}
             Some(other) => {
-                return Err(StripeError::Decode(format!(
+                return Err(Error::Decode(format!(
                     "expected a `list` object, found `{other}`"
                 )));
             }
@@ -55,15 +54,13 @@ impl ListPage {
         let data = match map.remove("data") {
             Some(Value::Array(data)) => data,
             _ => {
-                return Err(StripeError::Decode(
-                    "a list answer has no `data` array".into(),
-                ));
+                return Err(Error::Decode("a list answer has no `data` array".into()));
             }
         };
         let has_more = match map.get("has_more") {
             Some(Value::Bool(b)) => *b,
             None | Some(Value::Null) => false,
-            Some(_) => return Err(StripeError::Decode("`has_more` is not a boolean".into())),
+            Some(_) => return Err(Error::Decode("`has_more` is not a boolean".into())),
         };
         let url = map.get("url").and_then(Value::as_str).map(str::to_owned);
         Ok(Self {
@@ -105,7 +102,7 @@ pub enum Direction {
 /// (chronologically), any other forward.
 ///
 /// ```no_run
-/// # async fn run(stripe: clicktrail_stripe::client::StripeClient) -> Result<(), clicktrail_stripe::client::StripeError> {
+/// # async fn run(stripe: clicktrail_stripe::client::StripeClient) -> Result<(), clicktrail_stripe::Error> {
 /// use clicktrail_stripe::client::Form;
 ///
 /// let query = Form::new().push("limit", "100").push("ending_before", "evt_last_seen");
@@ -148,7 +145,7 @@ impl<'a> Pages<'a> {
     }
 
     /// Sets the page cap: asking for a page beyond it fails with
-    /// [`StripeError::TooManyPages`] (rather than stopping silently with items left unseen).
+    /// [`Error::TooManyPages`] (rather than stopping silently with items left unseen).
     #[must_use]
     pub fn max_pages(mut self, max_pages: usize) -> Self {
         self.max_pages = max_pages;
@@ -161,12 +158,12 @@ impl<'a> Pages<'a> {
     }
 
     /// The next page's items in the order of travel, or `None` at the end of the list.
-    pub async fn next_page(&mut self) -> Result<Option<Vec<Value>>, StripeError> {
+    pub async fn next_page(&mut self) -> Result<Option<Vec<Value>>, Error> {
         if self.done {
             return Ok(None);
         }
         if self.fetched >= self.max_pages {
-            return Err(StripeError::TooManyPages {
+            return Err(Error::TooManyPages {
                 pages: self.max_pages,
             });
         }
@@ -186,9 +183,7 @@ impl<'a> Pages<'a> {
                 self.query.set(key, &cursor);
             }
             (true, None) if !page.data.is_empty() => {
-                return Err(StripeError::Decode(
-                    "a list item has no `id` to page from".into(),
-                ));
+                return Err(Error::Decode("a list item has no `id` to page from".into()));
             }
             _ => self.done = true,
         }
@@ -200,7 +195,7 @@ impl<'a> Pages<'a> {
     }
 
     /// Every remaining item, in the order of travel.
-    pub async fn collect_all(mut self) -> Result<Vec<Value>, StripeError> {
+    pub async fn collect_all(mut self) -> Result<Vec<Value>, Error> {
         let mut all = Vec::new();
         while let Some(items) = self.next_page().await? {
             all.extend(items);
@@ -214,7 +209,7 @@ impl<'a> Pages<'a> {
     /// `created[gte]=...`), this walks forward, which Stripe's cursors allow from the newest
     /// item, and reverses what it collected, so the whole window is held in memory (bounded by
     /// the page cap).
-    pub async fn collect_oldest_first(self) -> Result<Vec<Value>, StripeError> {
+    pub async fn collect_oldest_first(self) -> Result<Vec<Value>, Error> {
         let direction = self.direction;
         let mut all = self.collect_all().await?;
         if direction == Direction::Forward {
@@ -251,10 +246,7 @@ mod tests {
             json!({"object": "list", "data": [], "has_more": "yes"}),
         ] {
             assert!(
-                matches!(
-                    ListPage::from_value(bad.clone()),
-                    Err(StripeError::Decode(_))
-                ),
+                matches!(ListPage::from_value(bad.clone()), Err(Error::Decode(_))),
                 "{bad}"
             );
         }

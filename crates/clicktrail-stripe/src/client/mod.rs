@@ -13,7 +13,7 @@
 //!   5xx, honouring `Stripe-Should-Retry` ([`RetryPolicy`], [`should_retry`]).
 //! - Connect and total timeouts, bodies read up to [`MAX_BODY`], redirects never followed, plain
 //!   `http://` only to loopback (the sandbox).
-//! - One error type, [`StripeError`]; a 403 names the missing permission
+//! - One error type, the crate's [`Error`](crate::Error); a 403 names the missing permission
 //!   (`rak_subscription_read`) from Stripe's message ([`classify_error`]).
 //! - Cursor pagination both ways ([`Pages`]), and one method per call the product makes,
 //!   answering with the crate's typed views ([`Subscription`](crate::Subscription),
@@ -24,7 +24,7 @@
 //! ```no_run
 //! use clicktrail_stripe::client::{ApiKey, EventQuery, StripeClient, StripeConfig};
 //!
-//! # async fn run() -> Result<(), clicktrail_stripe::client::StripeError> {
+//! # async fn run() -> Result<(), clicktrail_stripe::Error> {
 //! let key = ApiKey::new("rk_live_...")?;
 //! let stripe = StripeClient::new(StripeConfig::new(key).api_base("http://127.0.0.1:12111"))?;
 //!
@@ -44,7 +44,7 @@
 //! - `key`: [`ApiKey`]; `config`: [`StripeConfig`], [`API_VERSION`], [`validate_api_base`].
 //! - `form`: [`Form`], the bracket-key encoder (pure).
 //! - `retry`: [`RetryPolicy`] and [`should_retry`] (pure).
-//! - `error`: [`StripeError`] and [`classify_error`], which reads Stripe's error envelope (pure).
+//! - `error`: [`classify_error`], which reads Stripe's error envelope (pure).
 //! - `http`: [`StripeClient`] itself, the only I/O: headers, idempotency keys, the retry loop,
 //!   bounded reads.
 //! - `list`: [`ListPage`] and the [`Pages`] walk.
@@ -67,7 +67,7 @@ pub use config::{
     API_VERSION, DEFAULT_API_BASE, DEFAULT_CONNECT_TIMEOUT, DEFAULT_TIMEOUT, StripeConfig,
     validate_api_base,
 };
-pub use error::{StripeError, classify_error, missing_permission};
+pub use error::{classify_error, missing_permission};
 pub use form::Form;
 pub use http::{MAX_BODY, StripeClient};
 pub use key::ApiKey;

@@ -10,12 +10,12 @@ use serde_json::Value;
 
 use super::list::Pages;
 use super::{
-    EventQuery, Form, NewRefund, NewSubscription, NewWebhookEndpoint, StripeClient, StripeError,
-    WebhookEndpoint,
+    EventQuery, Form, NewRefund, NewSubscription, NewWebhookEndpoint, StripeClient, WebhookEndpoint,
 };
+use crate::Error;
 use crate::{
-    CheckoutLineItem, CheckoutSession, Customer, Event, Invoice, InvoicePayment, Metadata, Refund,
-    Subscription,
+    CheckoutLineItem, CheckoutSession, Customer, Event, Invoice, InvoiceLine, InvoicePayment,
+    Metadata, Refund, Subscription,
 };
 
 /// The page size of every walk the client makes itself (Stripe's maximum).
@@ -23,9 +23,9 @@ const PAGE: &str = "100";
 
 /// `/v1/{collection}/{id}`, with the id checked: Stripe ids are ASCII letters, digits and `_`,
 /// and anything else (a `/`, a `?`) would change the request's meaning.
-fn object_path(collection: &str, id: &str) -> Result<String, StripeError> {
+fn object_path(collection: &str, id: &str) -> Result<String, Error> {
     if id.is_empty() || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_') {
-        return Err(StripeError::InvalidParam(format!("id {id:?}")));
+        return Err(Error::InvalidParam(format!("id {id:?}")));
     }
     Ok(format!("/v1/{collection}/{id}"))
 }
@@ -43,7 +43,7 @@ impl StripeClient {
 
     /// Every item of a list, walking forward (newest first) 100 at a time, within the default
     /// page cap.
-    pub async fn list_all(&self, path: &str, query: Form) -> Result<Vec<Value>, StripeError> {
+    pub async fn list_all(&self, path: &str, query: Form) -> Result<Vec<Value>, Error> {
         let mut query = query;
         if query.get("limit").is_none() {
             query = query.push("limit", PAGE);
@@ -54,7 +54,7 @@ impl StripeClient {
     // --- webhook endpoints ---------------------------------------------------------------
 
     /// Every webhook endpoint of the account (all pages).
-    pub async fn webhook_endpoints(&self) -> Result<Vec<WebhookEndpoint>, StripeError> {
+    pub async fn webhook_endpoints(&self) -> Result<Vec<WebhookEndpoint>, Error> {
         self.list_all("/v1/webhook_endpoints", Form::new())
             .await?
             .iter()
@@ -66,7 +66,7 @@ impl StripeClient {
     pub async fn create_webhook_endpoint(
         &self,
         endpoint: &NewWebhookEndpoint,
-    ) -> Result<WebhookEndpoint, StripeError> {
+    ) -> Result<WebhookEndpoint, Error> {
         let value = self
             .post("/v1/webhook_endpoints", &endpoint.to_form())
             .await?;
@@ -78,7 +78,7 @@ impl StripeClient {
         &self,
         id: &str,
         enabled_events: &[&str],
-    ) -> Result<WebhookEndpoint, StripeError> {
+    ) -> Result<WebhookEndpoint, Error> {
         let form = Form::new().push_list("enabled_events", enabled_events.iter().copied());
         let value = self
             .post(&object_path("webhook_endpoints", id)?, &form)
@@ -87,7 +87,7 @@ impl StripeClient {
     }
 
     /// Deletes a webhook endpoint.
-    pub async fn delete_webhook_endpoint(&self, id: &str) -> Result<Value, StripeError> {
+    pub async fn delete_webhook_endpoint(&self, id: &str) -> Result<Value, Error> {
         self.delete(&object_path("webhook_endpoints", id)?).await
     }
 
@@ -100,44 +100,44 @@ impl StripeClient {
     }
 
     /// One event.
-    pub async fn event(&self, id: &str) -> Result<Event, StripeError> {
+    pub async fn event(&self, id: &str) -> Result<Event, Error> {
         let value = self.get(&object_path("events", id)?, &Form::new()).await?;
-        Ok(Event::from_value(value)?)
+        Event::from_value(value)
     }
 
     // --- subscriptions, customers, invoices ---------------------------------------------
 
     /// One subscription.
-    pub async fn subscription(&self, id: &str) -> Result<Subscription, StripeError> {
+    pub async fn subscription(&self, id: &str) -> Result<Subscription, Error> {
         let value = self
             .get(&object_path("subscriptions", id)?, &Form::new())
             .await?;
-        Ok(Subscription::from_value(&value)?)
+        Subscription::from_value(&value)
     }
 
     /// Creates a subscription.
     pub async fn create_subscription(
         &self,
         subscription: &NewSubscription,
-    ) -> Result<Subscription, StripeError> {
+    ) -> Result<Subscription, Error> {
         let value = self
             .post("/v1/subscriptions", &subscription.to_form())
             .await?;
-        Ok(Subscription::from_value(&value)?)
+        Subscription::from_value(&value)
     }
 
     /// One customer (a deleted one reads as [`Customer::deleted`]).
-    pub async fn customer(&self, id: &str) -> Result<Customer, StripeError> {
+    pub async fn customer(&self, id: &str) -> Result<Customer, Error> {
         let value = self
             .get(&object_path("customers", id)?, &Form::new())
             .await?;
-        Ok(Customer::from_value(&value)?)
+        Customer::from_value(&value)
     }
 
     /// Creates a customer from any of Stripe's parameters (`email`, `name`, `metadata[...]`).
-    pub async fn create_customer(&self, form: &Form) -> Result<Customer, StripeError> {
+    pub async fn create_customer(&self, form: &Form) -> Result<Customer, Error> {
         let value = self.post("/v1/customers", form).await?;
-        Ok(Customer::from_value(&value)?)
+        Customer::from_value(&value)
     }
 
     /// Sets metadata keys on a customer (other keys are kept; an empty value unsets a key).
@@ -145,25 +145,25 @@ impl StripeClient {
         &self,
         id: &str,
         metadata: &Metadata,
-    ) -> Result<Customer, StripeError> {
+    ) -> Result<Customer, Error> {
         let form = Form::new().push_map("metadata", metadata);
         let value = self.post(&object_path("customers", id)?, &form).await?;
-        Ok(Customer::from_value(&value)?)
+        Customer::from_value(&value)
     }
 
     /// One invoice, with fields to expand (`payments` in basil+ to see its payment intent).
-    pub async fn invoice(&self, id: &str, expand_fields: &[&str]) -> Result<Invoice, StripeError> {
+    pub async fn invoice(&self, id: &str, expand_fields: &[&str]) -> Result<Invoice, Error> {
         let value = self
             .get(&object_path("invoices", id)?, &expand(expand_fields))
             .await?;
-        Ok(Invoice::from_value(&value)?)
+        Invoice::from_value(&value)
     }
 
     /// The payments of an invoice (`GET /v1/invoice_payments?invoice=...`).
     pub async fn invoice_payments_for_invoice(
         &self,
         invoice: &str,
-    ) -> Result<Vec<InvoicePayment>, StripeError> {
+    ) -> Result<Vec<InvoicePayment>, Error> {
         let query = Form::new().push("invoice", invoice);
         self.invoice_payments(query).await
     }
@@ -173,7 +173,7 @@ impl StripeClient {
     pub async fn invoice_payments_for_payment_intent(
         &self,
         payment_intent: &str,
-    ) -> Result<Vec<InvoicePayment>, StripeError> {
+    ) -> Result<Vec<InvoicePayment>, Error> {
         let payment = Form::new()
             .push("type", "payment_intent")
             .push("payment_intent", payment_intent);
@@ -181,23 +181,31 @@ impl StripeClient {
             .await
     }
 
-    async fn invoice_payments(&self, query: Form) -> Result<Vec<InvoicePayment>, StripeError> {
+    /// Every line of an invoice (`GET /v1/invoices/{id}/lines`, all pages): what an event's
+    /// invoice holds when its payload carries only part of the lines.
+    pub async fn invoice_lines(&self, invoice: &str) -> Result<Vec<InvoiceLine>, Error> {
+        let path = format!("{}/lines", object_path("invoices", invoice)?);
+        self.list_all(&path, Form::new())
+            .await?
+            .iter()
+            .map(InvoiceLine::from_value)
+            .collect()
+    }
+
+    async fn invoice_payments(&self, query: Form) -> Result<Vec<InvoicePayment>, Error> {
         self.list_all("/v1/invoice_payments", query)
             .await?
             .iter()
-            .map(|v| InvoicePayment::from_value(v).map_err(StripeError::from))
+            .map(InvoicePayment::from_value)
             .collect()
     }
 
     // --- checkout sessions ---------------------------------------------------------------
 
     /// Creates a Checkout Session from any of Stripe's parameters.
-    pub async fn create_checkout_session(
-        &self,
-        form: &Form,
-    ) -> Result<CheckoutSession, StripeError> {
+    pub async fn create_checkout_session(&self, form: &Form) -> Result<CheckoutSession, Error> {
         let value = self.post("/v1/checkout/sessions", form).await?;
-        Ok(CheckoutSession::from_value(&value)?)
+        CheckoutSession::from_value(&value)
     }
 
     /// One Checkout Session, with fields to expand (`line_items`).
@@ -205,14 +213,14 @@ impl StripeClient {
         &self,
         id: &str,
         expand_fields: &[&str],
-    ) -> Result<CheckoutSession, StripeError> {
+    ) -> Result<CheckoutSession, Error> {
         let value = self
             .get(
                 &object_path("checkout/sessions", id)?,
                 &expand(expand_fields),
             )
             .await?;
-        Ok(CheckoutSession::from_value(&value)?)
+        CheckoutSession::from_value(&value)
     }
 
     /// The Checkout Sessions that created a payment intent (where a one-off payment's click id
@@ -220,12 +228,12 @@ impl StripeClient {
     pub async fn checkout_sessions_for_payment_intent(
         &self,
         payment_intent: &str,
-    ) -> Result<Vec<CheckoutSession>, StripeError> {
+    ) -> Result<Vec<CheckoutSession>, Error> {
         let query = Form::new().push("payment_intent", payment_intent);
         self.list_all("/v1/checkout/sessions", query)
             .await?
             .iter()
-            .map(|v| CheckoutSession::from_value(v).map_err(StripeError::from))
+            .map(CheckoutSession::from_value)
             .collect()
     }
 
@@ -233,31 +241,31 @@ impl StripeClient {
     pub async fn checkout_session_line_items(
         &self,
         id: &str,
-    ) -> Result<Vec<CheckoutLineItem>, StripeError> {
+    ) -> Result<Vec<CheckoutLineItem>, Error> {
         let path = format!("{}/line_items", object_path("checkout/sessions", id)?);
         self.list_all(&path, Form::new())
             .await?
             .iter()
-            .map(|v| CheckoutLineItem::from_value(v).map_err(StripeError::from))
+            .map(CheckoutLineItem::from_value)
             .collect()
     }
 
     // --- refunds, products, prices ---------------------------------------------------------
 
     /// Refunds a charge or a payment intent, wholly or in part.
-    pub async fn create_refund(&self, refund: &NewRefund) -> Result<Refund, StripeError> {
+    pub async fn create_refund(&self, refund: &NewRefund) -> Result<Refund, Error> {
         let value = self.post("/v1/refunds", &refund.to_form()).await?;
-        Ok(Refund::from_value(&value)?)
+        Refund::from_value(&value)
     }
 
     /// Creates a product (`name`, `metadata[...]`, ...); the raw answer.
-    pub async fn create_product(&self, form: &Form) -> Result<Value, StripeError> {
+    pub async fn create_product(&self, form: &Form) -> Result<Value, Error> {
         self.post("/v1/products", form).await
     }
 
     /// Creates a price (`product`, `currency`, `unit_amount`, `recurring[interval]`, ...); the
     /// raw answer.
-    pub async fn create_price(&self, form: &Form) -> Result<Value, StripeError> {
+    pub async fn create_price(&self, form: &Form) -> Result<Value, Error> {
         self.post("/v1/prices", form).await
     }
 }
@@ -281,7 +289,7 @@ mod tests {
         ] {
             assert_eq!(
                 object_path("subscriptions", bad),
-                Err(StripeError::InvalidParam(format!("id {bad:?}"))),
+                Err(Error::InvalidParam(format!("id {bad:?}"))),
                 "{bad}"
             );
         }

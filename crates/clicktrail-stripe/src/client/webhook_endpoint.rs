@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use super::StripeError;
+use crate::Error;
 use crate::Metadata;
 use crate::webhook::WebhookSecret;
 
@@ -44,19 +44,19 @@ impl WebhookEndpoint {
     /// assert_eq!(we.enabled_events, ["invoice.paid"]);
     /// assert_eq!(we.secret.unwrap().expose(), "whsec_abc");
     /// ```
-    pub fn from_value(value: &Value) -> Result<Self, StripeError> {
+    pub fn from_value(value: &Value) -> Result<Self, Error> {
         let bad = |field: &str, expected: &str| {
-            StripeError::Decode(format!(
+            Error::Decode(format!(
                 "webhook endpoint field `{field}` is not {expected}"
             ))
         };
         let object = value
             .as_object()
-            .ok_or_else(|| StripeError::Decode("a webhook endpoint is not a JSON object".into()))?;
+            .ok_or_else(|| Error::Decode("a webhook endpoint is not a JSON object".into()))?;
         match object.get("object").and_then(Value::as_str) {
             Some("webhook_endpoint") | None => {}
             Some(other) => {
-                return Err(StripeError::Decode(format!(
+                return Err(Error::Decode(format!(
                     "expected a `webhook_endpoint` object, found `{other}`"
                 )));
             }
@@ -86,7 +86,7 @@ impl WebhookEndpoint {
         };
         let secret = match string("secret")? {
             Some(s) => Some(WebhookSecret::new(s).map_err(|e| {
-                StripeError::Decode(format!("webhook endpoint `secret` is unusable: {e}"))
+                Error::Decode(format!("webhook endpoint `secret` is unusable: {e}"))
             })?),
             None => None,
         };
