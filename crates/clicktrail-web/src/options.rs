@@ -5,21 +5,29 @@ use alloc::string::String;
 use crate::{Attribution, Warning, cookie, text};
 
 /// Whether the visitor has agreed to the kit storing the click id.
+///
+/// Only [`Consent::Granted`] writes the cookie or the localStorage mirror. In the other two
+/// states the click id of this page lives in memory (fields are still filled) and
+/// `grantConsent()` stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Consent {
     /// The cookie and the localStorage mirror may be written.
     #[default]
     Granted,
-    /// Keep the click id in memory only (fields are still filled) until `grantConsent()`.
+    /// Not asked yet: what an earlier visit stored is still read, nothing is written.
     Pending,
+    /// Refused (or withdrawn with `revoke()`): what the kit stored is deleted, nothing is read
+    /// from or written to the cookie or the mirror.
+    Denied,
 }
 
 impl Consent {
-    /// Reads the option value `"granted"` or `"pending"`.
+    /// Reads the option value `"granted"`, `"pending"` or `"denied"`.
     pub fn parse(value: &str) -> Option<Self> {
         match value {
             "granted" => Some(Self::Granted),
             "pending" => Some(Self::Pending),
+            "denied" => Some(Self::Denied),
             _ => None,
         }
     }
@@ -61,8 +69,14 @@ pub struct Options {
     pub attribution: Attribution,
     /// `consent`: whether storing is allowed yet.
     pub consent: Consent,
+    /// `paymentLinkHosts`: the hosts whose `https://<host>/...` links are Payment Links,
+    /// lower-cased and separated by commas. Always starts with `buy.stripe.com`; the option adds
+    /// custom domains (`pay.example.com`).
+    pub payment_link_hosts: String,
     /// `decorateStripe`: add the click id to Stripe Payment Links and elements.
     pub decorate_stripe: bool,
+    /// `debug`: report problems with `console.warn`. Off, the kit writes nothing to the console.
+    pub debug: bool,
 }
 
 impl Default for Options {
@@ -77,26 +91,30 @@ impl Default for Options {
             utt_timeout_ms: 1500,
             attribution: Attribution::Last,
             consent: Consent::Granted,
+            payment_link_hosts: String::from(PAYMENT_LINK_HOST),
             decorate_stripe: false,
+            debug: false,
         }
     }
 }
 
 const DAY: u32 = 86_400;
 
-/// The option names, as `init` reads them from the JavaScript object: six texts, two numbers,
-/// two booleans.
-pub const NAMES: [&str; 10] = [
+/// The option names, as `init` reads them from the JavaScript object: seven texts, two numbers,
+/// three booleans.
+pub const NAMES: [&str; 12] = [
     "params",
     "cookieName",
     "cookieDomain",
     "fieldName",
     "attribution",
     "consent",
+    "paymentLinkHosts",
     "cookieDays",
     "uttTimeoutMs",
     "useUtt",
     "decorateStripe",
+    "debug",
 ];
 
 impl Options {
@@ -136,19 +154,21 @@ impl Options {
                 3 => replace(&mut self.field_name, is_field_name(&text).then_some(text)),
                 4 => replace(&mut self.attribution, Attribution::parse(&text)),
                 5 => replace(&mut self.consent, Consent::parse(&text)),
+                6 => replace(&mut self.payment_link_hosts, payment_link_hosts(&text)),
                 _ => false,
             },
             Raw::Number(number) => match index {
-                6 => replace(&mut self.max_age, max_age(number)),
-                7 => replace(
+                7 => replace(&mut self.max_age, max_age(number)),
+                8 => replace(
                     &mut self.utt_timeout_ms,
                     (0.0..=60_000.0).contains(&number).then_some(number as u32),
                 ),
                 _ => false,
             },
             Raw::Bool(flag) => match index {
-                8 => replace(&mut self.use_utt, Some(flag)),
-                9 => replace(&mut self.decorate_stripe, Some(flag)),
+                9 => replace(&mut self.use_utt, Some(flag)),
+                10 => replace(&mut self.decorate_stripe, Some(flag)),
+                11 => replace(&mut self.debug, Some(flag)),
                 _ => false,
             },
         }
@@ -170,15 +190,44 @@ fn replace<T>(slot: &mut T, value: Option<T>) -> bool {
 /// left.
 fn normalize_params(list: &str) -> Option<String> {
     let mut params = String::new();
+    push_list(&mut params, list);
+    (!params.is_empty()).then_some(params)
+}
+
+/// Appends the names of the comma-separated `list` to `out`, trimmed, skipping empty ones.
+fn push_list(out: &mut String, list: &str) {
     for name in text::split(list, b',').map(str::trim_ascii) {
         if !name.is_empty() {
-            if !params.is_empty() {
-                params.push(',');
+            if !out.is_empty() {
+                out.push(',');
             }
-            params.push_str(name);
+            out.push_str(name);
         }
     }
-    (!params.is_empty()).then_some(params)
+}
+
+/// The host of Stripe's own Payment Links, always decorated.
+pub const PAYMENT_LINK_HOST: &str = "buy.stripe.com";
+
+/// `paymentLinkHosts` (custom domains, comma-separated) after `buy.stripe.com`, lower-cased, or
+/// `None` when a name is not a host (see [`is_link_host`]). An empty list is valid.
+pub fn payment_link_hosts(list: &str) -> Option<String> {
+    let mut hosts = String::from(PAYMENT_LINK_HOST);
+    push_list(&mut hosts, list);
+    hosts.make_ascii_lowercase();
+    let valid = text::split(&hosts, b',').all(is_link_host);
+    valid.then_some(hosts)
+}
+
+/// Whether `host` may name a Payment Link host: letters, digits, `-` and `.`, and a `:port`,
+/// at most 253 characters. It goes into a CSS selector between double quotes and into a URL
+/// prefix, so it can hold neither quotes nor `/`.
+pub fn is_link_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'))
 }
 
 /// `cookieDays` as whole seconds: more than zero and at most 400 days (the longest lifetime
@@ -226,7 +275,9 @@ mod tests {
         assert_eq!(options.utt_timeout_ms, 1500);
         assert_eq!(options.attribution, Attribution::Last);
         assert_eq!(options.consent, Consent::Granted);
+        assert_eq!(options.payment_link_hosts, "buy.stripe.com");
         assert!(!options.decorate_stripe);
+        assert!(!options.debug);
     }
 
     #[test]
@@ -241,7 +292,12 @@ mod tests {
             ("uttTimeoutMs", Raw::Number(200.0)),
             ("attribution", text("first")),
             ("consent", text("pending")),
+            (
+                "paymentLinkHosts",
+                text("Pay.Example.com, links.shop.example:8443"),
+            ),
             ("decorateStripe", Raw::Bool(true)),
+            ("debug", Raw::Bool(true)),
         ]);
         assert_eq!(warning, None);
         assert_eq!(
@@ -256,9 +312,41 @@ mod tests {
                 utt_timeout_ms: 200,
                 attribution: Attribution::First,
                 consent: Consent::Pending,
+                payment_link_hosts: String::from(
+                    "buy.stripe.com,pay.example.com,links.shop.example:8443"
+                ),
                 decorate_stripe: true,
+                debug: true,
             }
         );
+    }
+
+    #[test]
+    fn consent_has_three_states() {
+        assert_eq!(Consent::parse("granted"), Some(Consent::Granted));
+        assert_eq!(Consent::parse("pending"), Some(Consent::Pending));
+        assert_eq!(Consent::parse("denied"), Some(Consent::Denied));
+        assert_eq!(Consent::parse("Denied"), None);
+        assert_eq!(Consent::parse(""), None);
+    }
+
+    #[test]
+    fn payment_link_hosts_add_to_stripes_own() {
+        assert_eq!(
+            payment_link_hosts("pay.example.com").as_deref(),
+            Some("buy.stripe.com,pay.example.com")
+        );
+        // An empty list (`[]` reads as `""`) keeps Stripe's host only.
+        assert_eq!(payment_link_hosts("").as_deref(), Some("buy.stripe.com"));
+        for bad in [
+            "pay.example.com/checkout",
+            "https://pay.example.com",
+            "pay\"x",
+            "a b",
+            "é.example",
+        ] {
+            assert_eq!(payment_link_hosts(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -279,7 +367,10 @@ mod tests {
             ("uttTimeoutMs", Raw::Number(-1.0)),
             ("uttTimeoutMs", Raw::Number(f64::NAN)),
             ("attribution", text("middle")),
+            ("consent", text("yes")),
+            ("paymentLinkHosts", text("pay.example.com/x")),
             ("decorateStripe", Raw::Number(1.0)),
+            ("debug", text("true")),
         ] {
             let (options, warning) = parse(&[(name, raw)]);
             assert_eq!(options, Options::default(), "{name}");
