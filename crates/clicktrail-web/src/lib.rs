@@ -67,6 +67,10 @@
 //! reaches the binary; the code avoids `format!`, `unwrap` and number formatting regardless.
 
 #![cfg_attr(all(feature = "bundle", target_arch = "wasm32"), no_std)]
+// `String::push(char)` carries UTF-8 encoding for any `char`; once it is called from more than a
+// couple of places it stops being inlined and that encoder (about 200 B) ships. Every character
+// the kit appends is ASCII, so it appends one-character `&str`s.
+#![allow(clippy::single_char_add_str)]
 
 extern crate alloc;
 
@@ -92,8 +96,8 @@ pub use options::{Consent, Options, Raw};
 pub use query::{QueryClickId, QueryScan, click_id_from_params};
 pub use storage::{Record, decode_record, encode_record, expires_at};
 pub use stripe::{
-    ELEMENT_ATTRIBUTE, ELEMENTS, LINK_PARAM, decorate_link, is_payment_link, may_replace,
-    payment_links,
+    ELEMENT_ATTRIBUTE, ELEMENTS, LINK_PARAM, PAYMENT_LINKS, decorate_link, is_link_host,
+    may_replace, payment_links,
 };
 pub use warning::Warning;
 #[cfg(target_arch = "wasm32")]

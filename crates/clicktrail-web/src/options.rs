@@ -2,7 +2,7 @@
 
 use alloc::string::String;
 
-use crate::{Attribution, Warning, cookie, text};
+use crate::{Attribution, Warning, cookie, stripe, text};
 
 /// Whether the visitor has agreed to the kit storing the click id.
 ///
@@ -69,10 +69,10 @@ pub struct Options {
     pub attribution: Attribution,
     /// `consent`: whether storing is allowed yet.
     pub consent: Consent,
-    /// `paymentLinkHosts`: the hosts whose `https://<host>/...` links are Payment Links,
-    /// lower-cased and separated by commas. Always starts with `buy.stripe.com`; the option adds
-    /// custom domains (`pay.example.com`).
-    pub payment_link_hosts: String,
+    /// `paymentLinkHosts`, as the CSS selector of Payment Links it makes: links to
+    /// `https://buy.stripe.com/`, and to each custom domain the option lists (see
+    /// [`stripe::payment_links`]).
+    pub payment_links: String,
     /// `decorateStripe`: add the click id to Stripe Payment Links and elements.
     pub decorate_stripe: bool,
     /// `debug`: report problems with `console.warn`. Off, the kit writes nothing to the console.
@@ -83,7 +83,7 @@ impl Default for Options {
     fn default() -> Self {
         Self {
             params: String::from("irclickid,im_ref"),
-            cookie_name: String::from("impact_click_id"),
+            cookie_name: String::from(DEFAULT_COOKIE_NAME),
             max_age: 30 * DAY,
             cookie_domain: None,
             field_name: String::from("impact_ClickId"),
@@ -91,7 +91,7 @@ impl Default for Options {
             utt_timeout_ms: 1500,
             attribution: Attribution::Last,
             consent: Consent::Granted,
-            payment_link_hosts: String::from(PAYMENT_LINK_HOST),
+            payment_links: String::from(stripe::PAYMENT_LINKS),
             decorate_stripe: false,
             debug: false,
         }
@@ -99,6 +99,9 @@ impl Default for Options {
 }
 
 const DAY: u32 = 86_400;
+
+/// The default `cookieName`: `impact_click_id`, the cookie `clicktrail-tower` reads.
+pub const DEFAULT_COOKIE_NAME: &str = "impact_click_id";
 
 /// The option names, as `init` reads them from the JavaScript object: seven texts, two numbers,
 /// three booleans.
@@ -154,7 +157,7 @@ impl Options {
                 3 => replace(&mut self.field_name, is_field_name(&text).then_some(text)),
                 4 => replace(&mut self.attribution, Attribution::parse(&text)),
                 5 => replace(&mut self.consent, Consent::parse(&text)),
-                6 => replace(&mut self.payment_link_hosts, payment_link_hosts(&text)),
+                6 => replace(&mut self.payment_links, stripe::payment_links(&text)),
                 _ => false,
             },
             Raw::Number(number) => match index {
@@ -190,44 +193,15 @@ fn replace<T>(slot: &mut T, value: Option<T>) -> bool {
 /// left.
 fn normalize_params(list: &str) -> Option<String> {
     let mut params = String::new();
-    push_list(&mut params, list);
-    (!params.is_empty()).then_some(params)
-}
-
-/// Appends the names of the comma-separated `list` to `out`, trimmed, skipping empty ones.
-fn push_list(out: &mut String, list: &str) {
     for name in text::split(list, b',').map(str::trim_ascii) {
         if !name.is_empty() {
-            if !out.is_empty() {
-                out.push(',');
+            if !params.is_empty() {
+                params.push_str(",");
             }
-            out.push_str(name);
+            params.push_str(name);
         }
     }
-}
-
-/// The host of Stripe's own Payment Links, always decorated.
-pub const PAYMENT_LINK_HOST: &str = "buy.stripe.com";
-
-/// `paymentLinkHosts` (custom domains, comma-separated) after `buy.stripe.com`, lower-cased, or
-/// `None` when a name is not a host (see [`is_link_host`]). An empty list is valid.
-pub fn payment_link_hosts(list: &str) -> Option<String> {
-    let mut hosts = String::from(PAYMENT_LINK_HOST);
-    push_list(&mut hosts, list);
-    hosts.make_ascii_lowercase();
-    let valid = text::split(&hosts, b',').all(is_link_host);
-    valid.then_some(hosts)
-}
-
-/// Whether `host` may name a Payment Link host: letters, digits, `-` and `.`, and a `:port`,
-/// at most 253 characters. It goes into a CSS selector between double quotes and into a URL
-/// prefix, so it can hold neither quotes nor `/`.
-pub fn is_link_host(host: &str) -> bool {
-    !host.is_empty()
-        && host.len() <= 253
-        && host
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b':'))
+    (!params.is_empty()).then_some(params)
 }
 
 /// `cookieDays` as whole seconds: more than zero and at most 400 days (the longest lifetime
@@ -275,7 +249,7 @@ mod tests {
         assert_eq!(options.utt_timeout_ms, 1500);
         assert_eq!(options.attribution, Attribution::Last);
         assert_eq!(options.consent, Consent::Granted);
-        assert_eq!(options.payment_link_hosts, "buy.stripe.com");
+        assert_eq!(options.payment_links, stripe::PAYMENT_LINKS);
         assert!(!options.decorate_stripe);
         assert!(!options.debug);
     }
@@ -294,7 +268,7 @@ mod tests {
             ("consent", text("pending")),
             (
                 "paymentLinkHosts",
-                text("Pay.Example.com, links.shop.example:8443"),
+                text("pay.example.com, links.shop.example:8443"),
             ),
             ("decorateStripe", Raw::Bool(true)),
             ("debug", Raw::Bool(true)),
@@ -312,9 +286,8 @@ mod tests {
                 utt_timeout_ms: 200,
                 attribution: Attribution::First,
                 consent: Consent::Pending,
-                payment_link_hosts: String::from(
-                    "buy.stripe.com,pay.example.com,links.shop.example:8443"
-                ),
+                payment_links: stripe::payment_links("pay.example.com,links.shop.example:8443")
+                    .unwrap(),
                 decorate_stripe: true,
                 debug: true,
             }
@@ -328,25 +301,6 @@ mod tests {
         assert_eq!(Consent::parse("denied"), Some(Consent::Denied));
         assert_eq!(Consent::parse("Denied"), None);
         assert_eq!(Consent::parse(""), None);
-    }
-
-    #[test]
-    fn payment_link_hosts_add_to_stripes_own() {
-        assert_eq!(
-            payment_link_hosts("pay.example.com").as_deref(),
-            Some("buy.stripe.com,pay.example.com")
-        );
-        // An empty list (`[]` reads as `""`) keeps Stripe's host only.
-        assert_eq!(payment_link_hosts("").as_deref(), Some("buy.stripe.com"));
-        for bad in [
-            "pay.example.com/checkout",
-            "https://pay.example.com",
-            "pay\"x",
-            "a b",
-            "é.example",
-        ] {
-            assert_eq!(payment_link_hosts(bad), None, "{bad}");
-        }
     }
 
     #[test]

@@ -12,37 +12,48 @@ use crate::text;
 /// The query parameter Payment Links read.
 pub const LINK_PARAM: &str = "client_reference_id";
 
-/// The CSS selector of links to `https://<host>/` for each of `hosts` (comma-separated, as in
-/// [`Options::payment_link_hosts`](crate::Options::payment_link_hosts), whose validation keeps
-/// quotes out): `a[href^="https://buy.stripe.com/"],a[href^="https://pay.example.com/"]`.
-pub fn payment_links(hosts: &str) -> String {
-    let mut selector = String::new();
-    for host in text::split(hosts, b',') {
-        if !selector.is_empty() {
-            selector.push(',');
-        }
-        selector.push_str("a[href^=\"https://");
-        selector.push_str(host);
-        selector.push_str("/\"]");
-    }
-    selector
-}
-
-/// Whether `href` is a link to `https://<host>/` for one of `hosts` (comma-separated).
-pub fn is_payment_link(href: &str, hosts: &str) -> bool {
-    href.strip_prefix("https://").is_some_and(|rest| {
-        text::split(hosts, b',').any(|host| {
-            rest.strip_prefix(host)
-                .is_some_and(|path| path.starts_with('/'))
-        })
-    })
-}
-
 /// Selects Stripe's embeddable elements.
 pub const ELEMENTS: &str = "stripe-pricing-table,stripe-buy-button";
 
 /// The attribute `<stripe-pricing-table>` and `<stripe-buy-button>` read.
 pub const ELEMENT_ATTRIBUTE: &str = "client-reference-id";
+
+/// Selects Stripe's own Payment Links, on `buy.stripe.com`.
+pub const PAYMENT_LINKS: &str = "a[href^=\"https://buy.stripe.com/\"]";
+
+/// The CSS selector of Payment Links when they are also served from the custom domains of
+/// `hosts` (comma-separated, blanks ignored; the `paymentLinkHosts` option):
+/// `a[href^="https://buy.stripe.com/"],a[href^="https://pay.example.com/"]`. `None` when a
+/// name is not a lower-case host (see [`is_link_host`]).
+///
+/// The `/` after the host keeps lookalike hosts (`pay.example.com.evil.example`) out.
+pub fn payment_links(hosts: &str) -> Option<String> {
+    let mut selector = String::from(PAYMENT_LINKS);
+    for host in text::split(hosts, b',').map(str::trim_ascii) {
+        if host.is_empty() {
+            continue;
+        }
+        if !is_link_host(host) {
+            return None;
+        }
+        selector.push_str(",a[href^=\"https://");
+        selector.push_str(host);
+        selector.push_str("/\"]");
+    }
+    Some(selector)
+}
+
+/// Whether `host` may name a Payment Link host: lower-case letters (as browsers write a URL's
+/// host, and as `href` prefixes compare), digits, `-` and `.`, and a `:port`, at most 253
+/// characters. It goes into a CSS selector between double quotes, so it can hold neither quotes
+/// nor `/`.
+pub fn is_link_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b':')
+        })
+}
 
 /// Whether an existing `client_reference_id` (or `client-reference-id` attribute) may be set to
 /// `reference`: when there is none, or it is an `irc_` value other than `reference`.
@@ -54,25 +65,24 @@ pub fn may_replace(existing: Option<&str>, reference: &str) -> bool {
 }
 
 /// The Payment Link `href` with `client_reference_id=<reference>` in its query, or `None` when
-/// `href` is not a Payment Link on one of `hosts` (see [`is_payment_link`]) or must not change
-/// (see [`may_replace`]). Other parameters and the fragment are kept in place.
+/// it must not change (see [`may_replace`]). Other parameters and the fragment are kept in place.
+///
+/// `href` must be a Payment Link: the kit only asks about the links [`payment_links`] selects,
+/// so the browser's selector engine is what tells them from other links.
 ///
 /// `reference` must come from [`ClickId::to_client_reference_id`], whose alphabet needs no URL
 /// escaping.
-pub fn decorate_link(href: &str, reference: &str, hosts: &str) -> Option<String> {
-    if !is_payment_link(href, hosts) {
-        return None;
-    }
+pub fn decorate_link(href: &str, reference: &str) -> Option<String> {
     let (before_fragment, fragment) = text::split_once(href, b'#').unwrap_or((href, ""));
     let (base, query) = text::split_once(before_fragment, b'?').unwrap_or((before_fragment, ""));
 
     let mut out = String::with_capacity(href.len() + LINK_PARAM.len() + reference.len() + 2);
     out.push_str(base);
-    let mut separator = '?';
+    let mut separator = "?";
     let mut written = false;
     for pair in text::split(query, b'&').filter(|pair| !pair.is_empty()) {
-        out.push(separator);
-        separator = '&';
+        out.push_str(separator);
+        separator = "&";
         let (key, value) = text::split_once(pair, b'=').unwrap_or((pair, ""));
         if key == LINK_PARAM && !written {
             if !may_replace(Some(value), reference) {
@@ -85,11 +95,11 @@ pub fn decorate_link(href: &str, reference: &str, hosts: &str) -> Option<String>
         }
     }
     if !written {
-        out.push(separator);
+        out.push_str(separator);
         push_param(&mut out, reference);
     }
     if href.len() > before_fragment.len() {
-        out.push('#');
+        out.push_str("#");
         out.push_str(fragment);
     }
     Some(out)
@@ -97,7 +107,7 @@ pub fn decorate_link(href: &str, reference: &str, hosts: &str) -> Option<String>
 
 fn push_param(out: &mut String, reference: &str) {
     out.push_str(LINK_PARAM);
-    out.push('=');
+    out.push_str("=");
     out.push_str(reference);
 }
 
@@ -106,25 +116,19 @@ mod tests {
     use super::*;
 
     const REF: &str = "irc_QWJjOjEyMw";
-    const HOSTS: &str = "buy.stripe.com";
 
     #[test]
     fn adds_the_parameter() {
         assert_eq!(
-            decorate_link("https://buy.stripe.com/test_abc", REF, HOSTS).unwrap(),
+            decorate_link("https://buy.stripe.com/test_abc", REF).unwrap(),
             "https://buy.stripe.com/test_abc?client_reference_id=irc_QWJjOjEyMw"
         );
         assert_eq!(
-            decorate_link(
-                "https://buy.stripe.com/abc?prefilled_email=a%40b.c#x",
-                REF,
-                HOSTS
-            )
-            .unwrap(),
+            decorate_link("https://buy.stripe.com/abc?prefilled_email=a%40b.c#x", REF).unwrap(),
             "https://buy.stripe.com/abc?prefilled_email=a%40b.c&client_reference_id=irc_QWJjOjEyMw#x"
         );
         assert_eq!(
-            decorate_link("https://buy.stripe.com/abc?", REF, HOSTS).unwrap(),
+            decorate_link("https://buy.stripe.com/abc?", REF).unwrap(),
             "https://buy.stripe.com/abc?client_reference_id=irc_QWJjOjEyMw"
         );
     }
@@ -134,8 +138,7 @@ mod tests {
         assert_eq!(
             decorate_link(
                 "https://buy.stripe.com/abc?client_reference_id=irc_T2xk&a=1",
-                REF,
-                HOSTS
+                REF
             )
             .unwrap(),
             "https://buy.stripe.com/abc?client_reference_id=irc_QWJjOjEyMw&a=1"
@@ -143,63 +146,46 @@ mod tests {
         assert_eq!(
             decorate_link(
                 "https://buy.stripe.com/abc?client_reference_id=user_42",
-                REF,
-                HOSTS
+                REF
             ),
             None
         );
         // Already decorated with this reference: nothing to do.
-        let done = decorate_link("https://buy.stripe.com/abc", REF, HOSTS).unwrap();
-        assert_eq!(decorate_link(&done, REF, HOSTS), None);
+        let done = decorate_link("https://buy.stripe.com/abc", REF).unwrap();
+        assert_eq!(decorate_link(&done, REF), None);
     }
 
     #[test]
-    fn leaves_other_links_alone() {
-        for href in [
-            "https://checkout.stripe.com/c/pay/cs_test",
-            "http://buy.stripe.com/abc",
-            "https://buy.stripe.com.evil.example/abc",
-            "/pricing",
-        ] {
-            assert_eq!(decorate_link(href, REF, HOSTS), None, "{href}");
-        }
-    }
-
-    #[test]
-    fn custom_domains_are_payment_links_too() {
-        let hosts = "buy.stripe.com,pay.example.com,links.shop.example:8443";
+    fn custom_domains_are_decorated_alike() {
         assert_eq!(
-            decorate_link("https://pay.example.com/abc?x=1", REF, hosts).unwrap(),
+            decorate_link("https://pay.example.com/abc?x=1", REF).unwrap(),
             "https://pay.example.com/abc?x=1&client_reference_id=irc_QWJjOjEyMw"
-        );
-        assert!(decorate_link("https://links.shop.example:8443/abc", REF, hosts).is_some());
-        assert!(decorate_link("https://buy.stripe.com/abc", REF, hosts).is_some());
-        for href in [
-            "https://pay.example.com.evil.example/abc",
-            "https://pay.example.company/abc",
-            "http://pay.example.com/abc",
-            "https://pay.example.com",
-            "https://links.shop.example/abc",
-        ] {
-            assert_eq!(decorate_link(href, REF, hosts), None, "{href}");
-        }
-        // Without the option, a custom domain is an ordinary link.
-        assert_eq!(
-            decorate_link("https://pay.example.com/abc", REF, HOSTS),
-            None
         );
     }
 
     #[test]
     fn the_link_selector_names_each_host() {
         assert_eq!(
-            payment_links("buy.stripe.com"),
-            "a[href^=\"https://buy.stripe.com/\"]"
+            payment_links("").as_deref(),
+            Some("a[href^=\"https://buy.stripe.com/\"]")
         );
         assert_eq!(
-            payment_links("buy.stripe.com,pay.example.com"),
-            "a[href^=\"https://buy.stripe.com/\"],a[href^=\"https://pay.example.com/\"]"
+            payment_links(" pay.example.com ,, links.shop.example:8443").as_deref(),
+            Some(
+                "a[href^=\"https://buy.stripe.com/\"],a[href^=\"https://pay.example.com/\"],\
+                 a[href^=\"https://links.shop.example:8443/\"]"
+            )
         );
+        for bad in [
+            "pay.example.com/checkout",
+            "Pay.Example.com",
+            "https://pay.example.com",
+            "pay\"x",
+            "a b",
+            "é.example",
+        ] {
+            assert_eq!(payment_links(bad), None, "{bad}");
+        }
     }
 
     #[test]
@@ -214,7 +200,7 @@ mod tests {
     #[test]
     fn the_reference_decodes_to_the_click_id() {
         let reference = ClickId::new("Abc:123").unwrap().to_client_reference_id();
-        let href = decorate_link("https://buy.stripe.com/abc", &reference, HOSTS).unwrap();
+        let href = decorate_link("https://buy.stripe.com/abc", &reference).unwrap();
         let (_, value) = href.split_once("client_reference_id=").unwrap();
         assert_eq!(
             ClickId::from_client_reference_id(value).unwrap().as_str(),

@@ -13,11 +13,10 @@ pub fn fill_page(id: &ClickId, options: &Options) {
     let mut ok = sys::fill(&options.field_name, id.as_str());
     if options.decorate_stripe {
         let reference = id.to_client_reference_id();
-        let hosts = options.payment_link_hosts.as_str();
-        ok &= sys::rewrite(&stripe::payment_links(hosts), "href", &mut |href| {
+        ok &= sys::rewrite(&options.payment_links, "href", &mut |href| {
             let decorated = href
                 .as_string()
-                .and_then(|href| stripe::decorate_link(&href, &reference, hosts));
+                .and_then(|href| stripe::decorate_link(&href, &reference));
             decorated.map_or(JsValue::UNDEFINED, |href| JsValue::from_str(&href))
         });
         ok &= sys::rewrite(

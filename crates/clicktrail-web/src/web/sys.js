@@ -22,7 +22,7 @@ export function now() {
 }
 
 export function warn(message, detail) {
-  console.warn(message, detail);
+  console.warn("clicktrail: " + message, detail);
 }
 
 // Calls visit(name, value) for each parameter of the landing URL, URL-decoded once (`%XX` and

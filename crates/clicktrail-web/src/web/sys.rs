@@ -72,6 +72,6 @@ extern "C" {
     /// `Date.now()`.
     pub fn now() -> f64;
 
-    /// `console.warn(message, detail)`.
+    /// `console.warn("clicktrail: " + message, detail)`.
     pub fn warn(message: &str, detail: &str);
 }
