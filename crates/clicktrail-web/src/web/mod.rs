@@ -8,6 +8,7 @@
 
 mod dom;
 mod store;
+#[cfg_attr(feature = "web-sys", path = "sys_websys.rs")]
 mod sys;
 
 use core::sync::atomic::{AtomicU8, AtomicU32, Ordering::Relaxed};
