@@ -12,20 +12,27 @@ function show(clickId) {
   badge.classList.toggle("on", Boolean(clickId));
 }
 
+let kit = null;
 try {
-  const kit = await import("/pkg/clicktrail_web.js");
+  kit = await import("/pkg/clicktrail_web.js");
   await kit.default();
   kit.init();
   show(kit.clickId());
 } catch (error) {
+  kit = null;
   console.warn("clicktrail browser kit not loaded (run `cargo xtask web`)", error);
   if (badge) badge.textContent = "browser kit not built: run cargo xtask web";
 }
 
-// "New visitor": forget the click id everywhere the kit keeps it (cookie and localStorage
-// mirror) and this browser's customer, so the next subscription comes from nobody's link.
+// "New visitor": forget the click id everywhere the kit keeps it (the kit's `revoke()` deletes
+// the cookie and its localStorage mirror; the server forgets its side and this browser's
+// customer), so the next subscription comes from nobody's link.
 for (const form of document.querySelectorAll("form[data-new-visitor]")) {
   form.addEventListener("submit", () => {
+    if (kit) {
+      kit.revoke();
+      return;
+    }
     try {
       localStorage.removeItem("impact_click_id");
     } catch (_) {

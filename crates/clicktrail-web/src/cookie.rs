@@ -25,7 +25,7 @@ pub struct CookieAttributes<'a> {
 pub fn set_cookie_string(name: &str, value: &str, attributes: CookieAttributes<'_>) -> String {
     let mut out = String::with_capacity(name.len() + value.len() + 64);
     out.push_str(name);
-    out.push('=');
+    out.push_str("=");
     out.push_str(value);
     out.push_str("; Max-Age=");
     push_u64(&mut out, u64::from(attributes.max_age));

@@ -8,16 +8,17 @@ use alloc::string::String;
 
 /// Appends the decimal digits of `n` to `out`.
 pub fn push_u64(out: &mut String, n: u64) {
-    // Largest power of ten not above `n` first, then one digit per power: no buffer to index.
-    let mut unit = 1;
-    while n / unit >= 10 {
-        unit *= 10;
+    // The leading digits first (at most 19 calls deep), then this one. Dividing by the constant
+    // 10 has no division-by-zero panic path, and a digit taken from a `str` needs no UTF-8
+    // encoding of a `char`.
+    if n >= 10 {
+        push_u64(out, n / 10);
     }
-    while unit > 0 {
-        out.push(char::from(b'0' + (n / unit % 10) as u8));
-        unit /= 10;
-    }
+    let digit = (n % 10) as usize;
+    out.push_str(DIGITS.get(digit..=digit).unwrap_or_default());
 }
+
+const DIGITS: &str = "0123456789";
 
 /// Reads 1 to 19 ASCII digits (no sign, no spaces) as a number.
 pub fn parse_u64(digits: &str) -> Option<u64> {

@@ -2,24 +2,32 @@
 
 use alloc::string::String;
 
-use crate::{Attribution, Warning, cookie, text};
+use crate::{Attribution, Warning, cookie, stripe, text};
 
 /// Whether the visitor has agreed to the kit storing the click id.
+///
+/// Only [`Consent::Granted`] writes the cookie or the localStorage mirror. In the other two
+/// states the click id of this page lives in memory (fields are still filled) and
+/// `grantConsent()` stores it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Consent {
     /// The cookie and the localStorage mirror may be written.
     #[default]
     Granted,
-    /// Keep the click id in memory only (fields are still filled) until `grantConsent()`.
+    /// Not asked yet: what an earlier visit stored is still read, nothing is written.
     Pending,
+    /// Refused (or withdrawn with `revoke()`): what the kit stored is deleted, nothing is read
+    /// from or written to the cookie or the mirror.
+    Denied,
 }
 
 impl Consent {
-    /// Reads the option value `"granted"` or `"pending"`.
+    /// Reads the option value `"granted"`, `"pending"` or `"denied"`.
     pub fn parse(value: &str) -> Option<Self> {
         match value {
             "granted" => Some(Self::Granted),
             "pending" => Some(Self::Pending),
+            "denied" => Some(Self::Denied),
             _ => None,
         }
     }
@@ -61,15 +69,21 @@ pub struct Options {
     pub attribution: Attribution,
     /// `consent`: whether storing is allowed yet.
     pub consent: Consent,
+    /// `paymentLinkHosts`, as the CSS selector of Payment Links it makes: links to
+    /// `https://buy.stripe.com/`, and to each custom domain the option lists (see
+    /// [`stripe::payment_links`]).
+    pub payment_links: String,
     /// `decorateStripe`: add the click id to Stripe Payment Links and elements.
     pub decorate_stripe: bool,
+    /// `debug`: report problems with `console.warn`. Off, the kit writes nothing to the console.
+    pub debug: bool,
 }
 
 impl Default for Options {
     fn default() -> Self {
         Self {
             params: String::from("irclickid,im_ref"),
-            cookie_name: String::from("impact_click_id"),
+            cookie_name: String::from(DEFAULT_COOKIE_NAME),
             max_age: 30 * DAY,
             cookie_domain: None,
             field_name: String::from("impact_ClickId"),
@@ -77,26 +91,33 @@ impl Default for Options {
             utt_timeout_ms: 1500,
             attribution: Attribution::Last,
             consent: Consent::Granted,
+            payment_links: String::from(stripe::PAYMENT_LINKS),
             decorate_stripe: false,
+            debug: false,
         }
     }
 }
 
 const DAY: u32 = 86_400;
 
-/// The option names, as `init` reads them from the JavaScript object: six texts, two numbers,
-/// two booleans.
-pub const NAMES: [&str; 10] = [
+/// The default `cookieName`: `impact_click_id`, the cookie `clicktrail-tower` reads.
+pub const DEFAULT_COOKIE_NAME: &str = "impact_click_id";
+
+/// The option names, as `init` reads them from the JavaScript object: seven texts, two numbers,
+/// three booleans.
+pub const NAMES: [&str; 12] = [
     "params",
     "cookieName",
     "cookieDomain",
     "fieldName",
     "attribution",
     "consent",
+    "paymentLinkHosts",
     "cookieDays",
     "uttTimeoutMs",
     "useUtt",
     "decorateStripe",
+    "debug",
 ];
 
 impl Options {
@@ -136,19 +157,21 @@ impl Options {
                 3 => replace(&mut self.field_name, is_field_name(&text).then_some(text)),
                 4 => replace(&mut self.attribution, Attribution::parse(&text)),
                 5 => replace(&mut self.consent, Consent::parse(&text)),
+                6 => replace(&mut self.payment_links, stripe::payment_links(&text)),
                 _ => false,
             },
             Raw::Number(number) => match index {
-                6 => replace(&mut self.max_age, max_age(number)),
-                7 => replace(
+                7 => replace(&mut self.max_age, max_age(number)),
+                8 => replace(
                     &mut self.utt_timeout_ms,
                     (0.0..=60_000.0).contains(&number).then_some(number as u32),
                 ),
                 _ => false,
             },
             Raw::Bool(flag) => match index {
-                8 => replace(&mut self.use_utt, Some(flag)),
-                9 => replace(&mut self.decorate_stripe, Some(flag)),
+                9 => replace(&mut self.use_utt, Some(flag)),
+                10 => replace(&mut self.decorate_stripe, Some(flag)),
+                11 => replace(&mut self.debug, Some(flag)),
                 _ => false,
             },
         }
@@ -173,7 +196,7 @@ fn normalize_params(list: &str) -> Option<String> {
     for name in text::split(list, b',').map(str::trim_ascii) {
         if !name.is_empty() {
             if !params.is_empty() {
-                params.push(',');
+                params.push_str(",");
             }
             params.push_str(name);
         }
@@ -226,7 +249,9 @@ mod tests {
         assert_eq!(options.utt_timeout_ms, 1500);
         assert_eq!(options.attribution, Attribution::Last);
         assert_eq!(options.consent, Consent::Granted);
+        assert_eq!(options.payment_links, stripe::PAYMENT_LINKS);
         assert!(!options.decorate_stripe);
+        assert!(!options.debug);
     }
 
     #[test]
@@ -241,7 +266,12 @@ mod tests {
             ("uttTimeoutMs", Raw::Number(200.0)),
             ("attribution", text("first")),
             ("consent", text("pending")),
+            (
+                "paymentLinkHosts",
+                text("pay.example.com, links.shop.example:8443"),
+            ),
             ("decorateStripe", Raw::Bool(true)),
+            ("debug", Raw::Bool(true)),
         ]);
         assert_eq!(warning, None);
         assert_eq!(
@@ -256,9 +286,21 @@ mod tests {
                 utt_timeout_ms: 200,
                 attribution: Attribution::First,
                 consent: Consent::Pending,
+                payment_links: stripe::payment_links("pay.example.com,links.shop.example:8443")
+                    .unwrap(),
                 decorate_stripe: true,
+                debug: true,
             }
         );
+    }
+
+    #[test]
+    fn consent_has_three_states() {
+        assert_eq!(Consent::parse("granted"), Some(Consent::Granted));
+        assert_eq!(Consent::parse("pending"), Some(Consent::Pending));
+        assert_eq!(Consent::parse("denied"), Some(Consent::Denied));
+        assert_eq!(Consent::parse("Denied"), None);
+        assert_eq!(Consent::parse(""), None);
     }
 
     #[test]
@@ -279,7 +321,10 @@ mod tests {
             ("uttTimeoutMs", Raw::Number(-1.0)),
             ("uttTimeoutMs", Raw::Number(f64::NAN)),
             ("attribution", text("middle")),
+            ("consent", text("yes")),
+            ("paymentLinkHosts", text("pay.example.com/x")),
             ("decorateStripe", Raw::Number(1.0)),
+            ("debug", text("true")),
         ] {
             let (options, warning) = parse(&[(name, raw)]);
             assert_eq!(options, Options::default(), "{name}");

@@ -1,11 +1,11 @@
 //! The click id in the landing URL: which parameter wins, and validation.
 //!
-//! The browser parses the query (`URLSearchParams`, which URL-decodes each value exactly once,
-//! `%XX` and `+`); this module decides, over the configured parameter names in order, which
-//! value is the click id. Doing the decoding in the browser rather than in Rust saves about a
-//! kilobyte of the kit's gzipped size budget.
+//! The browser parses the query (`URLSearchParams`, which URL-decodes each name and value exactly
+//! once, `%XX` and `+`); this module decides, over the configured parameter names in order, which
+//! value is the click id. Names are compared ASCII case-insensitively (`?IRClickId=` counts as
+//! `irclickid`), as the server-side capture in `clicktrail-tower` does. Doing the decoding in the
+//! browser rather than in Rust saves about a kilobyte of the kit's gzipped size budget.
 
-use alloc::string::String;
 use clicktrail_clickid::{ClickId, InvalidClickId};
 
 use crate::text;
@@ -15,30 +15,73 @@ use crate::text;
 pub struct QueryClickId {
     /// The first valid click id, looking at the parameter names in the configured order.
     pub click_id: Option<ClickId>,
-    /// Why a value was refused, when one of the parameters held an invalid click id.
+    /// Why a value was refused, when a parameter that could have been chosen held an invalid
+    /// click id.
     pub rejected: Option<InvalidClickId>,
 }
 
-/// Looks up each name of `params` (comma-separated, as in
-/// [`Options::params`](crate::Options::params)) with `lookup`, which returns the parameter's
-/// URL-decoded value, and keeps the first value that is a valid click id. Invalid values are
-/// skipped and reported in [`QueryClickId::rejected`].
-pub fn click_id_from_params(
-    params: &str,
-    mut lookup: impl FnMut(&str) -> Option<String>,
-) -> QueryClickId {
-    let mut result = QueryClickId::default();
-    for name in text::split(params, b',') {
-        match lookup(name).map(|value| ClickId::new(&value)) {
-            Some(Ok(id)) => {
-                result.click_id = Some(id);
-                break;
-            }
-            Some(Err(why)) => result.rejected = Some(why),
-            None => {}
+/// Reads the landing URL's query one pair at a time (the browser hands the pairs over in URL
+/// order, so nothing is collected) and keeps the click id of the first configured name that
+/// has a valid value.
+///
+/// Names are compared ASCII case-insensitively. Of several values of the same name, the first
+/// valid one counts.
+#[derive(Debug)]
+pub struct QueryScan<'a> {
+    /// The configured names, comma-separated, in order of preference.
+    params: &'a str,
+    /// The position in `params` of the name that gave the click id held (`usize::MAX`: none).
+    rank: usize,
+    found: QueryClickId,
+}
+
+impl<'a> QueryScan<'a> {
+    /// Starts a scan for the names of `params` (comma-separated, as in
+    /// [`Options::params`](crate::Options::params)).
+    pub fn new(params: &'a str) -> Self {
+        Self {
+            params,
+            rank: usize::MAX,
+            found: QueryClickId::default(),
         }
     }
-    result
+
+    /// Looks at one query pair, URL-decoded.
+    pub fn visit(&mut self, key: &str, value: &str) {
+        let Some(rank) =
+            text::split(self.params, b',').position(|name| key.eq_ignore_ascii_case(name))
+        else {
+            return;
+        };
+        if rank < self.rank {
+            match ClickId::new(value) {
+                Ok(id) => {
+                    self.rank = rank;
+                    self.found.click_id = Some(id);
+                }
+                Err(why) => self.found.rejected = Some(why),
+            }
+        }
+    }
+
+    /// What the query said.
+    pub fn finish(self) -> QueryClickId {
+        self.found
+    }
+}
+
+/// Scans the landing URL's `query` pairs (URL-decoded, in URL order) for the names of `params`
+/// with a [`QueryScan`]: the first valid value of the first name that has one is the click id,
+/// names compared ASCII case-insensitively.
+pub fn click_id_from_params<'q>(
+    params: &str,
+    query: impl IntoIterator<Item = (&'q str, &'q str)>,
+) -> QueryClickId {
+    let mut scan = QueryScan::new(params);
+    for (key, value) in query {
+        scan.visit(key, value);
+    }
+    scan.finish()
 }
 
 #[cfg(test)]
@@ -47,16 +90,9 @@ mod tests {
 
     const NAMES: &str = "irclickid,im_ref";
 
-    /// `URLSearchParams.get` over already-decoded pairs: the first value of a name.
-    fn search(
-        pairs: &'static [(&'static str, &'static str)],
-    ) -> impl FnMut(&str) -> Option<String> {
-        move |name| {
-            pairs
-                .iter()
-                .find(|(key, _)| *key == name)
-                .map(|(_, value)| String::from(*value))
-        }
+    /// The pairs `URLSearchParams` yields, already decoded.
+    fn search<'q>(pairs: &'q [(&'q str, &'q str)]) -> impl Iterator<Item = (&'q str, &'q str)> {
+        pairs.iter().copied()
     }
 
     #[test]
@@ -101,5 +137,48 @@ mod tests {
         assert_eq!(found.rejected, Some(InvalidClickId::Empty));
         let found = click_id_from_params(NAMES, search(&[("im_ref", "é")]));
         assert_eq!(found.rejected, Some(InvalidClickId::ForbiddenCharacter));
+    }
+
+    #[test]
+    fn names_match_whatever_their_case() {
+        let found = click_id_from_params(NAMES, search(&[("IRClickId", "Upper1")]));
+        assert_eq!(found.click_id.unwrap().as_str(), "Upper1");
+        let found = click_id_from_params(NAMES, search(&[("IM_REF", "Upper2")]));
+        assert_eq!(found.click_id.unwrap().as_str(), "Upper2");
+        // Configured names are compared the same way.
+        let found = click_id_from_params("Ref", search(&[("rEF", "Upper3")]));
+        assert_eq!(found.click_id.unwrap().as_str(), "Upper3");
+        // Only ASCII letters fold: `ı` (dotless i) is not `i`.
+        let found = click_id_from_params(NAMES, search(&[("ırclickid", "Dotless")]));
+        assert_eq!(found, QueryClickId::default());
+    }
+
+    #[test]
+    fn the_first_valid_value_of_a_name_wins() {
+        let found = click_id_from_params(
+            NAMES,
+            search(&[
+                ("irclickid", "bad id"),
+                ("IRCLICKID", "Second"),
+                ("im_ref", "R"),
+            ]),
+        );
+        assert_eq!(found.click_id.unwrap().as_str(), "Second");
+        assert_eq!(found.rejected, Some(InvalidClickId::ForbiddenCharacter));
+        let found = click_id_from_params(
+            NAMES,
+            search(&[("IrClickId", "First"), ("irclickid", "Later")]),
+        );
+        assert_eq!(found.click_id.unwrap().as_str(), "First");
+        // A later pair of a preferred name still wins over an earlier one of another name.
+        let found = click_id_from_params(
+            NAMES,
+            search(&[
+                ("im_ref", "Ref"),
+                ("irclickid", "bad id"),
+                ("IRCLICKID", "Click"),
+            ]),
+        );
+        assert_eq!(found.click_id.unwrap().as_str(), "Click");
     }
 }

@@ -19,7 +19,7 @@ pub fn expires_at(now_ms: f64, max_age: u32) -> u64 {
 pub fn encode_record(id: &ClickId, expires_at_ms: u64) -> String {
     let mut out = String::with_capacity(14 + id.as_str().len());
     push_u64(&mut out, expires_at_ms);
-    out.push(' ');
+    out.push_str(" ");
     out.push_str(id.as_str());
     out
 }

@@ -9,20 +9,51 @@ use clicktrail_clickid::ClickId;
 
 use crate::text;
 
-/// Links whose `href` starts with this are Stripe Payment Links.
-pub const PAYMENT_LINK_PREFIX: &str = "https://buy.stripe.com/";
-
 /// The query parameter Payment Links read.
 pub const LINK_PARAM: &str = "client_reference_id";
-
-/// Selects Payment Links.
-pub const PAYMENT_LINKS: &str = "a[href^=\"https://buy.stripe.com/\"]";
 
 /// Selects Stripe's embeddable elements.
 pub const ELEMENTS: &str = "stripe-pricing-table,stripe-buy-button";
 
 /// The attribute `<stripe-pricing-table>` and `<stripe-buy-button>` read.
 pub const ELEMENT_ATTRIBUTE: &str = "client-reference-id";
+
+/// Selects Stripe's own Payment Links, on `buy.stripe.com`.
+pub const PAYMENT_LINKS: &str = "a[href^=\"https://buy.stripe.com/\"]";
+
+/// The CSS selector of Payment Links when they are also served from the custom domains of
+/// `hosts` (comma-separated, blanks ignored; the `paymentLinkHosts` option):
+/// `a[href^="https://buy.stripe.com/"],a[href^="https://pay.example.com/"]`. `None` when a
+/// name is not a lower-case host (see [`is_link_host`]).
+///
+/// The `/` after the host keeps lookalike hosts (`pay.example.com.evil.example`) out.
+pub fn payment_links(hosts: &str) -> Option<String> {
+    let mut selector = String::from(PAYMENT_LINKS);
+    for host in text::split(hosts, b',').map(str::trim_ascii) {
+        if host.is_empty() {
+            continue;
+        }
+        if !is_link_host(host) {
+            return None;
+        }
+        selector.push_str(",a[href^=\"https://");
+        selector.push_str(host);
+        selector.push_str("/\"]");
+    }
+    Some(selector)
+}
+
+/// Whether `host` may name a Payment Link host: lower-case letters (as browsers write a URL's
+/// host, and as `href` prefixes compare), digits, `-` and `.`, and a `:port`, at most 253
+/// characters. It goes into a CSS selector between double quotes, so it can hold neither quotes
+/// nor `/`.
+pub fn is_link_host(host: &str) -> bool {
+    !host.is_empty()
+        && host.len() <= 253
+        && host.bytes().all(|b| {
+            b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'.' | b':')
+        })
+}
 
 /// Whether an existing `client_reference_id` (or `client-reference-id` attribute) may be set to
 /// `reference`: when there is none, or it is an `irc_` value other than `reference`.
@@ -34,25 +65,24 @@ pub fn may_replace(existing: Option<&str>, reference: &str) -> bool {
 }
 
 /// The Payment Link `href` with `client_reference_id=<reference>` in its query, or `None` when
-/// `href` is not a Payment Link or must not change (see [`may_replace`]). Other parameters and
-/// the fragment are kept in place.
+/// it must not change (see [`may_replace`]). Other parameters and the fragment are kept in place.
+///
+/// `href` must be a Payment Link: the kit only asks about the links [`payment_links`] selects,
+/// so the browser's selector engine is what tells them from other links.
 ///
 /// `reference` must come from [`ClickId::to_client_reference_id`], whose alphabet needs no URL
 /// escaping.
 pub fn decorate_link(href: &str, reference: &str) -> Option<String> {
-    if !href.starts_with(PAYMENT_LINK_PREFIX) {
-        return None;
-    }
     let (before_fragment, fragment) = text::split_once(href, b'#').unwrap_or((href, ""));
     let (base, query) = text::split_once(before_fragment, b'?').unwrap_or((before_fragment, ""));
 
     let mut out = String::with_capacity(href.len() + LINK_PARAM.len() + reference.len() + 2);
     out.push_str(base);
-    let mut separator = '?';
+    let mut separator = "?";
     let mut written = false;
     for pair in text::split(query, b'&').filter(|pair| !pair.is_empty()) {
-        out.push(separator);
-        separator = '&';
+        out.push_str(separator);
+        separator = "&";
         let (key, value) = text::split_once(pair, b'=').unwrap_or((pair, ""));
         if key == LINK_PARAM && !written {
             if !may_replace(Some(value), reference) {
@@ -65,11 +95,11 @@ pub fn decorate_link(href: &str, reference: &str) -> Option<String> {
         }
     }
     if !written {
-        out.push(separator);
+        out.push_str(separator);
         push_param(&mut out, reference);
     }
     if href.len() > before_fragment.len() {
-        out.push('#');
+        out.push_str("#");
         out.push_str(fragment);
     }
     Some(out)
@@ -77,7 +107,7 @@ pub fn decorate_link(href: &str, reference: &str) -> Option<String> {
 
 fn push_param(out: &mut String, reference: &str) {
     out.push_str(LINK_PARAM);
-    out.push('=');
+    out.push_str("=");
     out.push_str(reference);
 }
 
@@ -126,20 +156,36 @@ mod tests {
     }
 
     #[test]
-    fn leaves_other_links_alone() {
-        for href in [
-            "https://checkout.stripe.com/c/pay/cs_test",
-            "http://buy.stripe.com/abc",
-            "https://buy.stripe.com.evil.example/abc",
-            "/pricing",
-        ] {
-            assert_eq!(decorate_link(href, REF), None, "{href}");
-        }
+    fn custom_domains_are_decorated_alike() {
+        assert_eq!(
+            decorate_link("https://pay.example.com/abc?x=1", REF).unwrap(),
+            "https://pay.example.com/abc?x=1&client_reference_id=irc_QWJjOjEyMw"
+        );
     }
 
     #[test]
-    fn the_link_selector_matches_the_prefix() {
-        assert!(PAYMENT_LINKS.contains(PAYMENT_LINK_PREFIX));
+    fn the_link_selector_names_each_host() {
+        assert_eq!(
+            payment_links("").as_deref(),
+            Some("a[href^=\"https://buy.stripe.com/\"]")
+        );
+        assert_eq!(
+            payment_links(" pay.example.com ,, links.shop.example:8443").as_deref(),
+            Some(
+                "a[href^=\"https://buy.stripe.com/\"],a[href^=\"https://pay.example.com/\"],\
+                 a[href^=\"https://links.shop.example:8443/\"]"
+            )
+        );
+        for bad in [
+            "pay.example.com/checkout",
+            "Pay.Example.com",
+            "https://pay.example.com",
+            "pay\"x",
+            "a b",
+            "é.example",
+        ] {
+            assert_eq!(payment_links(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -21,14 +21,15 @@ pub enum Warning {
 }
 
 impl Warning {
-    /// The message, without the option name of [`Warning::InvalidOption`].
+    /// The message, without the `clicktrail: ` prefix (the browser glue adds it) and without the
+    /// option name of [`Warning::InvalidOption`]. Short: it ships in every storefront's bundle.
     pub const fn as_str(self) -> &'static str {
         match self {
-            Self::InvalidOption(_) => "clicktrail: invalid value, default used for option ",
-            Self::InvalidClickId => "clicktrail: ignored an invalid click id",
-            Self::CookieNotKept => "clicktrail: cookie not kept, using localStorage",
-            Self::NothingKept => "clicktrail: cannot store the click id (cookie and storage)",
-            Self::Dom => "clicktrail: the page refused a DOM operation",
+            Self::InvalidOption(_) => "invalid value, default used for option",
+            Self::InvalidClickId => "ignored an invalid click id",
+            Self::CookieNotKept => "cookie refused, using localStorage",
+            Self::NothingKept => "cannot store the click id",
+            Self::Dom => "the page refused a DOM operation",
         }
     }
 
@@ -46,8 +47,10 @@ impl Warning {
 
 impl fmt::Display for Warning {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("clicktrail: ")?;
         f.write_str(self.as_str())?;
         if let Self::InvalidOption(name) = self {
+            f.write_str(" ")?;
             f.write_str(name)?;
         }
         Ok(())

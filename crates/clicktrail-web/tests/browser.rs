@@ -3,7 +3,8 @@
 //! Run with `CHROMEDRIVER=/usr/bin/chromedriver cargo test --target wasm32-unknown-unknown -p
 //! clicktrail-web` (the runner reads `webdriver.json` next to `Cargo.toml`). All tests share one
 //! page, one at a time: each starts and ends with [`reset`], which disposes the kit and removes
-//! the cookie, the storage record, the URL query, `window.ire` and the elements it added.
+//! the cookie, the storage record, the URL query, `window.ire` (and `ire_o`) and the elements it
+//! added.
 //!
 //! Cookie attributes are read back with `cookieStore.get` (Chromium shows `path`, `sameSite`,
 //! `secure` and `expires` there, which `document.cookie` hides).
@@ -12,7 +13,8 @@
 
 use clicktrail_clickid::ClickId;
 use clicktrail_web::{
-    ClicktrailOptions, CookieAttributes, click_id, dispose, grant_consent, init, set_cookie_string,
+    ClicktrailOptions, CookieAttributes, click_id, dispose, grant_consent, init, revoke,
+    set_cookie_string,
 };
 use js_sys::Promise;
 use wasm_bindgen::prelude::*;
@@ -42,7 +44,13 @@ export function loadUtt(id) {
   window.ire = function (command, callback) { if (command === "generateClickId") callback(id); };
   for (const args of queue) window.ire.apply(null, args);
 }
-export function removeUtt() { delete window.ire; }
+export function removeUtt() { delete window.ire; delete window.ire_o; }
+// The commands queued in the stub's `ire.a`, comma-separated, or undefined without a queue.
+export function uttQueue() {
+  return window.ire && window.ire.a ? Array.from(window.ire.a, (args) => args[0]).join(",") : undefined;
+}
+export function uttName() { return window.ire_o; }
+export function hasUtt() { return typeof window.ire == "function"; }
 export function mount(html) {
   const box = document.createElement("div");
   box.className = "clicktrail-test";
@@ -64,15 +72,25 @@ export function mountAndObserve(html) {
   });
 }
 export function sleep(ms) { return new Promise((resolve) => setTimeout(resolve, ms)); }
-let warned = [];
+// Everything written to the console, by any of its methods, from captureConsole() on.
+let written = [];
 let original = null;
-export function captureWarnings() {
-  warned = [];
-  if (!original) { original = console.warn; console.warn = (...args) => { warned.push(args.join(" ")); }; }
+const METHODS = ["log", "info", "warn", "error", "debug", "trace"];
+export function captureConsole() {
+  written = [];
+  if (!original) {
+    original = {};
+    for (const method of METHODS) {
+      original[method] = console[method];
+      console[method] = (...args) => { written.push(method + ": " + args.join(" ")); };
+    }
+  }
 }
-export function warnings() { return warned.join("\n"); }
-export function warningCount() { return warned.length; }
-export function releaseWarnings() { if (original) { console.warn = original; original = null; } }
+export function consoleText() { return written.join("\n"); }
+export function consoleCount() { return written.length; }
+export function releaseConsole() {
+  if (original) { for (const method of METHODS) console[method] = original[method]; original = null; }
+}
 "#)]
 extern "C" {
     #[wasm_bindgen(js_name = options)]
@@ -97,6 +115,12 @@ extern "C" {
     fn load_utt(id: &str);
     #[wasm_bindgen(js_name = removeUtt)]
     fn remove_utt();
+    #[wasm_bindgen(js_name = uttQueue)]
+    fn utt_queue() -> Option<String>;
+    #[wasm_bindgen(js_name = uttName)]
+    fn utt_name() -> Option<String>;
+    #[wasm_bindgen(js_name = hasUtt)]
+    fn has_utt() -> bool;
     fn mount(html: &str) -> JsValue;
     #[wasm_bindgen(js_name = unmountAll)]
     fn unmount_all();
@@ -108,13 +132,14 @@ extern "C" {
     #[wasm_bindgen(js_name = mountAndObserve)]
     fn mount_and_observe(html: &str) -> Promise;
     fn sleep(ms: u32) -> Promise;
-    #[wasm_bindgen(js_name = captureWarnings)]
-    fn capture_warnings();
-    fn warnings() -> String;
-    #[wasm_bindgen(js_name = warningCount)]
-    fn warning_count() -> u32;
-    #[wasm_bindgen(js_name = releaseWarnings)]
-    fn release_warnings();
+    #[wasm_bindgen(js_name = captureConsole)]
+    fn capture_console();
+    #[wasm_bindgen(js_name = consoleText)]
+    fn console_text() -> String;
+    #[wasm_bindgen(js_name = consoleCount)]
+    fn console_count() -> u32;
+    #[wasm_bindgen(js_name = releaseConsole)]
+    fn release_console();
 }
 
 /// Starts the kit with options given as JSON.
@@ -148,7 +173,7 @@ fn reset() {
     set_query("");
     remove_utt();
     unmount_all();
-    release_warnings();
+    release_console();
 }
 
 fn days_from_now(expires: f64) -> f64 {
@@ -243,6 +268,70 @@ fn url_wins_over_utt_and_utt_can_be_turned_off() {
     load_utt("UttId5");
     start(r#"{"useUtt": false}"#);
     assert_eq!(current(), None);
+
+    // Turned off, the kit installs no stub either.
+    reset();
+    start(r#"{"useUtt": false}"#);
+    assert!(!has_utt());
+    reset();
+}
+
+#[wasm_bindgen_test]
+fn without_a_utt_the_kit_installs_impacts_queue_stub() {
+    reset();
+    mount(r#"<input name="impact_ClickId" id="f18">"#);
+    assert!(!has_utt());
+    start("{}");
+    assert!(has_utt(), "window.ire is the queue stub");
+    assert_eq!(utt_name().as_deref(), Some("ire"), "window.ire_o names it");
+    assert_eq!(
+        utt_queue().as_deref(),
+        Some("generateClickId"),
+        "the call waits in ire.a"
+    );
+    assert_eq!(current(), None);
+
+    // The UTT loads after the kit and replays its queue: the kit gets its answer.
+    load_utt("Queued18");
+    assert_eq!(current().as_deref(), Some("Queued18"));
+    assert_eq!(value_of("#f18").as_deref(), Some("Queued18"));
+    assert_eq!(cookie(COOKIE).as_deref(), Some("Queued18"));
+    reset();
+}
+
+#[wasm_bindgen_test]
+fn a_stub_installed_by_the_page_is_used_not_replaced() {
+    reset();
+    stub_utt();
+    start("{}");
+    start("{}");
+    assert_eq!(
+        utt_queue().as_deref(),
+        Some("generateClickId,generateClickId"),
+        "both calls queued in the page's own stub"
+    );
+    assert_eq!(utt_name(), None, "ire_o is left to the page's snippet");
+    reset();
+}
+
+#[wasm_bindgen_test]
+fn parameter_names_match_whatever_their_case() {
+    reset();
+    set_query("?IRClickId=Upper19");
+    start("{}");
+    assert_eq!(current().as_deref(), Some("Upper19"));
+    assert_eq!(cookie(COOKIE).as_deref(), Some("Upper19"));
+
+    reset();
+    set_query("?IM_REF=Upper20");
+    start("{}");
+    assert_eq!(current().as_deref(), Some("Upper20"));
+
+    // Configured names too; the first valid value of a name wins.
+    reset();
+    set_query("?REF=bad%20id&rEf=Upper21");
+    start(r#"{"params": ["Ref"]}"#);
+    assert_eq!(current().as_deref(), Some("Upper21"));
     reset();
 }
 
@@ -352,17 +441,21 @@ fn last_click_replaces_first_click_keeps() {
 #[wasm_bindgen_test]
 fn local_storage_serves_when_the_cookie_is_refused() {
     reset();
-    capture_warnings();
+    capture_console();
     // The browser refuses a cookie whose Domain does not match the page (127.0.0.1).
-    let options = r#"{"cookieDomain": "shop.example"}"#;
+    let options = r#"{"cookieDomain": "shop.example", "debug": true}"#;
     set_query("?irclickid=Mirror9");
     start(options);
     assert_eq!(current().as_deref(), Some("Mirror9"));
     assert_eq!(cookie(COOKIE), None);
     let record = storage_item(COOKIE).expect("a mirror record");
     assert!(record.ends_with(" Mirror9"), "{record}");
-    assert_eq!(warning_count(), 1, "one warning: {}", warnings());
-    assert!(warnings().contains("localStorage"), "{}", warnings());
+    assert_eq!(console_count(), 1, "one warning: {}", console_text());
+    assert!(
+        console_text().contains("localStorage"),
+        "{}",
+        console_text()
+    );
 
     // The next page has no click id in its URL: the mirror provides it.
     dispose();
@@ -407,6 +500,97 @@ fn consent_pending_keeps_it_in_memory_until_granted() {
     grant_consent();
     assert_eq!(cookie(COOKIE).as_deref(), Some("Consent10"));
     assert!(storage_item(COOKIE).is_some());
+
+    // Pending still reads what an earlier visit stored, and writes nothing over it.
+    dispose();
+    set_query("?irclickid=Newer10");
+    start(r#"{"consent": "pending"}"#);
+    assert_eq!(current().as_deref(), Some("Newer10"));
+    assert_eq!(cookie(COOKIE).as_deref(), Some("Consent10"));
+    dispose();
+    set_query("");
+    start(r#"{"consent": "pending", "useUtt": false}"#);
+    assert_eq!(current().as_deref(), Some("Consent10"));
+    reset();
+}
+
+#[wasm_bindgen_test]
+fn consent_denied_deletes_what_was_stored_and_writes_nothing() {
+    reset();
+    // An earlier visit stored a click id.
+    write_cookie(&format!("{COOKIE}=Earlier22; Max-Age=300; Path=/"));
+    web_sys_storage_set(COOKIE, "99999999999999 Earlier22");
+    mount(r#"<input name="impact_ClickId" id="f22">"#);
+    set_query("");
+    stub_utt();
+    start(r#"{"consent": "denied"}"#);
+    assert_eq!(cookie(COOKIE), None, "the cookie is deleted");
+    assert_eq!(storage_item(COOKIE), None, "the mirror is deleted");
+    assert_eq!(current(), None, "what was stored is not read");
+
+    // A click id that comes now lives in memory only.
+    load_utt("Denied22");
+    assert_eq!(current().as_deref(), Some("Denied22"));
+    assert_eq!(value_of("#f22").as_deref(), Some("Denied22"));
+    assert_eq!(cookie(COOKIE), None);
+    assert_eq!(storage_item(COOKIE), None);
+
+    dispose();
+    set_query("?irclickid=Url22");
+    start(r#"{"consent": "denied"}"#);
+    assert_eq!(current().as_deref(), Some("Url22"));
+    assert_eq!(cookie(COOKIE), None);
+    assert_eq!(storage_item(COOKIE), None);
+
+    // The visitor changes their mind.
+    grant_consent();
+    assert_eq!(cookie(COOKIE).as_deref(), Some("Url22"));
+    assert!(storage_item(COOKIE).is_some_and(|record| record.ends_with(" Url22")));
+    reset();
+}
+
+#[wasm_bindgen_test]
+fn revoke_deletes_the_cookie_and_the_mirror_and_stores_nothing_after() {
+    reset();
+    set_query("?irclickid=Revoke23");
+    stub_utt();
+    start("{}");
+    assert_eq!(cookie(COOKIE).as_deref(), Some("Revoke23"));
+    assert!(storage_item(COOKIE).is_some());
+
+    revoke();
+    assert_eq!(cookie(COOKIE), None);
+    assert_eq!(storage_item(COOKIE), None);
+    assert_eq!(
+        current().as_deref(),
+        Some("Revoke23"),
+        "this page keeps it in memory"
+    );
+
+    // Nothing is written afterwards, even when a new click id comes.
+    dispose();
+    set_query("");
+    start("{}");
+    revoke();
+    load_utt("AfterRevoke23");
+    assert_eq!(current().as_deref(), Some("AfterRevoke23"));
+    assert_eq!(cookie(COOKIE), None);
+    assert_eq!(storage_item(COOKIE), None);
+
+    // Until consent is granted again.
+    grant_consent();
+    assert_eq!(cookie(COOKIE).as_deref(), Some("AfterRevoke23"));
+    reset();
+}
+
+#[wasm_bindgen_test]
+fn revoke_without_a_running_kit_deletes_the_default_cookie() {
+    reset();
+    write_cookie(&format!("{COOKIE}=Stale24; Max-Age=300; Path=/"));
+    web_sys_storage_set(COOKIE, "99999999999999 Stale24");
+    revoke();
+    assert_eq!(cookie(COOKIE), None);
+    assert_eq!(storage_item(COOKIE), None);
     reset();
 }
 
@@ -501,6 +685,51 @@ fn stripe_links_and_elements_are_decorated() {
 }
 
 #[wasm_bindgen_test]
+fn payment_links_on_custom_domains() {
+    reset();
+    let html = r#"<a id="l25" href="https://pay.example.com/test_1?x=1">Custom</a>
+           <a id="m25" href="https://buy.stripe.com/test_2">Stripe</a>
+           <a id="n25" href="https://pay.example.com.evil.example/test_3">Lookalike</a>
+           <a id="o25" href="https://other.example.com/test_4">Other</a>"#;
+    mount(html);
+    set_query("?irclickid=Custom25");
+    start(r#"{"decorateStripe": true, "paymentLinkHosts": ["pay.example.com"]}"#);
+    let reference = ClickId::new("Custom25").unwrap().to_client_reference_id();
+    assert_eq!(
+        attribute_of("#l25", "href"),
+        Some(format!(
+            "https://pay.example.com/test_1?x=1&client_reference_id={reference}"
+        ))
+    );
+    assert_eq!(
+        attribute_of("#m25", "href"),
+        Some(format!(
+            "https://buy.stripe.com/test_2?client_reference_id={reference}"
+        )),
+        "buy.stripe.com stays a Payment Link host"
+    );
+    assert_eq!(
+        attribute_of("#n25", "href").as_deref(),
+        Some("https://pay.example.com.evil.example/test_3")
+    );
+    assert_eq!(
+        attribute_of("#o25", "href").as_deref(),
+        Some("https://other.example.com/test_4")
+    );
+
+    // Without the option, the custom domain is an ordinary link.
+    reset();
+    mount(html);
+    set_query("?irclickid=Custom25");
+    start(r#"{"decorateStripe": true}"#);
+    assert_eq!(
+        attribute_of("#l25", "href").as_deref(),
+        Some("https://pay.example.com/test_1?x=1")
+    );
+    reset();
+}
+
+#[wasm_bindgen_test]
 fn stripe_decoration_is_off_by_default() {
     reset();
     mount(
@@ -550,13 +779,13 @@ async fn dispose_stops_everything() {
 #[wasm_bindgen_test]
 fn invalid_click_ids_are_ignored_with_one_warning() {
     reset();
-    capture_warnings();
+    capture_console();
     write_cookie(&format!("{COOKIE}=Stored16; Max-Age=300; Path=/"));
     set_query("?irclickid=bad%20id&im_ref=%3Cscript%3E");
-    start("{}");
+    start(r#"{"debug": true}"#);
     assert_eq!(current().as_deref(), Some("Stored16"));
     assert_eq!(cookie(COOKIE).as_deref(), Some("Stored16"));
-    assert_eq!(warning_count(), 1, "{}", warnings());
+    assert_eq!(console_count(), 1, "{}", console_text());
 
     // An invalid stored value and an invalid UTT answer are ignored too.
     dispose();
@@ -571,21 +800,48 @@ fn invalid_click_ids_are_ignored_with_one_warning() {
 #[wasm_bindgen_test]
 fn invalid_options_fall_back_to_defaults_with_a_warning() {
     reset();
-    capture_warnings();
+    capture_console();
     set_query("?irclickid=Opt17");
-    start(r#"{"cookieDays": "thirty", "attribution": "middle", "cookieName": "ct"}"#);
+    start(
+        r#"{"cookieDays": "thirty", "attribution": "middle", "cookieName": "ct", "debug": true}"#,
+    );
     assert_eq!(current().as_deref(), Some("Opt17"));
     assert_eq!(
         cookie("ct").as_deref(),
         Some("Opt17"),
         "valid options still apply"
     );
-    assert_eq!(warning_count(), 1, "{}", warnings());
-    assert!(warnings().contains("attribution"), "{}", warnings());
+    assert_eq!(console_count(), 1, "{}", console_text());
+    assert!(console_text().contains("attribution"), "{}", console_text());
 
     // No options object at all: the defaults.
     dispose();
     init(None);
     assert_eq!(current().as_deref(), Some("Opt17"));
+    reset();
+}
+
+#[wasm_bindgen_test]
+fn an_ordinary_visit_writes_nothing_to_the_console() {
+    reset();
+    capture_console();
+    // Everything the kit would warn about at once: a bad option, invalid click ids in the URL
+    // and in the cookie, a cookie the browser refuses.
+    write_cookie(&format!("{COOKIE}=a<b; Max-Age=300; Path=/"));
+    set_query("?irclickid=bad%20id&im_ref=Quiet26");
+    start(r#"{"cookieDays": "thirty", "cookieDomain": "shop.example"}"#);
+    assert_eq!(current().as_deref(), Some("Quiet26"));
+    assert_eq!(console_count(), 0, "{}", console_text());
+
+    // With `debug`, the same visit is reported.
+    dispose();
+    start(r#"{"cookieDays": "thirty", "cookieDomain": "shop.example", "debug": true}"#);
+    assert!(console_count() >= 2, "{}", console_text());
+    assert!(console_text().contains("cookieDays"), "{}", console_text());
+    assert!(
+        console_text().starts_with("warn: clicktrail:"),
+        "{}",
+        console_text()
+    );
     reset();
 }

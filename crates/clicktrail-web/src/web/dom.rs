@@ -4,16 +4,16 @@ use clicktrail_clickid::ClickId;
 use wasm_bindgen::JsValue;
 
 use super::{report, sys};
-use crate::{Warning, stripe};
+use crate::{Options, Warning, stripe};
 
-/// Writes `id` into every field named `field_name` (creating the missing field in forms marked
-/// `data-clicktrail`), and decorates Stripe links and elements when `decorate_stripe` is on.
-/// Runs again on every DOM change; it only changes what needs it.
-pub fn fill_page(id: &ClickId, field_name: &str, decorate_stripe: bool) {
-    let mut ok = sys::fill(field_name, id.as_str());
-    if decorate_stripe {
+/// Writes `id` into every field named `fieldName` (creating the missing field in forms marked
+/// `data-clicktrail`), and decorates Stripe links (on every `paymentLinkHosts`) and elements
+/// when `decorateStripe` is on. Runs again on every DOM change; it only changes what needs it.
+pub fn fill_page(id: &ClickId, options: &Options) {
+    let mut ok = sys::fill(&options.field_name, id.as_str());
+    if options.decorate_stripe {
         let reference = id.to_client_reference_id();
-        ok &= sys::rewrite(stripe::PAYMENT_LINKS, "href", &mut |href| {
+        ok &= sys::rewrite(&options.payment_links, "href", &mut |href| {
             let decorated = href
                 .as_string()
                 .and_then(|href| stripe::decorate_link(&href, &reference));

@@ -1,4 +1,4 @@
-//! The JavaScript API: `init`, `clickId`, `grantConsent`, `dispose` (wasm32 only).
+//! The JavaScript API: `init`, `clickId`, `grantConsent`, `revoke`, `dispose` (wasm32 only).
 //!
 //! The kit's state lives in one static slot behind a lock that is tried, never waited for: a
 //! re-entrant call (a page script calling `clickId()` from inside a DOM callback the kit
@@ -8,6 +8,7 @@
 
 mod dom;
 mod store;
+#[cfg_attr(feature = "web-sys", path = "sys_websys.rs")]
 mod sys;
 
 use core::sync::atomic::{AtomicU8, AtomicU32, Ordering::Relaxed};
@@ -16,13 +17,13 @@ use clicktrail_clickid::ClickId;
 use spin::Mutex;
 use wasm_bindgen::prelude::*;
 
-use crate::{Consent, Options, Raw, Warning, query};
+use crate::{Consent, Options, QueryScan, Raw, Warning};
 
 #[wasm_bindgen(typescript_custom_section)]
 const OPTIONS_TS: &str = r#"
 /** Options of `init`; every one is optional. */
 export interface ClicktrailOptions {
-  /** Landing-URL parameters carrying the click id, in order of preference. Default `["irclickid", "im_ref"]`. */
+  /** Landing-URL parameters carrying the click id, in order of preference; names match in any case (`?IRClickId=`). Default `["irclickid", "im_ref"]`. */
   params?: string[];
   /** Cookie (and localStorage key) holding the click id. Default `"impact_click_id"`. */
   cookieName?: string;
@@ -32,16 +33,20 @@ export interface ClicktrailOptions {
   cookieDomain?: string;
   /** Fills every `input[name=<fieldName>]` and `#<fieldName>`. Default `"impact_ClickId"`. */
   fieldName?: string;
-  /** Ask impact.com's Universal Tracking Tag (`ire('generateClickId', cb)`) when the URL has no click id. Default `true`. */
+  /** Ask impact.com's Universal Tracking Tag (`ire('generateClickId', cb)`) when the URL has no click id; installs the tag's queue stub when `window.ire` is missing, so either script may load first. Default `true`. */
   useUtt?: boolean;
   /** How long an answer from the UTT is still taken, in milliseconds. Default `1500`. */
   uttTimeoutMs?: number;
   /** `"last"`: a new click id replaces the stored one; `"first"`: the stored one stays until it expires. Default `"last"`. */
   attribution?: "last" | "first";
-  /** `"pending"`: keep the click id in memory only until `grantConsent()`. Default `"granted"`. */
-  consent?: "granted" | "pending";
+  /** `"pending"`: nothing is written (stored values are still read) until `grantConsent()`; `"denied"`: stored values are deleted and nothing is read or written until `grantConsent()`. Either way the click id of this page stays in memory and fills fields. Default `"granted"`. */
+  consent?: "granted" | "pending" | "denied";
+  /** Custom domains serving your Stripe Payment Links (e.g. `["pay.example.com"]`); links to `https://buy.stripe.com/` are always decorated. Default `[]`. */
+  paymentLinkHosts?: string[];
   /** Add the click id (`irc_` encoded) to Stripe Payment Links, `<stripe-pricing-table>` and `<stripe-buy-button>`. Default `false`. */
   decorateStripe?: boolean;
+  /** Report problems (invalid options or click ids, refused cookies) with `console.warn`. Default `false`: nothing is written to the console. */
+  debug?: boolean;
 }
 "#;
 
@@ -75,7 +80,7 @@ impl Kit {
 
     fn fill(&self) {
         if let Some(id) = &self.click_id {
-            dom::fill_page(id, &self.options.field_name, self.options.decorate_stripe);
+            dom::fill_page(id, &self.options);
         }
     }
 }
@@ -85,14 +90,15 @@ impl Kit {
 /// triggered), which backs off.
 static KIT: Mutex<Option<Kit>> = Mutex::new(None);
 static GENERATION: AtomicU32 = AtomicU32::new(0);
-/// The [`Warning::bit`]s already reported since the last `init`.
-static WARNED: AtomicU8 = AtomicU8::new(0);
+/// The [`Warning::bit`]s already reported since the last `init`; all of them without `debug`,
+/// so that nothing is reported.
+static WARNED: AtomicU8 = AtomicU8::new(u8::MAX);
 
 fn with_kit<R>(f: impl FnOnce(&mut Kit) -> R) -> Option<R> {
     KIT.try_lock()?.as_mut().map(f)
 }
 
-/// Logs `warning` with `console.warn`, once per kind until the next `init`.
+/// Logs `warning` with `console.warn`, once per kind until the next `init`, when `debug` is on.
 fn report(warning: Warning) {
     if WARNED.fetch_or(warning.bit(), Relaxed) & warning.bit() == 0 {
         let detail = match warning {
@@ -109,12 +115,22 @@ fn report(warning: Warning) {
 #[wasm_bindgen]
 pub fn init(options: Option<ClicktrailOptions>) {
     dispose();
-    WARNED.store(0, Relaxed);
     let options = read_options(options.as_ref().map(AsRef::as_ref));
     let now = sys::now();
 
-    let stored = store::load(&options, now);
-    let landing = query::click_id_from_params(&options.params, sys::param);
+    let stored = if options.consent == Consent::Denied {
+        store::forget(&options);
+        None
+    } else {
+        store::load(&options, now)
+    };
+    let mut scan = QueryScan::new(&options.params);
+    sys::query(&mut |key: JsValue, value: JsValue| {
+        if let (Some(key), Some(value)) = (key.as_string(), value.as_string()) {
+            scan.visit(&key, &value);
+        }
+    });
+    let landing = scan.finish();
     if landing.rejected.is_some() {
         report(Warning::InvalidClickId);
     }
@@ -142,7 +158,6 @@ pub fn init(options: Option<ClicktrailOptions>) {
     }
     watch();
     if ask_utt {
-        // `false` means the page has no `ire`: there is no UTT to ask.
         sys::ask_utt(Closure::new(move |answer: JsValue| {
             on_utt_answer(generation, answer)
         }));
@@ -162,18 +177,32 @@ pub fn click_id() -> JsValue {
     .unwrap_or(JsValue::UNDEFINED)
 }
 
-/// Records the visitor's consent: the click id held in memory is stored now, and later ones as
-/// they come.
+/// Records the visitor's consent (after `consent: "pending"` or `"denied"`, or `revoke()`): the
+/// click id held in memory is stored now, and later ones as they come.
 #[wasm_bindgen(js_name = grantConsent)]
 pub fn grant_consent() {
     with_kit(|kit| {
-        if kit.options.consent == Consent::Pending {
+        if kit.options.consent != Consent::Granted {
             kit.options.consent = Consent::Granted;
             if let Some(id) = &kit.click_id {
                 store::save(&kit.options, id, sys::now());
             }
         }
     });
+}
+
+/// Withdraws consent: deletes the cookie and its localStorage mirror, and stores nothing again
+/// until `grantConsent()`. The click id of this page stays in memory (`clickId()`, fields).
+/// Before `init` (or after `dispose`) it deletes the default `impact_click_id`.
+#[wasm_bindgen]
+pub fn revoke() {
+    let running = with_kit(|kit| {
+        kit.options.consent = Consent::Denied;
+        store::forget(&kit.options);
+    });
+    if running.is_none() {
+        store::forget(&Options::default());
+    }
 }
 
 /// Stops the kit: the DOM observer is disconnected, a UTT answer still pending is ignored, and
@@ -217,11 +246,14 @@ fn on_utt_answer(generation: u32, answer: JsValue) {
     });
 }
 
+/// Reads the options, and resets what was reported: everything again with `debug`, nothing
+/// without it.
 fn read_options(options: Option<&JsValue>) -> Options {
     let (options, warning) = Options::from_raw(|name| match options {
         None => Raw::Missing,
         Some(object) => to_raw(sys::option(object, name)),
     });
+    WARNED.store(if options.debug { 0 } else { u8::MAX }, Relaxed);
     if let Some(warning) = warning {
         report(warning);
     }

@@ -57,6 +57,24 @@ pub fn save(options: &Options, id: &ClickId, now_ms: f64) {
     }
 }
 
+/// Deletes what the kit keeps: the cookie (host-only, and on the `cookieDomain` too when there
+/// is one, as the kit writes it then) and the mirror record.
+pub fn forget(options: &Options) {
+    let name = options.cookie_name.as_str();
+    let domain = options.cookie_domain.as_deref();
+    let mut attributes = CookieAttributes {
+        max_age: 0,
+        domain: None,
+        secure: sys::is_https(),
+    };
+    sys::set_cookie(&cookie::set_cookie_string(name, "", attributes));
+    if domain.is_some() {
+        attributes.domain = domain;
+        sys::set_cookie(&cookie::set_cookie_string(name, "", attributes));
+    }
+    sys::remove_item(name);
+}
+
 fn cookie_holds(name: &str, id: &ClickId) -> bool {
     cookie::find_cookie(&sys::get_cookie(), name) == Some(id.as_str())
 }

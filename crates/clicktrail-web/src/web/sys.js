@@ -24,12 +24,13 @@ export function now() {
 }
 
 export function warn(message, detail) {
-  console.warn(message, detail);
+  console.warn("clicktrail: " + message, detail);
 }
 
-// The landing URL's parameter `name`, URL-decoded once (`%XX` and `+`), or null.
-export function param(name) {
-  return new URLSearchParams(location.search).get(name);
+// Calls visit(name, value) for each parameter of the landing URL, URL-decoded once (`%XX` and
+// `+`), in order.
+export function query(visit) {
+  for (const [name, value] of new URLSearchParams(location.search)) visit(name, value);
 }
 
 export function isHttps() {
@@ -56,10 +57,18 @@ export function removeItem(key) {
   try { localStorage.removeItem(key); } catch (e) {}
 }
 
-// Asks impact.com's Universal Tracking Tag, or the queue stub its loader defines, which replays
-// the call once the tag has loaded. False when the page has no `ire`.
+// Asks impact.com's Universal Tracking Tag. When the page has no `ire` yet, installs the queue
+// stub of impact.com's loader snippet first; the tag replays the queue once it has loaded, so the
+// kit and the tag may load in either order.
 export function askUtt(callback) {
-  try { ire("generateClickId", callback); return true; } catch (e) { return false; }
+  try {
+    const w = window;
+    if (!w.ire) {
+      w.ire_o = "ire";
+      w.ire = function () { (w.ire.a = w.ire.a || []).push(arguments); };
+    }
+    w.ire("generateClickId", callback);
+  } catch (e) {}
 }
 
 export function observe(callback) {

@@ -15,8 +15,9 @@ extern "C" {
     /// other value as `String(value)` (`""` when reading it throws).
     pub fn option(options: &JsValue, name: &str) -> JsValue;
 
-    /// The landing URL's parameter `name`, URL-decoded once by `URLSearchParams`.
-    pub fn param(name: &str) -> Option<String>;
+    /// Calls `visit(name, value)` for each of the landing URL's query parameters, in order,
+    /// both URL-decoded once by `URLSearchParams`.
+    pub fn query(visit: &mut dyn FnMut(JsValue, JsValue));
 
     /// Whether the page was served over https.
     #[wasm_bindgen(js_name = isHttps)]
@@ -42,10 +43,11 @@ extern "C" {
     #[wasm_bindgen(js_name = removeItem)]
     pub fn remove_item(key: &str);
 
-    /// `ire('generateClickId', callback)`; `false` when the page has no UTT. JavaScript owns
-    /// the callback (the UTT's queue may keep it until the tag loads).
+    /// `ire('generateClickId', callback)`, after installing impact.com's queue stub as
+    /// `window.ire` when the page has none yet (the tag replays the queue when it loads).
+    /// JavaScript owns the callback (the queue may keep it until the tag loads).
     #[wasm_bindgen(js_name = askUtt)]
-    pub fn ask_utt(callback: Closure<dyn FnMut(JsValue)>) -> bool;
+    pub fn ask_utt(callback: Closure<dyn FnMut(JsValue)>);
 
     /// Starts a `MutationObserver` calling `callback` when nodes are added or removed anywhere
     /// in the document; the observer owns the callback. `false` when it cannot start.
@@ -70,6 +72,6 @@ extern "C" {
     /// `Date.now()`.
     pub fn now() -> f64;
 
-    /// `console.warn(message, detail)`.
+    /// `console.warn("clicktrail: " + message, detail)`.
     pub fn warn(message: &str, detail: &str);
 }
