@@ -104,3 +104,8 @@ pub use extract::MissingClickId;
 pub use landing::{AlwaysConsent, Attribution, Consent, LandingCookie};
 pub use source::Source;
 pub use stripe::{METADATA_KEY, StripeTarget};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;
