@@ -40,3 +40,8 @@ mod percent;
 
 pub use click_id::ClickId;
 pub use error::{InvalidClickId, InvalidClientReference};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

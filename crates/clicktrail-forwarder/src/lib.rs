@@ -83,3 +83,8 @@ pub mod verdict;
 pub mod worker;
 
 pub use error::{Cause, Error, Report};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

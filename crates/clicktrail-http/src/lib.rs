@@ -37,3 +37,8 @@ mod transport;
 
 pub use base_url::{BaseUrlError, is_loopback_base, is_loopback_host, validate_api_base};
 pub use transport::{Limited, client, error_chain, read_limited};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

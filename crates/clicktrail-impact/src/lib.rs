@@ -107,3 +107,8 @@ pub use reversal::Reversal;
 pub use sale::sale_amount;
 pub use submission::{Submission, SubmissionStatus, parse_submission, submission_id};
 pub use token::AuthToken;
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

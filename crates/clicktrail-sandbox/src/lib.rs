@@ -247,3 +247,8 @@ impl Drop for Sandbox {
         self.shutdown.cancel();
     }
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -68,3 +68,8 @@ pub use event::{
     InvoiceLine, InvoicePayment, Metadata, Refund, Subscription, metadata_value,
 };
 pub use money::{Currency, Money};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

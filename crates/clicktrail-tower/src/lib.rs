@@ -111,3 +111,8 @@ pub use extract::MissingClickId;
 pub use landing::{AlwaysConsent, Attribution, Consent, ConsentCookie, LandingCookie};
 pub use source::Source;
 pub use stripe::{Carrier, METADATA_KEY, StripeParams, StripeTarget};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

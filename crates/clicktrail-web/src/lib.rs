@@ -102,3 +102,8 @@ pub use stripe::{
 pub use warning::Warning;
 #[cfg(target_arch = "wasm32")]
 pub use web::{ClicktrailOptions, click_id, dispose, grant_consent, init, revoke};
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+pub struct ReadmeDoctests;

@@ -59,3 +59,9 @@ pub use error::ShopError;
 pub use money::{format_minor, parse_major};
 pub use routes::app;
 pub use state::AppState;
+
+/// `docs/integrate.md`'s Rust examples, compiled and run as doctests of this crate: it has the
+/// dependencies a shop adding clicktrail would have.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/integrate.md")]
+pub struct IntegrateDoctests;

@@ -649,3 +649,73 @@ pub async fn lookups(db: Db) {
     server.stop().await;
     bench.finish().await;
 }
+
+/// `/readyz` answers 200 `ready` while the store answers and 503 with the reason once it does not
+/// (the same routes over a store whose pools are closed); `/healthz` answers 200 either way.
+pub async fn readiness(db: Db) {
+    use std::sync::Arc;
+
+    use clicktrail_forwarder::intake::Intake;
+    use clicktrail_forwarder::intake::http::{AppState, router};
+    use clicktrail_forwarder::intake::secrets::WebhookSecrets;
+    use clicktrail_forwarder::metrics::Metrics;
+    use tokio::net::TcpListener;
+    use tokio::sync::Notify;
+
+    let mut bench = Bench::new(db).await;
+    let server = bench.start(&Options::default()).await;
+    let r = bench.http.get(bench.url("/readyz")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "ready\n");
+    server.stop().await;
+
+    let store = bench.store().await;
+    let secrets = WebhookSecrets::load(
+        &[bench.secret.expose().to_owned()],
+        Duration::from_secs(300),
+        store.clone(),
+    )
+    .await
+    .unwrap();
+    let metrics = Arc::new(Metrics::default());
+    let (intake, committers) = Intake::start(
+        store.clone(),
+        16,
+        Arc::new(Notify::new()),
+        Arc::clone(&metrics),
+    );
+    let state = AppState {
+        intake,
+        secrets,
+        store: store.clone(),
+        metrics,
+    };
+    let app = router(Arc::new(state), "/webhooks/stripe", 1 << 20);
+    store.close().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let served = tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let r = bench
+        .http
+        .get(format!("http://{addr}/readyz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 503);
+    assert_eq!(r.text().await.unwrap(), "the store is unreachable\n");
+    let r = bench
+        .http
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.text().await.unwrap(), "ok\n");
+
+    served.abort();
+    for committer in committers {
+        committer.abort();
+    }
+    bench.finish().await;
+}

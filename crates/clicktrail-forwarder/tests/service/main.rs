@@ -34,6 +34,7 @@ both_stores!(
     cases::flow,
     cases::duplicates,
     cases::bad_input,
+    cases::readiness,
     cases::outage,
     cases::permanent_error,
     cases::refund_hold,
