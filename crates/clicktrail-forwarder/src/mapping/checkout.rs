@@ -4,10 +4,10 @@ use clicktrail_clickid::ClickId;
 use clicktrail_stripe::CheckoutSession;
 
 use super::click_id::{Search, on_customer};
-use super::conversion::{self, Draft};
-use super::items::Line;
-use super::{Cx, Decision};
-use crate::knowledge::{Knowledge, Owner, Record, SentConversion};
+use super::conversion::Draft;
+use super::send::{self, Payment};
+use super::{Cx, Decision, lines};
+use crate::knowledge::{Knowledge, Owner, Record};
 
 pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> Decision {
     let session = match cx.event.checkout_session() {
@@ -143,24 +143,14 @@ fn payment_mode<K: Knowledge + ?Sized>(
     }
     // Every final decision from here on says the payment was decided, so that a refund waiting
     // for it is decided again.
-    let refs: Vec<String> = [session.payment_intent.as_ref(), Some(&session.id)]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-    let decided = |order_id: Option<&str>| Record::PaymentDecided {
-        refs: refs.clone(),
-        order_id: order_id.map(str::to_owned),
-    };
-    let skip = |reason: String| cx.skip(reason, vec![decided(None)], Some(handled.clone()));
+    let payment = payment(session);
+    let skip = |reason: String| cx.skip(reason, vec![payment.decided(None)], Some(handled.clone()));
 
     let mut search = Search::default();
     let mut click_id = on_session(cx, session, &mut search);
-    if click_id.is_none()
-        && let Some(customer) = session.customer.as_deref()
-    {
+    if click_id.is_none() {
         let started = session.created.unwrap_or(cx.event.created);
-        match on_customer(cx, customer, started, &mut search) {
+        match on_customer(cx, session.customer.as_deref(), started, &mut search) {
             Ok(found) => click_id = found,
             Err(needs) => return Decision::Lookup { needs },
         }
@@ -178,20 +168,7 @@ fn payment_mode<K: Knowledge + ?Sized>(
         .unwrap_or(0)
         .saturating_sub(session.amount_tax.unwrap_or(0))
         .max(0);
-    let lines = session
-        .line_items
-        .iter()
-        .flatten()
-        .map(|item| Line {
-            sku: item.price.clone().or_else(|| item.product.clone()),
-            name: item.description.clone(),
-            quantity: item
-                .quantity
-                .and_then(|q| u64::try_from(q).ok())
-                .unwrap_or(1),
-            amount: item.amount_subtotal.unwrap_or(0),
-        })
-        .collect();
+    let lines = lines::of_checkout(session.line_items.as_deref().unwrap_or_default());
     let draft = Draft {
         tracker,
         order_id,
@@ -203,29 +180,21 @@ fn payment_mode<K: Knowledge + ?Sized>(
         lines,
         credited,
     };
-    let request = match conversion::build(cx.settings, draft) {
-        Ok(request) => request,
-        Err(reason) => return skip(format!("Checkout Session {}: {reason}", session.id)),
-    };
-    let records = vec![
-        handled.clone(),
-        decided(Some(order_id)),
-        Record::ConversionSent(SentConversion {
-            order_id: order_id.to_owned(),
-            tracker: tracker.as_str().to_owned(),
-            currency: currency.code_upper().to_owned(),
-            amount: credited,
-            payment_intent: session.payment_intent.clone(),
-            charge: None,
-            subscription: None,
-            current_amount: credited,
-            amount_refunded: 0,
-            reversed: false,
-        }),
-    ];
-    Decision::Send {
-        request,
-        not_before: cx.event.created,
-        records,
+    send::conversion(cx, draft, &payment, vec![handled.clone()])
+        .unwrap_or_else(|reason| skip(format!("Checkout Session {}: {reason}", session.id)))
+}
+
+/// A one-time payment: named by its payment intent and its Checkout Session.
+fn payment(session: &CheckoutSession) -> Payment {
+    let refs = [session.payment_intent.as_ref(), Some(&session.id)]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    Payment {
+        refs,
+        payment_intent: session.payment_intent.clone(),
+        charge: None,
+        subscription: None,
     }
 }

@@ -101,12 +101,18 @@ impl Search {
 /// metadata) if it was recorded within `click_id_max_age` of a purchase that started at `started`
 /// (unix seconds); `Err` asks Stripe for the customer first. Customer metadata carries no date of
 /// its own: the customer's `created` stands for when it was written.
+///
+/// The one customer look-up of the invoice and Checkout rules; `Ok(None)` when the payment
+/// names no customer, or its customer holds no click id young enough.
 pub(super) fn on_customer<K: Knowledge + ?Sized>(
     cx: &Cx<'_, K>,
-    customer: &str,
+    customer: Option<&str>,
     started: i64,
     search: &mut Search,
 ) -> Result<Option<ClickId>, Need> {
+    let Some(customer) = customer else {
+        return Ok(None);
+    };
     let max_age = cx.settings.rules.click_id_max_age;
     if let Some(learned) = cx
         .knowledge

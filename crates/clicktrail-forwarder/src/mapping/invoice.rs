@@ -17,11 +17,11 @@ use clicktrail_clickid::ClickId;
 use clicktrail_stripe::{Invoice, InvoiceLine};
 
 use super::click_id::{Search, on_customer};
-use super::conversion::{self, Draft};
-use super::items::Line;
-use super::{Cx, Decision, Need};
+use super::conversion::Draft;
+use super::send::{self, Payment};
+use super::{Cx, Decision, Need, lines};
 use crate::config::{NumericId, Trial};
-use crate::knowledge::{Knowledge, Owner, Record, SentConversion, TrialState};
+use crate::knowledge::{Knowledge, Owner, Record, TrialState};
 
 pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> Decision {
     let invoice = match cx.event.invoice() {
@@ -47,14 +47,11 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
 
     // Every final decision from here on says the payment was decided, so that a refund waiting
     // for it is decided again.
-    let decided = |order_id: Option<String>| Record::PaymentDecided {
-        refs: payment_refs(&invoice),
-        order_id,
-    };
+    let payment = payment(&invoice);
     let (tracker, trial_records) = match choose_tracker(cx, &invoice, amount_paid) {
         Chosen::Tracker(tracker, records) => (tracker, records),
         Chosen::Skip(reason, mut records) => {
-            records.push(decided(None));
+            records.push(payment.decided(None));
             return cx.skip(reason, records, Some(handled));
         }
         Chosen::Lookup(needs) => return Decision::Lookup { needs },
@@ -71,7 +68,7 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
     }
     let skip = |reason: String| {
         let mut records = trial_records.clone();
-        records.push(decided(None));
+        records.push(payment.decided(None));
         cx.skip(reason, records, Some(handled.clone()))
     };
 
@@ -96,7 +93,7 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
     } else {
         &invoice.lines
     };
-    let lines = lines.iter().map(line).collect();
+    let lines = lines::of_invoice(lines);
 
     let draft = Draft {
         tracker,
@@ -109,36 +106,15 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
         lines,
         credited,
     };
-    let request = match conversion::build(cx.settings, draft) {
-        Ok(request) => request,
-        Err(reason) => return skip(format!("invoice {id}: {reason}")),
-    };
     let mut records = vec![handled.clone()];
     records.extend(trial_records.iter().cloned());
-    records.push(decided(Some(id.to_owned())));
-    records.push(Record::ConversionSent(SentConversion {
-        order_id: id.to_owned(),
-        tracker: tracker.as_str().to_owned(),
-        currency: currency.code_upper().to_owned(),
-        amount: credited,
-        payment_intent: invoice.payment_intent.clone(),
-        charge: invoice.charge.clone(),
-        subscription: invoice.subscription.clone(),
-        current_amount: credited,
-        amount_refunded: 0,
-        reversed: false,
-    }));
-    Decision::Send {
-        request,
-        not_before: cx.event.created,
-        records,
-    }
+    send::conversion(cx, draft, &payment, records)
+        .unwrap_or_else(|reason| skip(format!("invoice {id}: {reason}")))
 }
 
-/// The ids that name an invoice's payment: the invoice, and (pre-basil) its payment intent and
-/// charge.
-fn payment_refs(invoice: &Invoice) -> Vec<String> {
-    [
+/// An invoice's payment: named by the invoice, and (pre-basil) its payment intent and charge.
+fn payment(invoice: &Invoice) -> Payment {
+    let refs = [
         Some(&invoice.id),
         invoice.payment_intent.as_ref(),
         invoice.charge.as_ref(),
@@ -146,19 +122,12 @@ fn payment_refs(invoice: &Invoice) -> Vec<String> {
     .into_iter()
     .flatten()
     .cloned()
-    .collect()
-}
-
-/// An invoice line as an itemisation input: SKU = price id, else product id.
-fn line(line: &InvoiceLine) -> Line {
-    Line {
-        sku: line.price.clone().or_else(|| line.product.clone()),
-        name: line.description.clone(),
-        quantity: line
-            .quantity
-            .and_then(|q| u64::try_from(q).ok())
-            .unwrap_or(1),
-        amount: line.amount.unwrap_or(0),
+    .collect();
+    Payment {
+        refs,
+        payment_intent: invoice.payment_intent.clone(),
+        charge: invoice.charge.clone(),
+        subscription: invoice.subscription.clone(),
     }
 }
 
@@ -305,12 +274,10 @@ fn find_click_id<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, invoice: &Invoice) -> Fo
     let started = subscription_created
         .or(invoice.created)
         .unwrap_or(cx.event.created);
-    if let Some(customer) = invoice.customer.as_deref() {
-        match on_customer(cx, customer, started, &mut search) {
-            Ok(Some(id)) => return Found::Yes(id),
-            Ok(None) => {}
-            Err(need) => return Found::Lookup(need),
-        }
+    match on_customer(cx, invoice.customer.as_deref(), started, &mut search) {
+        Ok(Some(id)) => return Found::Yes(id),
+        Ok(None) => {}
+        Err(need) => return Found::Lookup(need),
     }
 
     // A brand-new subscription: its Checkout event may simply not have arrived yet.

@@ -53,9 +53,11 @@ mod dedupe;
 mod dispute;
 mod invoice;
 pub mod items;
+mod lines;
 mod need;
 mod payment;
 mod refund;
+mod send;
 mod settings;
 
 use clicktrail_stripe::Event;
