@@ -6,9 +6,42 @@ use std::time::Duration;
 use clicktrail_clickid::ClickId;
 use clicktrail_stripe::Metadata;
 
-use super::{Cx, Need};
+use super::{Cx, Decision, Need};
 use crate::config::ClickIdKeys;
 use crate::knowledge::{Knowledge, Owner};
+
+/// Where the search for a payment's click id ended.
+pub(super) enum Found {
+    /// Found: credit it.
+    Yes(ClickId),
+    /// Ask Stripe first, then look again.
+    Lookup(Need),
+    /// Look again at `until` (unix seconds): the click id may still be on its way.
+    Wait {
+        /// When to look again.
+        until: i64,
+        /// Why, one sentence.
+        reason: String,
+    },
+    /// Not found, for this reason (a skip).
+    No(String),
+}
+
+impl Found {
+    /// The click id, or the decision to return instead: a look-up, a wait, or the skip that
+    /// `skip` makes of the reason.
+    pub(super) fn or_decide(
+        self,
+        skip: impl FnOnce(String) -> Decision,
+    ) -> Result<ClickId, Decision> {
+        match self {
+            Self::Yes(click_id) => Ok(click_id),
+            Self::Lookup(needs) => Err(Decision::Lookup { needs }),
+            Self::Wait { until, reason } => Err(Decision::Wait { until, reason }),
+            Self::No(reason) => Err(skip(reason)),
+        }
+    }
+}
 
 /// The outcome of looking in one place.
 #[derive(Debug, Default)]

@@ -31,6 +31,19 @@ impl Payment {
     }
 }
 
+/// The skip reason when a conversion for `order_id` was already sent: a payment is credited
+/// once, whichever of its events comes first.
+pub(super) fn already_sent<K: Knowledge + ?Sized>(
+    cx: &Cx<'_, K>,
+    order_id: &str,
+) -> Option<String> {
+    let sent = cx.knowledge.conversion_by_order(order_id)?;
+    Some(format!(
+        "a conversion for OrderId {order_id} was already sent (tracker {})",
+        sent.tracker
+    ))
+}
+
 /// Sends `draft`'s conversion for `payment`, not before the event's `created`.
 ///
 /// The records are `records` (the event handled, and whatever else the rule remembers), then
