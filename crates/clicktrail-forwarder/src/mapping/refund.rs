@@ -91,7 +91,7 @@ fn already_handled(sent: &SentConversion, refunded: i64) -> Option<String> {
 fn precision(sent: &SentConversion) -> Result<Precision, String> {
     let currency = Currency::new(&sent.currency)
         .map_err(|e| format!("OrderId {}: currency: {e}", sent.order_id))?;
-    Precision::of(currency)
+    Precision::of(currency).map_err(|reason| format!("OrderId {}: {reason}", sent.order_id))
 }
 
 /// A refund matched to a conversion that it still changes.
@@ -237,14 +237,11 @@ pub(super) fn matched<K: Knowledge + ?Sized>(
     }
 }
 
-/// `minor` in `currency` as `"12.34 USD"` (the minor count when the currency is unreadable).
+/// `minor` in `currency` as `"12.34 USD"` (`"1234 (minor units) XYZ"` when its exponent is
+/// unknown; the minor count alone when the currency is unreadable).
 pub(super) fn show(currency: &str, minor: i64) -> String {
     match Currency::new(currency) {
-        Ok(currency) => format!(
-            "{} {}",
-            Money::new(minor, currency).to_decimal_string(),
-            currency
-        ),
+        Ok(currency) => Money::new(minor, currency).to_string(),
         Err(_) => minor.to_string(),
     }
 }
