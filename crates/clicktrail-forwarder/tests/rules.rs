@@ -7,7 +7,7 @@ use clicktrail_clickid::ClickId;
 use clicktrail_forwarder::config::{ClickIdKeys, NumericId, Trial};
 use clicktrail_forwarder::knowledge::{Knowledge, Owner, Record, TrialState};
 use clicktrail_forwarder::mapping::amounts::unknown_currency;
-use clicktrail_forwarder::mapping::{Decision, Fetched, Need, Settings};
+use clicktrail_forwarder::mapping::{Decision, Fetched, Need, Settings, SubscriptionPurpose};
 use clicktrail_impact::{ImpactRequest, hash_email};
 use clicktrail_stripe::{Customer, Subscription};
 use common::*;
@@ -595,7 +595,10 @@ fn click_id_lookup_order_across_every_source() {
         assert_eq!(
             run.decide(&e),
             Decision::Lookup {
-                needs: Need::Subscription { id: "sub_1".into() }
+                needs: Need::Subscription {
+                    id: "sub_1".into(),
+                    purpose: SubscriptionPurpose::ClickId
+                }
             }
         );
         let mut fetched = Fetched::default();
@@ -1296,7 +1299,10 @@ fn trial_first_payment_asks_stripe_when_the_sign_up_was_never_seen() {
         assert_eq!(
             run.decide(&e),
             Decision::Lookup {
-                needs: Need::Subscription { id: "sub_1".into() }
+                needs: Need::Subscription {
+                    id: "sub_1".into(),
+                    purpose: SubscriptionPurpose::FirstPayment
+                }
             }
         );
 

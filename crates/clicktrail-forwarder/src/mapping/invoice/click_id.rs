@@ -8,7 +8,7 @@ use clicktrail_clickid::ClickId;
 use clicktrail_stripe::{Invoice, Subscription};
 
 use super::super::click_id::{Found, Search, on_customer};
-use super::super::{Cx, Need};
+use super::super::{Cx, Need, SubscriptionPurpose};
 use crate::knowledge::{Knowledge, Owner};
 
 /// The click id of `invoice`, or what to do instead.
@@ -74,7 +74,10 @@ fn on_subscription<K: Knowledge + ?Sized>(
         return Ok(Some(learned.click_id));
     }
     match cx.fetched.get_subscription(sub) {
-        None => Err(Need::Subscription { id: sub.to_owned() }),
+        None => Err(Need::Subscription {
+            id: sub.to_owned(),
+            purpose: SubscriptionPurpose::ClickId,
+        }),
         Some(fetched) => Ok(fetched.and_then(|f| {
             search.metadata(
                 "subscription metadata",

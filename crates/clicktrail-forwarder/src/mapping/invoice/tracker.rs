@@ -3,7 +3,7 @@
 
 use clicktrail_stripe::Invoice;
 
-use super::super::{Cx, Need};
+use super::super::{Cx, Need, SubscriptionPurpose};
 use crate::config::{NumericId, Trial};
 use crate::knowledge::{Knowledge, Record, TrialState};
 
@@ -115,7 +115,10 @@ fn is_first_payment<K: Knowledge + ?Sized>(
         Some(TrialState::AwaitingFirstPayment) => Ok(true),
         Some(TrialState::FirstPaymentHandled) => Ok(false),
         None => match cx.fetched.get_subscription(sub) {
-            None => Err(Need::Subscription { id: sub.to_owned() }),
+            None => Err(Need::Subscription {
+                id: sub.to_owned(),
+                purpose: SubscriptionPurpose::FirstPayment,
+            }),
             Some(fetched) => Ok(fetched
                 .and_then(|f| f.trial_end)
                 .zip(invoice.created)
