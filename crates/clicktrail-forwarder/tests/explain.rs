@@ -416,3 +416,102 @@ fn an_unreadable_input_gives_a_json_error_line_and_the_rest_is_explained() {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_currency_whose_decimals_are_unknown_is_a_skip_with_its_reason() {
+    // The same invoice in a 0-, 2- and 3-decimal currency, then in "xyz" (three letters, on none
+    // of Stripe's lists): the known ones are sent as before, the unknown one is skipped.
+    let invoice = |n: usize, currency: &str| {
+        json!({
+            "id": format!("evt_cur{n}"), "object": "event", "type": "invoice.paid", "created": 1_795_741_500,
+            "data": {"object": {
+                "id": format!("in_cur{n}"), "object": "invoice", "billing_reason": "subscription_create",
+                "currency": currency, "amount_paid": 2900, "customer": "cus_cur",
+                "parent": {"subscription_details": {"subscription": format!("sub_cur{n}"),
+                           "metadata": {"impact_click_id": "CLICKcur"}}},
+                "lines": {"data": [{"amount": 2900, "quantity": 1, "description": "Pro"}], "has_more": false}
+            }}
+        })
+        .to_string()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("currencies.jsonl");
+    let text: Vec<String> = ["jpy", "usd", "kwd", "xyz"]
+        .iter()
+        .enumerate()
+        .map(|(n, c)| invoice(n, c))
+        .collect();
+    std::fs::write(&path, text.join("\n")).unwrap();
+    let out = explain(&[&path]);
+    assert!(out.status.success(), "{out:?}");
+    let v = lines(&out);
+    assert_eq!(decisions(&v), ["send", "send", "send", "skip"]);
+    let subtotals: Vec<&Value> = v[..3]
+        .iter()
+        .map(|line| &line["request"]["params"]["ItemSubTotal1"])
+        .collect();
+    assert_eq!(subtotals, [&json!("2900"), &json!("29.00"), &json!("2.90")]);
+    let xyz = clicktrail_stripe::Currency::new("xyz").unwrap();
+    assert_eq!(
+        v[3]["reason"],
+        format!(
+            "invoice in_cur3: {}",
+            clicktrail_forwarder::mapping::amounts::unknown_currency(xyz)
+        )
+    );
+    assert!(
+        v[3]["reason"]
+            .as_str()
+            .unwrap()
+            .contains("the currency XYZ has no known number of decimals"),
+        "{}",
+        v[3]
+    );
+}
+
+#[test]
+fn a_lookup_says_what_it_is_looking_for() {
+    // A renewal with no click id on the invoice: the subscription is fetched for its metadata;
+    // with trial = "first-payment" and no sign-up seen, first to tell whether this is its first
+    // payment.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("renewal.json");
+    let event = json!({
+        "id": "evt_renew", "object": "event", "type": "invoice.paid", "created": 1_795_741_500,
+        "data": {"object": {
+            "id": "in_renew", "object": "invoice", "billing_reason": "subscription_cycle",
+            "currency": "usd", "amount_paid": 2900, "customer": "cus_renew", "created": 1_795_741_000,
+            "parent": {"subscription_details": {"subscription": "sub_renew", "metadata": {}}},
+            "lines": {"data": [{"amount": 2900, "quantity": 1, "description": "Pro"}], "has_more": false}
+        }}
+    });
+    std::fs::write(&path, event.to_string()).unwrap();
+
+    let v = lines(&explain(&[&path]));
+    assert_eq!(decisions(&v), ["lookup"]);
+    let needs = v[0]["needs"].as_str().unwrap();
+    assert!(
+        needs.starts_with("GET /v1/subscriptions/sub_renew (")
+            && needs.contains("click id in its metadata"),
+        "{needs}"
+    );
+
+    let example = Path::new(env!("CARGO_MANIFEST_DIR")).join("clicktrail.example.toml");
+    let out = Command::new(env!("CARGO_BIN_EXE_clicktrail"))
+        .args(["explain", "--config"])
+        .arg(&example)
+        .arg(&path)
+        .env("CLICKTRAIL_RULES__TRIAL", "first-payment")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let v = lines(&out);
+    assert_eq!(decisions(&v), ["lookup"]);
+    let needs = v[0]["needs"].as_str().unwrap();
+    assert!(
+        needs.starts_with("GET /v1/subscriptions/sub_renew (")
+            && needs.contains("whether this invoice is its first payment")
+            && !needs.contains("click id"),
+        "{needs}"
+    );
+}

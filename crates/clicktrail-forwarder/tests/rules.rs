@@ -6,7 +6,8 @@ mod common;
 use clicktrail_clickid::ClickId;
 use clicktrail_forwarder::config::{ClickIdKeys, NumericId, Trial};
 use clicktrail_forwarder::knowledge::{Knowledge, Owner, Record, TrialState};
-use clicktrail_forwarder::mapping::{Decision, Fetched, Need, Settings};
+use clicktrail_forwarder::mapping::amounts::unknown_currency;
+use clicktrail_forwarder::mapping::{Decision, Fetched, Need, Settings, SubscriptionPurpose};
 use clicktrail_impact::{ImpactRequest, hash_email};
 use clicktrail_stripe::{Customer, Subscription};
 use common::*;
@@ -268,6 +269,53 @@ fn currency_exponents_are_the_real_ones_and_at_most_two_decimals_are_sent() {
             assert_eq!(sale_amount(r, decimals), expected);
         }
     }
+}
+
+#[test]
+fn a_currency_whose_decimals_are_unknown_is_skipped_and_recorded_not_guessed() {
+    // "xyz" is three letters but on none of Stripe's currency lists: its 2900 minor units could
+    // be 2900, 29.00 or 2.900, so nothing is sent (before, it went out as 29.00).
+    let xyz = clicktrail_stripe::Currency::new("xyz").unwrap();
+    let reason = unknown_currency(xyz);
+    assert!(reason.contains("XYZ") && reason.contains("no known number of decimals"));
+    let not_credited = |d: &Decision| {
+        let records = d.records();
+        assert!(
+            records
+                .iter()
+                .any(|r| matches!(r, Record::EventHandled { .. })),
+            "{d:?}"
+        );
+        assert!(
+            records
+                .iter()
+                .any(|r| matches!(r, Record::PaymentDecided { order_id: None, .. })),
+            "a refund waiting for this payment learns it has no conversion: {d:?}"
+        );
+        assert!(
+            !records
+                .iter()
+                .any(|r| matches!(r, Record::ConversionSent(_))),
+            "{d:?}"
+        );
+    };
+    for shape in SHAPES {
+        let spec = Inv {
+            currency: "xyz",
+            ..Inv::default()
+        };
+        let d = Run::new().decide(&paid("evt_1", shape, &spec));
+        assert_eq!(skipped(&d), format!("invoice in_1: {reason}"));
+        not_credited(&d);
+    }
+    let object = session(
+        "payment",
+        "paid",
+        json!({"currency": "xyz", "metadata": {"impact_click_id": "CHECKOUT"}}),
+    );
+    let d = Run::new().decide(&checkout("evt_cs", "checkout.session.completed", object));
+    assert_eq!(skipped(&d), format!("Checkout Session cs_test_1: {reason}"));
+    not_credited(&d);
 }
 
 #[test]
@@ -547,7 +595,10 @@ fn click_id_lookup_order_across_every_source() {
         assert_eq!(
             run.decide(&e),
             Decision::Lookup {
-                needs: Need::Subscription { id: "sub_1".into() }
+                needs: Need::Subscription {
+                    id: "sub_1".into(),
+                    purpose: SubscriptionPurpose::ClickId
+                }
             }
         );
         let mut fetched = Fetched::default();
@@ -1248,7 +1299,10 @@ fn trial_first_payment_asks_stripe_when_the_sign_up_was_never_seen() {
         assert_eq!(
             run.decide(&e),
             Decision::Lookup {
-                needs: Need::Subscription { id: "sub_1".into() }
+                needs: Need::Subscription {
+                    id: "sub_1".into(),
+                    purpose: SubscriptionPurpose::FirstPayment
+                }
             }
         );
 

@@ -31,7 +31,7 @@
 //! assert_eq!(invoice.subscription.as_deref(), Some("sub_1"));
 //! let snapshot = invoice.subscription_metadata.as_ref().unwrap();
 //! assert_eq!(metadata_value(snapshot, &["impact_click_id", "irclickid"]), Some("Qx9"));
-//! assert_eq!(invoice.amount_paid_money().unwrap().to_decimal_string(), "1500");
+//! assert_eq!(invoice.amount_paid_money().unwrap().to_decimal_string().as_deref(), Some("1500"));
 //!
 //! // A stale delivery is refused with a message that is safe to send back.
 //! let err = verifier.verify(body, &header, 1_700_001_000).unwrap_err();

@@ -34,14 +34,11 @@ pub fn parse_major(text: &str, exponent: u32) -> Option<i64> {
     (minor > 0).then_some(minor)
 }
 
-/// `1050, "usd"` -> `"10.50 USD"`; an unknown currency shows the minor units.
+/// `1050, "usd"` -> `"10.50 USD"`; an unknown currency (or one whose exponent is unknown) shows
+/// the minor units.
 pub fn format_minor(amount: i64, currency: &str) -> String {
     match Currency::new(currency) {
-        Ok(c) => format!(
-            "{} {}",
-            Money::new(amount, c).to_decimal_string(),
-            c.code_upper()
-        ),
+        Ok(c) => Money::new(amount, c).to_string(),
         Err(_) => format!("{amount} (minor units) {currency}"),
     }
 }
@@ -86,5 +83,6 @@ mod tests {
     fn minor_units_are_shown_with_the_currency_exponent() {
         assert_eq!(format_minor(1050, "usd"), "10.50 USD");
         assert_eq!(format_minor(500, "jpy"), "500 JPY");
+        assert_eq!(format_minor(1234, "xyz"), "1234 (minor units) XYZ");
     }
 }

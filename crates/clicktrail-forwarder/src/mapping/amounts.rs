@@ -27,17 +27,18 @@ impl Precision {
         Self { exponent }
     }
 
-    /// The precision of `currency`; `Err` (a skip reason) for an exponent no real currency has.
+    /// The precision of `currency`; `Err` (a skip reason, [`unknown_currency`]) when its number
+    /// of decimals is not known: amounts are never rendered by guessing two decimals.
     pub fn of(currency: Currency) -> Result<Self, String> {
-        u8::try_from(currency.exponent())
+        let Some(exponent) = currency.exponent() else {
+            return Err(unknown_currency(currency));
+        };
+        u8::try_from(exponent)
             .ok()
             .filter(|e| *e <= Amount::MAX_EXPONENT)
             .map(Self::new)
             .ok_or_else(|| {
-                format!(
-                    "the currency {currency} has {} decimals, which clicktrail cannot render",
-                    currency.exponent()
-                )
+                format!("the currency {currency} has {exponent} decimals, which clicktrail cannot render")
             })
     }
 
@@ -75,6 +76,23 @@ impl Precision {
         Amount::from_minor(wire, self.wire_exponent())
             .expect("the wire exponent is at most 2, a valid exponent")
     }
+}
+
+/// The skip reason for an amount in `currency` when its number of decimals is not known (a code
+/// in none of Stripe's currency lists): `clicktrail explain` and `jobs` show it as is.
+///
+/// ```
+/// use clicktrail_forwarder::mapping::amounts::{Precision, unknown_currency};
+/// use clicktrail_stripe::Currency;
+///
+/// let xyz = Currency::new("xyz").unwrap();
+/// assert_eq!(Precision::of(xyz), Err(unknown_currency(xyz)));
+/// assert!(unknown_currency(xyz).contains("XYZ"));
+/// ```
+pub fn unknown_currency(currency: Currency) -> String {
+    format!(
+        "the currency {currency} has no known number of decimals (it is on none of Stripe's currency lists), so its amounts are not credited rather than guessed"
+    )
 }
 
 /// `numerator / denominator` rounded half away from zero; `denominator` must be positive.
@@ -135,6 +153,16 @@ mod tests {
         );
         let usd = Precision::new(2);
         assert_eq!(usd.amount(usd.to_wire(2900)).to_string(), "29.00");
+    }
+
+    #[test]
+    fn known_currencies_keep_their_decimals_and_unknown_ones_have_no_precision() {
+        let of = |code: &str| Precision::of(Currency::new(code).unwrap());
+        assert_eq!(of("jpy"), Ok(Precision::new(0)));
+        assert_eq!(of("usd"), Ok(Precision::new(2)));
+        assert_eq!(of("kwd"), Ok(Precision::new(3)));
+        let xyz = Currency::new("xyz").unwrap();
+        assert_eq!(Precision::of(xyz), Err(unknown_currency(xyz)));
     }
 
     #[test]

@@ -3,11 +3,11 @@
 use clicktrail_clickid::ClickId;
 use clicktrail_stripe::CheckoutSession;
 
-use super::click_id::{Search, on_customer};
-use super::conversion::{self, Draft};
-use super::items::Line;
-use super::{Cx, Decision};
-use crate::knowledge::{Knowledge, Owner, Record, SentConversion};
+use super::click_id::{Found, Search, on_customer};
+use super::conversion::Draft;
+use super::send::{self, Payment};
+use super::{Cx, Decision, lines};
+use crate::knowledge::{Knowledge, Owner, Record};
 
 pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> Decision {
     let session = match cx.event.checkout_session() {
@@ -122,110 +122,86 @@ fn payment_mode<K: Knowledge + ?Sized>(
     handled: Record,
 ) -> Decision {
     let skip = |reason: String| cx.skip(reason, vec![], Some(handled.clone()));
-    let status = session.payment_status.as_deref().unwrap_or("(none)");
-    if !matches!(status, "paid" | "no_payment_required") {
-        return skip(format!(
-            "Checkout Session {} is not paid yet (payment_status {status}): waiting for checkout.session.async_payment_succeeded",
-            session.id
-        ));
+    if let Some(reason) = not_paid(session) {
+        return skip(reason);
     }
     let Some(currency) = session.currency else {
         return skip(format!("Checkout Session {} has no currency", session.id));
     };
     let order_id = order_id(session);
-    let order_id = order_id.as_str();
-    let tracker = cx.settings.one_time_tracker();
-    if let Some(sent) = cx.knowledge.conversion_by_order(order_id) {
-        return skip(format!(
-            "a conversion for OrderId {order_id} was already sent (tracker {})",
-            sent.tracker
-        ));
+    if let Some(reason) = send::already_sent(cx, &order_id) {
+        return skip(reason);
     }
     // Every final decision from here on says the payment was decided, so that a refund waiting
     // for it is decided again.
-    let refs: Vec<String> = [session.payment_intent.as_ref(), Some(&session.id)]
-        .into_iter()
-        .flatten()
-        .cloned()
-        .collect();
-    let decided = |order_id: Option<&str>| Record::PaymentDecided {
-        refs: refs.clone(),
-        order_id: order_id.map(str::to_owned),
+    let payment = payment(session);
+    let skip = |reason: String| cx.skip(reason, vec![payment.decided(None)], Some(handled.clone()));
+    let click_id = match find_click_id(cx, session).or_decide(skip) {
+        Ok(click_id) => click_id,
+        Err(decision) => return decision,
     };
-    let skip = |reason: String| cx.skip(reason, vec![decided(None)], Some(handled.clone()));
-
-    let mut search = Search::default();
-    let mut click_id = on_session(cx, session, &mut search);
-    if click_id.is_none()
-        && let Some(customer) = session.customer.as_deref()
-    {
-        let started = session.created.unwrap_or(cx.event.created);
-        match on_customer(cx, customer, started, &mut search) {
-            Ok(found) => click_id = found,
-            Err(needs) => return Decision::Lookup { needs },
-        }
-    }
-    let Some(click_id) = click_id else {
-        return skip(format!(
-            "no click id found for Checkout Session {} (looked in its metadata, client_reference_id and the customer){}",
-            session.id,
-            search.note()
-        ));
-    };
-
     let credited = session
         .amount_total
         .unwrap_or(0)
         .saturating_sub(session.amount_tax.unwrap_or(0))
         .max(0);
-    let lines = session
-        .line_items
-        .iter()
-        .flatten()
-        .map(|item| Line {
-            sku: item.price.clone().or_else(|| item.product.clone()),
-            name: item.description.clone(),
-            quantity: item
-                .quantity
-                .and_then(|q| u64::try_from(q).ok())
-                .unwrap_or(1),
-            amount: item.amount_subtotal.unwrap_or(0),
-        })
-        .collect();
     let draft = Draft {
-        tracker,
-        order_id,
+        tracker: cx.settings.one_time_tracker(),
+        order_id: &order_id,
         event_date: cx.event.created,
         currency,
         click_id: &click_id,
         customer_id: session.customer.as_deref(),
         email: session.email(),
-        lines,
+        lines: lines::of_checkout(session.line_items.as_deref().unwrap_or_default()),
         credited,
     };
-    let request = match conversion::build(cx.settings, draft) {
-        Ok(request) => request,
-        Err(reason) => return skip(format!("Checkout Session {}: {reason}", session.id)),
-    };
-    let records = vec![
-        handled.clone(),
-        decided(Some(order_id)),
-        Record::ConversionSent(SentConversion {
-            order_id: order_id.to_owned(),
-            tracker: tracker.as_str().to_owned(),
-            currency: currency.code_upper().to_owned(),
-            amount: credited,
-            payment_intent: session.payment_intent.clone(),
-            charge: None,
-            subscription: None,
-            current_amount: credited,
-            amount_refunded: 0,
-            reversed: false,
-        }),
-    ];
-    Decision::Send {
-        request,
-        not_before: cx.event.created,
-        records,
+    send::conversion(cx, draft, &payment, vec![handled.clone()])
+        .unwrap_or_else(|reason| skip(format!("Checkout Session {}: {reason}", session.id)))
+}
+
+/// The skip reason of a session whose payment is not confirmed yet (an asynchronous payment
+/// method): its `checkout.session.async_payment_succeeded` will carry the conversion.
+fn not_paid(session: &CheckoutSession) -> Option<String> {
+    let status = session.payment_status.as_deref().unwrap_or("(none)");
+    (!matches!(status, "paid" | "no_payment_required")).then(|| {
+        format!(
+            "Checkout Session {} is not paid yet (payment_status {status}): waiting for checkout.session.async_payment_succeeded",
+            session.id
+        )
+    })
+}
+
+/// The click id of a one-time payment: on the session itself ([`on_session`]), else on its
+/// customer.
+fn find_click_id<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, session: &CheckoutSession) -> Found {
+    let mut search = Search::default();
+    if let Some(click_id) = on_session(cx, session, &mut search) {
+        return Found::Yes(click_id);
+    }
+    let started = session.created.unwrap_or(cx.event.created);
+    match on_customer(cx, session.customer.as_deref(), started, &mut search) {
+        Ok(Some(click_id)) => Found::Yes(click_id),
+        Ok(None) => Found::No(format!(
+            "no click id found for Checkout Session {} (looked in its metadata, client_reference_id and the customer){}",
+            session.id,
+            search.note()
+        )),
+        Err(need) => Found::Lookup(need),
+    }
+}
+
+/// A one-time payment: named by its payment intent and its Checkout Session.
+fn payment(session: &CheckoutSession) -> Payment {
+    let refs = [session.payment_intent.as_ref(), Some(&session.id)]
+        .into_iter()
+        .flatten()
+        .cloned()
+        .collect();
+    Payment {
+        refs,
+        payment_intent: session.payment_intent.clone(),
+        charge: None,
+        subscription: None,
     }
 }

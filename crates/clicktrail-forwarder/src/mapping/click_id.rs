@@ -6,9 +6,42 @@ use std::time::Duration;
 use clicktrail_clickid::ClickId;
 use clicktrail_stripe::Metadata;
 
-use super::{Cx, Need};
+use super::{Cx, Decision, Need};
 use crate::config::ClickIdKeys;
 use crate::knowledge::{Knowledge, Owner};
+
+/// Where the search for a payment's click id ended.
+pub(super) enum Found {
+    /// Found: credit it.
+    Yes(ClickId),
+    /// Ask Stripe first, then look again.
+    Lookup(Need),
+    /// Look again at `until` (unix seconds): the click id may still be on its way.
+    Wait {
+        /// When to look again.
+        until: i64,
+        /// Why, one sentence.
+        reason: String,
+    },
+    /// Not found, for this reason (a skip).
+    No(String),
+}
+
+impl Found {
+    /// The click id, or the decision to return instead: a look-up, a wait, or the skip that
+    /// `skip` makes of the reason.
+    pub(super) fn or_decide(
+        self,
+        skip: impl FnOnce(String) -> Decision,
+    ) -> Result<ClickId, Decision> {
+        match self {
+            Self::Yes(click_id) => Ok(click_id),
+            Self::Lookup(needs) => Err(Decision::Lookup { needs }),
+            Self::Wait { until, reason } => Err(Decision::Wait { until, reason }),
+            Self::No(reason) => Err(skip(reason)),
+        }
+    }
+}
 
 /// The outcome of looking in one place.
 #[derive(Debug, Default)]
@@ -101,12 +134,18 @@ impl Search {
 /// metadata) if it was recorded within `click_id_max_age` of a purchase that started at `started`
 /// (unix seconds); `Err` asks Stripe for the customer first. Customer metadata carries no date of
 /// its own: the customer's `created` stands for when it was written.
+///
+/// The one customer look-up of the invoice and Checkout rules; `Ok(None)` when the payment
+/// names no customer, or its customer holds no click id young enough.
 pub(super) fn on_customer<K: Knowledge + ?Sized>(
     cx: &Cx<'_, K>,
-    customer: &str,
+    customer: Option<&str>,
     started: i64,
     search: &mut Search,
 ) -> Result<Option<ClickId>, Need> {
+    let Some(customer) = customer else {
+        return Ok(None);
+    };
     let max_age = cx.settings.rules.click_id_max_age;
     if let Some(learned) = cx
         .knowledge

@@ -19,7 +19,8 @@
 //!   held for `refund_delay`, never moving the amount back up; a refund whose payment was not
 //!   decided yet waits for it ([`Decision::AwaitConversion`]).
 //! - `charge.dispute.closed` ([`dispute`](self)): a lost dispute reverses the conversion.
-//! - Amounts go out with at most two decimals ([`amounts`]).
+//! - Amounts go out with at most two decimals ([`amounts`]); a payment in a currency whose
+//!   number of decimals is unknown is skipped ([`amounts::unknown_currency`]), never guessed.
 //! - Every event is deduplicated by its id and by its business key first.
 //!
 //! ```
@@ -53,16 +54,18 @@ mod dedupe;
 mod dispute;
 mod invoice;
 pub mod items;
+mod lines;
 mod need;
 mod payment;
 mod refund;
+mod send;
 mod settings;
 
 use clicktrail_stripe::Event;
 
 pub use decision::Decision;
 pub use dedupe::business_key;
-pub use need::{Fetched, Need};
+pub use need::{Fetched, Need, SubscriptionPurpose};
 pub use refund::CONVERSION_WAIT;
 pub use settings::Settings;
 

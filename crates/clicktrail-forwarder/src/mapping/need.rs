@@ -9,16 +9,19 @@ use std::fmt;
 
 use clicktrail_stripe::{Customer, InvoiceLine, Subscription};
 
-/// One Stripe read the mapping needs before it can decide.
+/// One Stripe read the mapping needs before it can decide. Its `Display` is the request and
+/// what it is for, as `clicktrail explain` and the worker's errors show it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum Need {
-    /// `GET /v1/subscriptions/{id}`: its metadata may hold the click id; its `created` says
-    /// whether it is new enough to wait for one.
+    /// `GET /v1/subscriptions/{id}`, for `purpose`. One answer serves both purposes.
     Subscription {
         /// `sub_...`.
         id: String,
+        /// What the rules read from it.
+        purpose: SubscriptionPurpose,
     },
-    /// `GET /v1/customers/{id}`: its metadata may hold the click id.
+    /// `GET /v1/customers/{id}`: to look for a click id in its metadata (its `created` stands
+    /// for when that was written, for `click_id_max_age`).
     Customer {
         /// `cus_...`.
         id: String,
@@ -37,28 +40,45 @@ pub enum Need {
     },
 }
 
+/// Why a subscription is fetched: what the rules read from it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SubscriptionPurpose {
+    /// The invoice's click id was not found on the invoice: look for it in the subscription's
+    /// metadata, and read its `created` to tell whether it is new enough to wait for one.
+    ClickId,
+    /// `trial = "first-payment"` and the subscription's $0 sign-up was never seen: read its
+    /// `trial_end` to tell whether this paid invoice is its first payment after the trial.
+    FirstPayment,
+}
+
 impl fmt::Display for Need {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Subscription { id } => {
-                write!(
-                    f,
-                    "GET /v1/subscriptions/{id} (its metadata may hold the click id)"
-                )
-            }
-            Self::Customer { id } => {
-                write!(
-                    f,
-                    "GET /v1/customers/{id} (its metadata may hold the click id)"
-                )
-            }
+            Self::Subscription {
+                id,
+                purpose: SubscriptionPurpose::ClickId,
+            } => write!(
+                f,
+                "GET /v1/subscriptions/{id} (to look for the click id in its metadata, and to tell from its creation date whether it is new enough to wait for one)"
+            ),
+            Self::Subscription {
+                id,
+                purpose: SubscriptionPurpose::FirstPayment,
+            } => write!(
+                f,
+                "GET /v1/subscriptions/{id} (to tell from its trial end whether this invoice is its first payment: its $0 sign-up was never seen)"
+            ),
+            Self::Customer { id } => write!(
+                f,
+                "GET /v1/customers/{id} (to look for a click id in the customer's metadata)"
+            ),
             Self::InvoiceLines { invoice } => write!(
                 f,
-                "GET /v1/invoices/{invoice}/lines (the payload holds only part of the lines)"
+                "GET /v1/invoices/{invoice}/lines (to itemise every line: the payload holds only part of them)"
             ),
             Self::InvoiceOfPaymentIntent { payment_intent } => write!(
                 f,
-                "GET /v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]={payment_intent} (the invoice this payment paid)"
+                "GET /v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]={payment_intent} (to find the invoice this payment paid, and so its conversion)"
             ),
         }
     }
@@ -128,5 +148,46 @@ impl Fetched {
         self.invoices_of_payment_intent
             .get(pi)
             .map(Option::as_deref)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_read_says_what_it_is_for() {
+        let sub = |purpose| Need::Subscription {
+            id: "sub_1".into(),
+            purpose,
+        };
+        let click_id = sub(SubscriptionPurpose::ClickId).to_string();
+        assert!(
+            click_id.starts_with("GET /v1/subscriptions/sub_1 (")
+                && click_id.contains("click id in its metadata"),
+            "{click_id}"
+        );
+        let first = sub(SubscriptionPurpose::FirstPayment).to_string();
+        assert!(
+            first.starts_with("GET /v1/subscriptions/sub_1 (")
+                && first.contains("whether this invoice is its first payment")
+                && !first.contains("click id"),
+            "{first}"
+        );
+        let customer = Need::Customer { id: "cus_1".into() }.to_string();
+        assert!(
+            customer.starts_with("GET /v1/customers/cus_1 (") && customer.contains("click id"),
+            "{customer}"
+        );
+        let lines = Need::InvoiceLines {
+            invoice: "in_1".into(),
+        }
+        .to_string();
+        assert!(lines.contains("/v1/invoices/in_1/lines") && lines.contains("itemise"));
+        let paid = Need::InvoiceOfPaymentIntent {
+            payment_intent: "pi_1".into(),
+        }
+        .to_string();
+        assert!(paid.contains("pi_1") && paid.contains("the invoice this payment paid"));
     }
 }

@@ -25,17 +25,16 @@ use crate::knowledge::{Knowledge, Record, SentConversion};
 pub const CONVERSION_WAIT: i64 = 3 * 24 * 3600;
 
 pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> Decision {
-    let skip =
-        |reason: String, records: Vec<Record>| cx.skip(reason, records, Some(handled.clone()));
+    let skip = |reason: String| cx.skip(reason, vec![], Some(handled.clone()));
     let charge = match cx.event.charge() {
         Ok(charge) => charge,
-        Err(e) => return skip(format!("cannot read the charge: {e}"), vec![]),
+        Err(e) => return skip(format!("cannot read the charge: {e}")),
     };
     let (Some(amount), Some(refunded)) = (charge.amount, charge.amount_refunded) else {
-        return skip(
-            format!("charge {} has no amount or amount_refunded", charge.id),
-            vec![],
-        );
+        return skip(format!(
+            "charge {} has no amount or amount_refunded",
+            charge.id
+        ));
     };
     let paid = Paid {
         charge: &charge.id,
@@ -45,96 +44,154 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
     let sent = match matched(cx, paid) {
         Ok(sent) => sent,
         Err(Unmatched::Decision(decision)) => return decision,
-        Err(Unmatched::Skip(reason)) => return skip(reason, vec![]),
+        Err(Unmatched::Skip(reason)) => return skip(reason),
     };
-    let order = sent.order_id.as_str();
-    if sent.reversed {
-        return skip(
-            format!("the action of OrderId {order} was already reversed"),
-            vec![],
-        );
+    if let Some(reason) = already_handled(&sent, refunded) {
+        return skip(reason);
     }
-    let major = |minor: i64| show(&sent.currency, minor);
-    if refunded <= sent.amount_refunded {
-        return skip(
-            format!(
-                "older refund event: {} refunded in total, but {} was already handled for OrderId {order}; the amount is never moved back up",
-                major(refunded),
-                major(sent.amount_refunded)
-            ),
-            vec![],
-        );
+    let precision = match precision(&sent) {
+        Ok(precision) => precision,
+        Err(reason) => return skip(reason),
+    };
+    let refund = Refund {
+        cx,
+        handled,
+        sent: &sent,
+        charge: &charge.id,
+        amount,
+        refunded,
+        precision,
+    };
+    if amount.saturating_sub(refunded) <= 0 {
+        refund.reverse()
+    } else {
+        refund.shrink()
     }
-    let precision = match Currency::new(&sent.currency).map_err(|e| e.to_string()) {
-        Ok(currency) => match Precision::of(currency) {
-            Ok(p) => p,
-            Err(reason) => return skip(reason, vec![]),
-        },
-        Err(e) => return skip(format!("OrderId {order}: currency: {e}"), vec![]),
-    };
-    let not_before = cx
-        .event
-        .created
-        .saturating_add(cx.settings.refund_delay_secs());
-    let change = |current_amount: i64, reversed: bool| Record::ActionChanged {
-        order_id: sent.order_id.clone(),
-        tracker: sent.tracker.clone(),
-        current_amount,
-        amount_refunded: refunded,
-        reversed,
-    };
-    let rules = &cx.settings.rules;
+}
 
-    let remaining = amount.saturating_sub(refunded).max(0);
-    if remaining == 0 {
-        let request = match Reversal::new(&sent.tracker, order, rules.refund_disposition.as_str()) {
-            Ok(r) => ImpactRequest::from(r),
-            Err(e) => return skip(format!("cannot build the reversal: {e}"), vec![]),
-        };
-        return Decision::Send {
+/// The skip reason when this refund changes nothing any more: the action was reversed, or a
+/// newer refund of the charge was handled first (the amount is never moved back up).
+fn already_handled(sent: &SentConversion, refunded: i64) -> Option<String> {
+    let order = &sent.order_id;
+    if sent.reversed {
+        return Some(format!(
+            "the action of OrderId {order} was already reversed"
+        ));
+    }
+    (refunded <= sent.amount_refunded).then(|| {
+        format!(
+            "older refund event: {} refunded in total, but {} was already handled for OrderId {order}; the amount is never moved back up",
+            show(&sent.currency, refunded),
+            show(&sent.currency, sent.amount_refunded)
+        )
+    })
+}
+
+/// The precision of the conversion's currency; `Err` holds a skip reason.
+fn precision(sent: &SentConversion) -> Result<Precision, String> {
+    let currency = Currency::new(&sent.currency)
+        .map_err(|e| format!("OrderId {}: currency: {e}", sent.order_id))?;
+    Precision::of(currency).map_err(|reason| format!("OrderId {}: {reason}", sent.order_id))
+}
+
+/// A refund matched to a conversion that it still changes.
+struct Refund<'a, K: ?Sized> {
+    cx: &'a Cx<'a, K>,
+    /// The event handled, the first record of any decision.
+    handled: Record,
+    sent: &'a SentConversion,
+    /// `ch_...`.
+    charge: &'a str,
+    /// The charge's amount and what was refunded of it in total, minor units.
+    amount: i64,
+    refunded: i64,
+    precision: Precision,
+}
+
+impl<K: Knowledge + ?Sized> Refund<'_, K> {
+    /// Refunded in full: reverse the action.
+    fn reverse(&self) -> Decision {
+        let sent = self.sent;
+        let disposition = self.cx.settings.rules.refund_disposition.as_str();
+        match Reversal::new(&sent.tracker, &sent.order_id, disposition) {
+            Ok(r) => self.send(ImpactRequest::from(r), 0, true),
+            Err(e) => self.skip(format!("cannot build the reversal: {e}"), vec![]),
+        }
+    }
+
+    /// Refunded in part: the credit in proportion to what is left of the charge, at least the
+    /// smallest amount, never above what impact.com holds now.
+    fn shrink(&self) -> Decision {
+        let (sent, precision) = (self.sent, self.precision);
+        let held = precision.to_wire(sent.current_amount);
+        let mut new = precision.to_wire(proportional(sent.amount, self.amount, self.refunded));
+        if new == 0 && sent.amount > 0 {
+            // Something is left of the charge: the action stays, at the smallest amount.
+            new = 1;
+        }
+        let new = new.min(held);
+        if new >= held {
+            return self.skip(
+                self.unchanged(new, held),
+                vec![self.change(sent.current_amount, false)],
+            );
+        }
+        match Modification::new(
+            &sent.tracker,
+            &sent.order_id,
+            precision.amount(new),
+            self.cx.settings.rules.refund_reason.as_str(),
+        ) {
+            Ok(m) => self.send(m.into(), precision.from_wire(new), false),
+            Err(e) => self.skip(format!("cannot build the modification: {e}"), vec![]),
+        }
+    }
+
+    /// The skip reason of a partial refund whose proportional credit `new` is not below the
+    /// `held` amount (wire units).
+    fn unchanged(&self, new: i64, held: i64) -> String {
+        let sent = self.sent;
+        let major = |minor: i64| show(&sent.currency, minor);
+        format!(
+            "partial refund of charge {}: the credit in proportion, {} x ({} - {} refunded) / {} = {}, is not below the action's current amount {} (OrderId {}); nothing to change",
+            self.charge,
+            major(sent.amount),
+            major(self.amount),
+            major(self.refunded),
+            major(self.amount),
+            self.precision.amount(new),
+            self.precision.amount(held),
+            sent.order_id
+        )
+    }
+
+    /// The action's new state: `current_amount` (minor units) and whether it is reversed.
+    fn change(&self, current_amount: i64, reversed: bool) -> Record {
+        Record::ActionChanged {
+            order_id: self.sent.order_id.clone(),
+            tracker: self.sent.tracker.clone(),
+            current_amount,
+            amount_refunded: self.refunded,
+            reversed,
+        }
+    }
+
+    /// Sends `request`, held for `refund_delay`, recording the action's new state.
+    fn send(&self, request: ImpactRequest, current_amount: i64, reversed: bool) -> Decision {
+        let not_before = self
+            .cx
+            .event
+            .created
+            .saturating_add(self.cx.settings.refund_delay_secs());
+        Decision::Send {
             request,
             not_before,
-            records: vec![handled.clone(), change(0, true)],
-        };
+            records: vec![self.handled.clone(), self.change(current_amount, reversed)],
+        }
     }
 
-    let held = precision.to_wire(sent.current_amount);
-    let mut new = precision.to_wire(proportional(sent.amount, amount, refunded));
-    if new == 0 && sent.amount > 0 {
-        // Something is left of the charge: the action stays, at the smallest amount.
-        new = 1;
-    }
-    let new = new.min(held);
-    let explained = format!(
-        "{} x ({} - {} refunded) / {}",
-        major(sent.amount),
-        major(amount),
-        major(refunded),
-        major(amount)
-    );
-    if new >= held {
-        return skip(
-            format!(
-                "partial refund of charge {}: the credit in proportion, {explained} = {}, is not below the action's current amount {} (OrderId {order}); nothing to change",
-                charge.id,
-                precision.amount(new),
-                precision.amount(held)
-            ),
-            vec![change(sent.current_amount, false)],
-        );
-    }
-    match Modification::new(
-        &sent.tracker,
-        order,
-        precision.amount(new),
-        rules.refund_reason.as_str(),
-    ) {
-        Ok(m) => Decision::Send {
-            request: m.into(),
-            not_before,
-            records: vec![handled.clone(), change(precision.from_wire(new), false)],
-        },
-        Err(e) => skip(format!("cannot build the modification: {e}"), vec![]),
+    fn skip(&self, reason: String, records: Vec<Record>) -> Decision {
+        self.cx.skip(reason, records, Some(self.handled.clone()))
     }
 }
 
@@ -180,14 +237,11 @@ pub(super) fn matched<K: Knowledge + ?Sized>(
     }
 }
 
-/// `minor` in `currency` as `"12.34 USD"` (the minor count when the currency is unreadable).
+/// `minor` in `currency` as `"12.34 USD"` (`"1234 (minor units) XYZ"` when its exponent is
+/// unknown; the minor count alone when the currency is unreadable).
 pub(super) fn show(currency: &str, minor: i64) -> String {
     match Currency::new(currency) {
-        Ok(currency) => format!(
-            "{} {}",
-            Money::new(minor, currency).to_decimal_string(),
-            currency
-        ),
+        Ok(currency) => Money::new(minor, currency).to_string(),
         Err(_) => minor.to_string(),
     }
 }

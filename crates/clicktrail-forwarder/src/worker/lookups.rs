@@ -15,7 +15,7 @@ pub(crate) async fn fetch(
 ) -> Result<(), Error> {
     let failed = |e: StripeError| Error::stripe(need.to_string(), e);
     match need {
-        Need::Subscription { id } => {
+        Need::Subscription { id, .. } => {
             let found = optional(stripe.subscription(id).await).map_err(|e| failed(*e))?;
             fetched.subscription(id.clone(), found);
         }

@@ -98,13 +98,13 @@ pub fn prorate(amount: i64, start: i64, end: i64, at: i64) -> i64 {
 }
 
 /// An amount in minor units as text in major units (`2000` usd -> `20.00`, `500` jpy -> `500`),
-/// with the currency's real exponent: `clicktrail-stripe`'s [`Money`]. The sandbox stores only
-/// three-letter codes (checked when a price is created), so the fallback never shows.
+/// with the currency's real exponent: `clicktrail-stripe`'s [`Money`]. A currency whose exponent
+/// is unknown (three letters, but none Stripe lists) shows the minor units as they are.
 pub fn major_units(amount: i64, currency: &str) -> String {
-    Currency::new(currency).map_or_else(
-        |_| amount.to_string(),
-        |currency| Money::new(amount, currency).to_decimal_string(),
-    )
+    Currency::new(currency)
+        .ok()
+        .and_then(|currency| Money::new(amount, currency).to_decimal_string())
+        .unwrap_or_else(|| amount.to_string())
 }
 
 #[cfg(test)]
@@ -199,5 +199,10 @@ mod tests {
         assert_eq!(major_units(1000, "JPY"), "1000");
         assert_eq!(major_units(1000, "kwd"), "1.000");
         assert_eq!(major_units(-5, "eur"), "-0.05");
+        assert_eq!(
+            major_units(1234, "xyz"),
+            "1234",
+            "unknown exponent: minor units"
+        );
     }
 }

@@ -207,7 +207,13 @@ pub async fn refund(
     let amount = if form.amount.trim().is_empty() {
         None
     } else {
-        let exponent = charge.currency.map_or(2, |c| c.exponent());
+        // A partial amount is read with the currency's own decimals, never assumed to be two.
+        let exponent = charge.currency.and_then(|c| c.exponent()).ok_or_else(|| {
+            ShopError::BadRequest(
+                "the decimals of this payment's currency are not known: leave the amount empty to refund the rest"
+                    .to_owned(),
+            )
+        })?;
         let amount = parse_major(&form.amount, exponent).ok_or_else(|| {
             ShopError::BadRequest(format!("{:?} is not an amount (e.g. 10.00)", form.amount))
         })?;
