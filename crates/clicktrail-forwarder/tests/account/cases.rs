@@ -8,6 +8,7 @@ use clicktrail_forwarder::metrics::Metrics;
 use clicktrail_forwarder::store::Source;
 use clicktrail_sandbox::SandboxConfig;
 use clicktrail_stripe::client::API_VERSION;
+use clicktrail_test_support::ForwarderConfig;
 use reqwest::Method;
 use serde_json::Value;
 use tokio::sync::Notify;
@@ -45,7 +46,7 @@ pub async fn setup_refuses_a_full_account_with_the_list() {
     let before = endpoints(&bench).await;
     assert_eq!(before.len(), 16);
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let run = clicktrail(&[
         "setup",
         "--url",
@@ -79,7 +80,7 @@ pub async fn setup_refuses_a_full_account_with_the_list() {
 pub async fn setup_creates_one_endpoint_then_changes_nothing(db: Db) {
     let bench = Bench::new(db).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let config = config.to_str().unwrap();
     let url = "https://shop.example/webhooks/stripe";
     let setup = |extra: &'static [&'static str]| {
@@ -188,7 +189,7 @@ pub async fn setup_adds_missing_events_and_keeps_the_others(db: Db) {
         )
         .await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let args = ["setup", "--url", &url, "--config", config.to_str().unwrap()];
 
     let run = clicktrail(&args).await;
@@ -254,7 +255,7 @@ pub async fn setup_secret_is_accepted_by_a_running_serve(db: Db) {
     let process = bench.spawn(&Options::default(), listen).await;
 
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let url = format!("http://{listen}/webhooks/stripe");
     let run = clicktrail(&["setup", "--url", &url, "--config", config.to_str().unwrap()]).await;
     assert_eq!(run.code, 0, "{run:?}");
@@ -320,28 +321,14 @@ pub async fn check_names_missing_permissions_and_passes_with_a_full_key() {
     let dir = tempfile::tempdir().unwrap();
     let check = |key: &str, token: &str| {
         let path = dir.path().join(format!("{key}-{token}.toml"));
-        std::fs::write(
-            &path,
-            format!(
-                r#"
-database_url = "sqlite://{db}"
-[impact]
-account_sid = "IRsandbox0000000000000000000000001"
-auth_token = "{token}"
-campaign_id = "1000"
-event_type_id = "2000"
-recurring_event_type_id = "2001"
-api_base = "{impact}"
-[stripe]
-api_key = "{key}"
-api_base = "{stripe}"
-"#,
-                db = dir.path().join("unused.db").display(),
-                impact = sandbox.impact_url(),
-                stripe = sandbox.stripe_url(),
-            ),
-        )
-        .unwrap();
+        ForwarderConfig::new()
+            .sqlite_file(&dir.path().join("unused.db"))
+            .impact_auth_token(token)
+            .impact_api_base(&sandbox.impact_url())
+            .stripe_api_key(key)
+            .stripe_api_base(&sandbox.stripe_url())
+            .write(&path)
+            .unwrap();
         async move { clicktrail(&["check", "--config", path.to_str().unwrap()]).await }
     };
     let line = |stdout: &str, what: &str| -> String {
@@ -478,7 +465,7 @@ pub async fn backfill_ingests_only_what_is_missing(db: Db) {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let args = [
         "backfill",
         "--since",
@@ -620,14 +607,10 @@ pub async fn reconcile_recovers_an_event_delivered_while_down(db: Db) {
         .await;
 
     let listen = free_addr();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        &bench,
-        dir.path(),
-        listen,
-        "[reconcile]\ninterval = \"300ms\"\n",
-    );
-    let serving = Serving::start(&bench, &std::fs::read_to_string(config).unwrap(), listen).await;
+    let config = bench
+        .config_at(&Options::default(), listen)
+        .reconcile_interval("300ms");
+    let serving = Serving::start(&bench, &config, listen).await;
     let records = bench
         .eventually(WAIT, "the recovered conversion", async || {
             let r = bench.records_for("conversion", &invoice).await;

@@ -8,6 +8,7 @@ use clicktrail_forwarder::config::{Config, DatabaseUrl, Synchronous};
 use clicktrail_forwarder::store::Store;
 use clicktrail_sandbox::{Sandbox, SandboxConfig};
 use clicktrail_stripe::webhook::{WebhookSecret, sign};
+use clicktrail_test_support::ForwarderConfig;
 use serde_json::Value;
 use sqlx::Executor;
 use tokio::net::TcpListener;
@@ -198,50 +199,36 @@ impl Bench {
 
     /// The configuration file's text.
     pub fn config_text(&self, options: &Options) -> String {
-        self.config_text_at(options, self.addr)
+        self.config(options).to_toml()
+    }
+
+    /// The configuration, listening on the bench's address.
+    pub fn config(&self, options: &Options) -> ForwarderConfig {
+        self.config_at(options, self.addr)
     }
 
     /// The configuration file's text, listening on `listen`.
     pub fn config_text_at(&self, options: &Options, listen: SocketAddr) -> String {
-        format!(
-            r#"
-listen = "{addr}"
-database_url = "{db}"
+        self.config_at(options, listen).to_toml()
+    }
 
-[impact]
-account_sid = "IRsandbox0000000000000000000000001"
-auth_token = "{token}"
-campaign_id = "1000"
-event_type_id = "2000"
-recurring_event_type_id = "2001"
-api_base = "{impact}"
-
-[rules]
-refund_delay = "{refund_delay}"
-click_id_wait = "0s"
-
-[stripe]
-api_key = "{key}"
-webhook_secrets = ["{secret}"]
-api_base = "{stripe}"
-
-[worker]
-poll_interval = "50ms"
-lease = "10s"
-shutdown_grace = "3s"
-request_timeout = "5s"
-retry_schedule = [{retry}]
-"#,
-            addr = listen,
-            db = self.database_url,
-            token = options.auth_token,
-            impact = self.sandbox.impact_url(),
-            refund_delay = options.refund_delay,
-            key = self.sandbox.secret_key(),
-            secret = self.secret.expose(),
-            stripe = self.sandbox.stripe_url(),
-            retry = vec![format!("{:?}", options.retry_wait); 9].join(", "),
-        )
+    /// The configuration, listening on `listen`, for a case to add keys to.
+    pub fn config_at(&self, options: &Options, listen: SocketAddr) -> ForwarderConfig {
+        ForwarderConfig::new()
+            .listen(listen)
+            .database_url(&self.database_url)
+            .impact_auth_token(options.auth_token)
+            .impact_api_base(&self.sandbox.impact_url())
+            .refund_delay(options.refund_delay)
+            .click_id_wait("0s")
+            .stripe_api_key(self.sandbox.secret_key())
+            .webhook_secrets([self.secret.expose()])
+            .stripe_api_base(&self.sandbox.stripe_url())
+            .poll_interval("50ms")
+            .lease("10s")
+            .shutdown_grace("3s")
+            .request_timeout("5s")
+            .retry_schedule([options.retry_wait; 9])
     }
 
     /// Starts the service in process on the bench's address.
