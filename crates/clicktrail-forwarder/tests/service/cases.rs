@@ -38,12 +38,16 @@ pub async fn flow(db: Db) {
         "{params}"
     );
 
+    // impact.com answers before the worker records the job as done: wait for that write.
     let store = bench.store().await;
-    let done = store.jobs(None, 10).await.unwrap();
-    assert!(
-        done.iter()
-            .any(|j| j.order_id.as_deref() == Some(invoice.as_str()) && j.state == "done")
-    );
+    bench
+        .eventually(WAIT, "the job to be done", async || {
+            let jobs = store.jobs(None, 10).await.unwrap();
+            jobs.iter()
+                .any(|j| j.order_id.as_deref() == Some(invoice.as_str()) && j.state == "done")
+                .then_some(())
+        })
+        .await;
     store.close().await;
     let metrics = bench
         .http

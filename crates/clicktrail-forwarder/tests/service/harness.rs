@@ -2,7 +2,7 @@
 //! webhook endpoint registered at the sandbox, and the service started in process.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clicktrail_forwarder::config::{Config, DatabaseUrl, Synchronous};
 use clicktrail_forwarder::store::Store;
@@ -542,21 +542,16 @@ impl Bench {
             .collect()
     }
 
-    /// Polls `probe` until it gives `Some`, failing after `deadline`.
+    /// Polls `probe` until it gives `Some`; panics naming `what` after `deadline`.
     pub async fn eventually<T>(
         &self,
         deadline: Duration,
         what: &str,
-        mut probe: impl AsyncFnMut() -> Option<T>,
+        probe: impl AsyncFnMut() -> Option<T>,
     ) -> T {
-        let start = Instant::now();
-        loop {
-            if let Some(v) = probe().await {
-                return v;
-            }
-            assert!(start.elapsed() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        clicktrail_test_support::eventually(what, deadline, probe)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Drops the PostgreSQL schema (SQLite's file goes with the temporary directory).
