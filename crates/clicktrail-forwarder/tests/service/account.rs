@@ -1,4 +1,8 @@
-//! The cases.
+//! `clicktrail setup`, `check`, `backfill` and the reconcile loop of `serve`, against the
+//! sandbox's Stripe and impact.com emulators, through the `clicktrail` binary (its output and
+//! exit codes) and the service in process, on the service cases' bench.
+
+mod tools;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,7 +18,7 @@ use serde_json::Value;
 use tokio::sync::Notify;
 
 use crate::harness::{Bench, Db, Options, free_addr};
-use crate::tools::{
+use tools::{
     Serving, add_endpoint, clicktrail, delete_bench_endpoint, endpoint_at, endpoints, write_config,
 };
 
