@@ -17,9 +17,10 @@ use reqwest::Method;
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use crate::harness::{Bench, Db, Options, free_addr};
+use crate::harness::{Bench, Db, Options};
 use tools::{
-    Serving, add_endpoint, clicktrail, delete_bench_endpoint, endpoint_at, endpoints, write_config,
+    Serving, add_endpoint, clicktrail, delete_bench_endpoint, endpoint_at, endpoints,
+    unanswering_endpoint, write_config,
 };
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -255,8 +256,8 @@ pub async fn setup_refuses_plain_http_to_a_public_host() {
 pub async fn setup_secret_is_accepted_by_a_running_serve(db: Db) {
     let mut bench = Bench::new(db).await;
     delete_bench_endpoint(&bench).await;
-    let listen = free_addr();
-    let process = bench.spawn(&Options::default(), listen).await;
+    let process = bench.spawn(&Options::default()).await;
+    let listen = process.addr;
 
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), &bench.config(&Options::default()));
@@ -274,7 +275,7 @@ pub async fn setup_secret_is_accepted_by_a_running_serve(db: Db) {
     assert_eq!(records[0]["params"]["ClickId"], "click-setup-1");
     process.terminate().await;
 
-    let process = bench.spawn(&Options::default(), listen).await;
+    let process = bench.respawn(&Options::default(), listen).await;
     let invoice = bench.subscribe(3900, "click-setup-2").await;
     bench
         .eventually(WAIT, "the conversion after a restart", async || {
@@ -578,13 +579,13 @@ pub async fn backfill_refuses_a_window_beyond_thirty_days() {
     }
 }
 
-/// An event whose delivery failed while the forwarder was down (its only endpoint refuses
-/// connections) is read back by reconcile at start, and another one by a later run; both reach
+/// An event whose delivery failed while the forwarder was down (its only endpoint closes every
+/// connection unanswered) is read back by reconcile at start, and another one by a later run; both reach
 /// impact.com and are counted in `/metrics`.
 pub async fn reconcile_recovers_an_event_delivered_while_down(db: Db) {
     let bench = Bench::new(db).await;
     delete_bench_endpoint(&bench).await;
-    let dead = free_addr();
+    let dead = unanswering_endpoint().await;
     let dead_endpoint = add_endpoint(&bench, &format!("http://{dead}/webhooks/stripe")).await;
     let invoice = bench.subscribe(2900, "click-reconcile-1").await;
     let failed_delivery = async || {
@@ -610,11 +611,10 @@ pub async fn reconcile_recovers_an_event_delivered_while_down(db: Db) {
         .eventually(WAIT, "a failed delivery", failed_delivery)
         .await;
 
-    let listen = free_addr();
     let config = bench
-        .config_at(&Options::default(), listen)
+        .config(&Options::default())
         .reconcile_interval("300ms");
-    let serving = Serving::start(&bench, &config, listen).await;
+    let serving = Serving::start(&bench, &config).await;
     let records = bench
         .eventually(WAIT, "the recovered conversion", async || {
             let r = bench.records_for("conversion", &invoice).await;

@@ -463,8 +463,8 @@ pub async fn crash(db: Db) {
 
     const EVENTS: usize = 500;
     let mut bench = Bench::new(db).await;
-    let listen = crate::harness::free_addr();
-    let mut process = bench.spawn(&Options::default(), listen).await;
+    let mut process = bench.spawn(&Options::default()).await;
+    let listen = process.addr;
     let bench = Arc::new(bench);
     let acked = Arc::new(AtomicUsize::new(0));
     let url = process.url.clone();
@@ -509,7 +509,7 @@ pub async fn crash(db: Db) {
     );
 
     let mut bench = Arc::into_inner(bench).unwrap();
-    let process = bench.spawn(&Options::default(), listen).await;
+    let process = bench.respawn(&Options::default(), listen).await;
     let conversions = bench
         .eventually(
             Duration::from_secs(60),
@@ -556,12 +556,8 @@ pub async fn two_replicas(db: Db) {
 
     const EVENTS: usize = 300;
     let mut bench = Bench::new(db).await;
-    let a = bench
-        .spawn(&Options::default(), crate::harness::free_addr())
-        .await;
-    let b = bench
-        .spawn(&Options::default(), crate::harness::free_addr())
-        .await;
+    let a = bench.spawn(&Options::default()).await;
+    let b = bench.spawn(&Options::default()).await;
     let bench = Arc::new(bench);
     let mut posts = tokio::task::JoinSet::new();
     let gate = Arc::new(tokio::sync::Semaphore::new(32));

@@ -2,6 +2,7 @@
 //! webhook endpoint registered at the sandbox, and the service started in process.
 
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clicktrail_forwarder::config::{Config, DatabaseUrl, Synchronous};
@@ -11,6 +12,7 @@ use clicktrail_stripe::webhook::{WebhookSecret, sign};
 use clicktrail_test_support::ForwarderConfig;
 use serde_json::Value;
 use sqlx::Executor;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -77,6 +79,8 @@ impl Server {
 /// `clicktrail serve` running as a child process.
 pub struct Process {
     pub child: tokio::process::Child,
+    /// Where it listens, as it printed it.
+    pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
 }
@@ -96,14 +100,6 @@ impl Process {
             .unwrap();
         assert!(status.success(), "exit status after SIGTERM: {status}");
     }
-}
-
-/// A free loopback port.
-pub fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
 }
 
 /// A signed-ready `invoice.paid` event for invoice `in_{tag}_{n}` carrying a click id, with
@@ -265,25 +261,49 @@ impl Bench {
         server
     }
 
-    /// Starts `clicktrail serve` as a process listening on `listen` and waits until it is ready.
-    pub async fn spawn(&mut self, options: &Options, listen: SocketAddr) -> Process {
+    /// Starts `clicktrail serve` as a process on a port of its own choosing (it binds port 0
+    /// and prints the address) and waits until it is ready.
+    pub async fn spawn(&mut self, options: &Options) -> Process {
+        self.spawn_at(options, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+    }
+
+    /// Starts `clicktrail serve` again on `addr`, the address a process of this bench held
+    /// until it stopped (a restart behind the same URL), and waits until it is ready.
+    pub async fn respawn(&mut self, options: &Options, addr: SocketAddr) -> Process {
+        self.spawn_at(options, addr).await
+    }
+
+    async fn spawn_at(&mut self, options: &Options, listen: SocketAddr) -> Process {
+        static SPAWNED: AtomicUsize = AtomicUsize::new(0);
         // The in-process listener is not needed when the service runs as a process.
         self.listener = None;
-        let path = self
-            ._dir
-            .path()
-            .join(format!("clicktrail-{}.toml", listen.port()));
+        let n = SPAWNED.fetch_add(1, Ordering::Relaxed);
+        let path = self._dir.path().join(format!("clicktrail-{n}.toml"));
         std::fs::write(&path, self.config_text_at(options, listen)).unwrap();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
             .arg("serve")
             .arg("--config")
             .arg(&path)
             .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("clicktrail serve starts");
-        let url = format!("http://{listen}");
+        // Its first line on stdout is `listening on http://ADDR`.
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("a `listening on` line within 30 s")
+            .unwrap()
+            .expect("clicktrail serve exited at start");
+        let addr: SocketAddr = first
+            .strip_prefix("listening on http://")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+        // Keep reading, so that a later line never meets a closed pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let url = format!("http://{addr}");
         self.eventually(
             Duration::from_secs(30),
             "the process is ready",
@@ -293,7 +313,7 @@ impl Bench {
             },
         )
         .await;
-        Process { child, url }
+        Process { child, addr, url }
     }
 
     pub fn url(&self, path: &str) -> String {

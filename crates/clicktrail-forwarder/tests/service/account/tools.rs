@@ -95,6 +95,19 @@ pub async fn add_endpoint(bench: &Bench, url: &str) -> String {
     created["id"].as_str().unwrap().to_owned()
 }
 
+/// A loopback address whose listener closes every connection without an answer, for as long
+/// as the test runs: a webhook endpoint whose deliveries all fail.
+pub async fn unanswering_endpoint() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            drop(stream);
+        }
+    });
+    addr
+}
+
 /// `serve` in process with a configuration text of the test's own.
 pub struct Serving {
     pub url: String,
@@ -103,9 +116,11 @@ pub struct Serving {
 }
 
 impl Serving {
-    pub async fn start(bench: &Bench, config: &ForwarderConfig, listen: SocketAddr) -> Self {
+    /// Starts it on a loopback port of its own (the configuration's `listen` is not used).
+    pub async fn start(bench: &Bench, config: &ForwarderConfig) -> Self {
         let config = Config::from_toml_str(&config.to_toml()).expect("valid config");
-        let listener = TcpListener::bind(listen).await.unwrap();
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listen = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(clicktrail_forwarder::serve::run(config, listener, async {
             let _ = stopped.await;
