@@ -10,6 +10,7 @@ use std::time::Duration;
 use clicktrail_forwarder::config::Config;
 use clicktrail_sandbox::Sandbox;
 use clicktrail_stripe::webhook::WebhookSecret;
+use clicktrail_test_support::ForwarderConfig;
 use sqlx::Executor;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
@@ -68,49 +69,24 @@ impl Setup {
 
     /// The configuration file's text.
     pub fn config_text(&self) -> String {
-        let schedule = vec![format!("{:?}", self.retry_wait); 9].join(", ");
-        format!(
-            r#"listen = "{listen}"
-database_url = "{db}"
-sqlite_synchronous = "{sync}"
-
-[impact]
-account_sid = "IRsandbox0000000000000000000000001"
-auth_token = "sandbox-token"
-campaign_id = "1000"
-event_type_id = "2000"
-recurring_event_type_id = "2001"
-api_base = "{impact}"
-
-[rules]
-refund_delay = "0s"
-click_id_wait = "0s"
-
-[stripe]
-api_key = "{key}"
-webhook_secrets = ["{secret}"]
-api_base = "{stripe}"
-
-[worker]
-concurrency = {concurrency}
-max_requests_per_hour = {cap}
-poll_interval = "100ms"
-lease = "{lease}"
-shutdown_grace = "3s"
-request_timeout = "5s"
-retry_schedule = [{schedule}]
-"#,
-            listen = self.listen,
-            db = self.database_url,
-            sync = self.synchronous,
-            impact = self.impact_url,
-            key = self.stripe_key,
-            secret = self.secret.expose(),
-            stripe = self.stripe_url,
-            concurrency = self.worker_concurrency,
-            cap = self.max_requests_per_hour,
-            lease = self.lease,
-        )
+        ForwarderConfig::new()
+            .listen(self.listen)
+            .database_url(&self.database_url)
+            .sqlite_synchronous(self.synchronous)
+            .impact_api_base(&self.impact_url)
+            .refund_delay("0s")
+            .click_id_wait("0s")
+            .stripe_api_key(&self.stripe_key)
+            .webhook_secrets([self.secret.expose()])
+            .stripe_api_base(&self.stripe_url)
+            .worker_concurrency(self.worker_concurrency)
+            .max_requests_per_hour(self.max_requests_per_hour)
+            .poll_interval("100ms")
+            .lease(self.lease)
+            .shutdown_grace("3s")
+            .request_timeout("5s")
+            .retry_schedule([self.retry_wait; 9])
+            .to_toml()
     }
 }
 

@@ -3,7 +3,9 @@
 
 use std::net::SocketAddr;
 use std::sync::OnceLock;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use clicktrail_test_support::eventually;
 
 use crate::Error;
 
@@ -35,18 +37,12 @@ pub async fn get(addr: SocketAddr, path: &str) -> Result<(u16, String), Error> {
 
 /// Polls `GET path` until it answers 200, or fails after `within`.
 pub async fn wait_ok(addr: SocketAddr, path: &str, within: Duration) -> Result<(), Error> {
-    let deadline = Instant::now() + within;
-    loop {
-        if let Ok((200, _)) = get(addr, path).await {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            return Err(Error::Http(format!(
-                "{addr}{path} did not answer 200 within {within:?}"
-            )));
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
+    let what = format!("http://{addr}{path} to answer 200");
+    eventually(&what, within, async || {
+        matches!(get(addr, path).await, Ok((200, _))).then_some(())
+    })
+    .await
+    .map_err(|e| Error::Http(e.to_string()))
 }
 
 /// The value of a Prometheus sample line `name` (exact series text, labels included), 0 when absent.

@@ -7,7 +7,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
+
+use clicktrail_test_support::{TimedOut, wait_until};
 
 /// A running process of the stack. Dropping it stops it (see [`Child::stop`]).
 #[derive(Debug)]
@@ -88,10 +90,10 @@ impl Child {
                 .stdout(Stdio::null())
                 .stderr(Stdio::null())
                 .status();
-            let deadline = Instant::now() + grace;
-            while self.exited().is_none() && Instant::now() < deadline {
-                std::thread::sleep(Duration::from_millis(50));
-            }
+            // Past the grace, the kill below ends it.
+            let _ = wait_until("the process to exit after SIGINT", grace, || {
+                Ok::<_, TimedOut>(self.exited().map(|_| ()))
+            });
             if self.exited().is_none() {
                 let _ = self.process.kill();
                 self.status = self.process.wait().ok();
@@ -144,8 +146,8 @@ mod tests {
             "trap '' INT; echo ready; echo oops >&2; exec sleep 30",
         ]);
         let mut child = Child::spawn("stubborn", cmd, &dir, false).unwrap();
-        let started = Instant::now();
-        let ready = crate::wait_until("the log", Duration::from_secs(5), || {
+        let started = std::time::Instant::now();
+        let ready: Result<(), TimedOut> = wait_until("the log", Duration::from_secs(5), || {
             Ok(child.log_tail(5).contains("oops").then_some(()))
         });
         assert_eq!(ready, Ok(()));
@@ -167,8 +169,8 @@ mod tests {
             "trap 'echo bye; exit 0' INT; echo up; while :; do sleep 0.05; done",
         ]);
         let mut child = Child::spawn("polite", cmd, &dir, false).unwrap();
-        crate::wait_until("up", Duration::from_secs(5), || {
-            Ok(child.log_tail(1).contains("up").then_some(()))
+        wait_until("up", Duration::from_secs(5), || {
+            Ok::<_, TimedOut>(child.log_tail(1).contains("up").then_some(()))
         })
         .unwrap();
         let status = child.stop(Duration::from_secs(5)).unwrap();

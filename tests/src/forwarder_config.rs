@@ -4,53 +4,33 @@
 //! they are the emulators' public defaults, not secrets (real ones belong in `CLICKTRAIL_*`
 //! environment variables).
 
+use clicktrail_test_support::ForwarderConfig;
+
 use crate::StackConfig;
 
 /// The TOML text of `clicktrail.toml` for `config`.
 pub fn forwarder_config(config: &StackConfig) -> String {
     let ports = &config.ports;
-    let database = config.work_dir.join("clicktrail.db");
-    format!(
-        r#"# Written by the clicktrail demo stack (`cargo xtask demo`, the end-to-end test).
-# The key and the token are the emulators' public defaults. With a real account, pass secrets
-# as CLICKTRAIL_STRIPE__API_KEY and CLICKTRAIL_IMPACT__AUTH_TOKEN instead.
-listen = "127.0.0.1:{forwarder}"
-database_url = "sqlite://{database}"
-
-[impact]
-account_sid = "{sid}"
-auth_token = "{token}"
-campaign_id = "1000"
-event_type_id = "2000"
-recurring_event_type_id = "2001"
-one_time_event_type_id = "2002"
-api_base = "http://127.0.0.1:{impact}"
-
-[rules]
-# Shortened for the demo: the default is "1h".
-refund_delay = "{refund_delay}"
-trial = "{trial}"
-# The sample shop never uses subscription-mode Checkout, so no click id arrives later: decide
-# at once.
-click_id_wait = "0s"
-
-[stripe]
-api_key = "{key}"
-api_base = "http://127.0.0.1:{stripe}"
-
-[worker]
-poll_interval = "250ms"
-"#,
-        forwarder = ports.forwarder,
-        database = database.display(),
-        sid = crate::IMPACT_ACCOUNT_SID,
-        token = crate::IMPACT_AUTH_TOKEN,
-        key = crate::STRIPE_SECRET_KEY,
-        impact = ports.impact,
-        stripe = ports.stripe,
-        refund_delay = config.refund_delay,
-        trial = config.trial,
-    )
+    ForwarderConfig::new()
+        .header("Written by the clicktrail demo stack (`cargo xtask demo`, the end-to-end test).")
+        .header("The key and the token are the emulators' public defaults. With a real account, pass secrets")
+        .header("as CLICKTRAIL_STRIPE__API_KEY and CLICKTRAIL_IMPACT__AUTH_TOKEN instead.")
+        .listen(format!("127.0.0.1:{}", ports.forwarder))
+        .sqlite_file(&config.work_dir.join("clicktrail.db"))
+        .impact_account_sid(crate::IMPACT_ACCOUNT_SID)
+        .impact_auth_token(crate::IMPACT_AUTH_TOKEN)
+        .one_time_event_type_id("2002")
+        .impact_api_base(&format!("http://127.0.0.1:{}", ports.impact))
+        .comment("Shortened for the demo: the default is \"1h\".")
+        .refund_delay(&config.refund_delay)
+        .trial(&config.trial)
+        .comment("The sample shop never uses subscription-mode Checkout, so no click id arrives later: decide")
+        .comment("at once.")
+        .click_id_wait("0s")
+        .stripe_api_key(crate::STRIPE_SECRET_KEY)
+        .stripe_api_base(&format!("http://127.0.0.1:{}", ports.stripe))
+        .poll_interval("250ms")
+        .to_toml()
 }
 
 #[cfg(test)]

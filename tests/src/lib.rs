@@ -30,7 +30,8 @@
 //! - `forwarder_config`: the forwarder's TOML for a stack (pure).
 //! - `child`: [`Child`], one process with its output in a log file (and, for the demo, on screen
 //!   with a prefix), stopped with SIGINT then killed after a grace period.
-//! - `probe`: a minimal HTTP/1.1 `GET` over loopback and the polling loop with a deadline.
+//! - `probe`: a minimal HTTP/1.1 `GET` over loopback. Polling with a deadline is
+//!   [`wait_until`], from `clicktrail-test-support` (re-exported).
 
 mod child;
 mod forwarder_config;
@@ -38,8 +39,9 @@ mod probe;
 mod stack;
 
 pub use child::Child;
+pub use clicktrail_test_support::wait_until;
 pub use forwarder_config::forwarder_config;
-pub use probe::{free_ports, http_get, wait_until};
+pub use probe::{free_ports, http_get};
 pub use stack::{
     IMPACT_ACCOUNT_SID, IMPACT_AUTH_TOKEN, Ports, STRIPE_SECRET_KEY, Stack, StackConfig,
 };

@@ -1,9 +1,9 @@
-//! Talking to the stack's parts with the standard library only: a free port, a minimal HTTP/1.1
-//! `GET` over loopback, and polling with a deadline.
+//! Talking to the stack's parts with the standard library only: a free port and a minimal
+//! HTTP/1.1 `GET` over loopback. (Polling with a deadline is `clicktrail_test_support::wait_until`.)
 
 use std::io::{Read, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// `n` distinct ports that were free a moment ago on 127.0.0.1 (all bound to port 0 at once, read,
 /// released).
@@ -101,25 +101,6 @@ fn dechunk(mut body: &str) -> String {
     out
 }
 
-/// Calls `check` every 100 ms until it returns `Some`, or fails with `what` after `timeout`.
-/// `check` may fail early with `Err` (e.g. a process died), which ends the wait at once.
-pub fn wait_until<T>(
-    what: &str,
-    timeout: Duration,
-    mut check: impl FnMut() -> Result<Option<T>, String>,
-) -> Result<T, String> {
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check()? {
-            return Ok(value);
-        }
-        if Instant::now() >= deadline {
-            return Err(format!("timed out after {timeout:?} waiting for {what}"));
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -158,27 +139,12 @@ mod tests {
             drop(stream);
             request_line
         });
-        let started = Instant::now();
+        let started = std::time::Instant::now();
         assert_eq!(http_get(addr, "/readyz").unwrap(), (503, "busy".to_owned()));
         assert!(
             started.elapsed() < Duration::from_secs(3),
             "read what was announced"
         );
         drop(server);
-    }
-
-    #[test]
-    fn waiting_ends_with_the_value_an_error_or_the_deadline() {
-        let mut calls = 0;
-        let value = wait_until("the third call", Duration::from_secs(5), || {
-            calls += 1;
-            Ok((calls == 3).then_some(calls))
-        });
-        assert_eq!(value, Ok(3));
-        let failed: Result<(), _> =
-            wait_until("x", Duration::from_secs(5), || Err("it died".to_owned()));
-        assert_eq!(failed, Err("it died".to_owned()));
-        let late: Result<(), _> = wait_until("nothing", Duration::ZERO, || Ok(None));
-        assert!(late.unwrap_err().contains("timed out"));
     }
 }

@@ -9,11 +9,11 @@ use std::time::Duration;
 use crate::{Child, forwarder_config, http_get, wait_until};
 
 /// The Stripe emulator's default secret key.
-pub const STRIPE_SECRET_KEY: &str = "sk_test_sandbox";
+pub const STRIPE_SECRET_KEY: &str = clicktrail_test_support::SANDBOX_SECRET_KEY;
 /// The impact.com emulator's default Account SID.
-pub const IMPACT_ACCOUNT_SID: &str = "IRsandbox0000000000000000000000001";
+pub const IMPACT_ACCOUNT_SID: &str = clicktrail_test_support::SANDBOX_ACCOUNT_SID;
 /// The impact.com emulator's default Auth Token.
-pub const IMPACT_AUTH_TOKEN: &str = "sandbox-token";
+pub const IMPACT_AUTH_TOKEN: &str = clicktrail_test_support::SANDBOX_AUTH_TOKEN;
 
 /// How long each part may take to answer its health check.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant};
 use clicktrail_sandbox::Sandbox;
 use clicktrail_sandbox::impact::faults::{Fault, FaultKind};
 use clicktrail_sandbox::impact::records::Kind;
+use clicktrail_test_support::eventually;
 
 use crate::event::EventFactory;
 use crate::forwarder::{Forwarder, Setup};
@@ -178,13 +179,13 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, Error> {
 
     // Wait until every acknowledged event has its conversion (or the drain ends).
     let wanted: BTreeSet<String> = acked.iter().map(|&n| factory.order_id(n)).collect();
-    loop {
-        let missing = count_missing(&sandbox, &wanted);
-        if missing == 0 || Instant::now() > deadline {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
+    // What is still missing then is counted below, not an error here.
+    let _ = eventually(
+        "every acknowledged event's conversion",
+        deadline.saturating_duration_since(Instant::now()),
+        async || (count_missing(&sandbox, &wanted) == 0).then_some(()),
+    )
+    .await;
     // Let anything still in flight land, so that a duplicate would be seen.
     tokio::time::sleep(Duration::from_millis(500)).await;
     let (_, metrics) = http::get(server.addr(), "/metrics").await?;

@@ -8,7 +8,7 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use axum::Router;
 use axum::body::Bytes;
@@ -18,6 +18,7 @@ use base64::engine::general_purpose::STANDARD;
 use clicktrail_forwarder::config::Config;
 use clicktrail_sandbox::{Sandbox, SandboxConfig};
 use clicktrail_stripe::webhook::{WebhookSecret, sign};
+use clicktrail_test_support::ForwarderConfig;
 
 const SID: &str = "IRsecrets000000000000000000000001";
 const IMPACT_TOKEN: &str = "impTok-Qz81xLw3vBn5";
@@ -109,15 +110,10 @@ fn spawn_collecting(mut cmd: Command) -> Running {
     Running { child, output }
 }
 
-async fn eventually<T>(what: &str, mut probe: impl AsyncFnMut() -> Option<T>) -> T {
-    let deadline = Instant::now() + Duration::from_secs(40);
-    loop {
-        if let Some(v) = probe().await {
-            return v;
-        }
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+async fn eventually<T>(what: &str, probe: impl AsyncFnMut() -> Option<T>) -> T {
+    clicktrail_test_support::eventually(what, Duration::from_secs(40), probe)
+        .await
+        .unwrap_or_else(|e| panic!("{e}"))
 }
 
 /// What the impact.com stand-in saw: (requests, requests with the right Basic credentials,
@@ -184,34 +180,21 @@ async fn sandbox() -> Sandbox {
 }
 
 fn config_text(sandbox: &Sandbox, impact: &str, db: &str) -> String {
-    format!(
-        r#"listen = "127.0.0.1:0"
-database_url = "sqlite://{db}"
-
-[impact]
-account_sid = "{SID}"
-auth_token = "set-by-the-environment"
-campaign_id = "1000"
-event_type_id = "2000"
-recurring_event_type_id = "2001"
-api_base = "{impact}"
-
-[rules]
-refund_delay = "0s"
-click_id_wait = "0s"
-
-[stripe]
-api_key = "{STRIPE_KEY}"
-webhook_secrets = ["{WEBHOOK_SECRET}"]
-api_base = "{stripe}"
-
-[worker]
-poll_interval = "50ms"
-retry_schedule = ["100ms", "100ms", "100ms"]
-request_timeout = "5s"
-"#,
-        stripe = sandbox.stripe_url(),
-    )
+    ForwarderConfig::new()
+        .listen("127.0.0.1:0")
+        .database_url(&format!("sqlite://{db}"))
+        .impact_account_sid(SID)
+        .impact_auth_token("set-by-the-environment")
+        .impact_api_base(impact)
+        .refund_delay("0s")
+        .click_id_wait("0s")
+        .stripe_api_key(STRIPE_KEY)
+        .webhook_secrets([WEBHOOK_SECRET])
+        .stripe_api_base(&sandbox.stripe_url())
+        .poll_interval("50ms")
+        .retry_schedule(["100ms"; 3])
+        .request_timeout("5s")
+        .to_toml()
 }
 
 #[test]
@@ -231,11 +214,12 @@ fn debug_of_the_configuration_hides_every_secret() {
 }
 
 fn config_text_for_debug() -> String {
-    format!(
-        "[impact]\naccount_sid = \"{SID}\"\nauth_token = \"{IMPACT_TOKEN}\"\ncampaign_id = \"1\"\n\
-         event_type_id = \"2\"\nrecurring_event_type_id = \"3\"\n\
-         [stripe]\napi_key = \"{STRIPE_KEY}\"\nwebhook_secrets = [\"{WEBHOOK_SECRET}\"]\n"
-    )
+    ForwarderConfig::new()
+        .impact_account_sid(SID)
+        .impact_auth_token(IMPACT_TOKEN)
+        .stripe_api_key(STRIPE_KEY)
+        .webhook_secrets([WEBHOOK_SECRET])
+        .to_toml()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -5,6 +5,7 @@ use std::process::{Command, Stdio};
 use std::time::Duration;
 
 use clicktrail_e2e::{Child, free_ports, http_get, wait_until};
+use clicktrail_test_support::{eventually, try_eventually};
 use fantoccini::cookies::Cookie;
 use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
@@ -130,30 +131,22 @@ impl Browser {
         property: &str,
         ok: impl Fn(&str) -> bool,
     ) -> Result<String, String> {
-        let deadline = tokio::time::Instant::now() + STEP;
         let mut last = String::new();
-        loop {
-            if let Ok(element) = self.client().find(Locator::Css(css)).await {
-                last = match property {
-                    "text" => element.text().await.unwrap_or_default(),
-                    _ => element
-                        .prop(property)
-                        .await
-                        .ok()
-                        .flatten()
-                        .unwrap_or_default(),
-                };
-                if ok(&last) {
-                    return Ok(last);
-                }
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(format!(
-                    "{what}: {css} {property} is {last:?} after {STEP:?}"
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+        let found = eventually(&format!("the {what} of {css}"), STEP, async || {
+            let element = self.client().find(Locator::Css(css)).await.ok()?;
+            last = match property {
+                "text" => element.text().await.unwrap_or_default(),
+                _ => element
+                    .prop(property)
+                    .await
+                    .ok()
+                    .flatten()
+                    .unwrap_or_default(),
+            };
+            ok(&last).then(|| last.clone())
+        })
+        .await;
+        found.map_err(|e| format!("{e}: its {property} is {last:?}"))
     }
 
     /// Waits until the text of `css` satisfies `ok`.
@@ -168,21 +161,19 @@ impl Browser {
 
     /// Waits until the address contains `part`, and returns it.
     pub async fn wait_url(&self, part: &str) -> Result<String, String> {
-        let deadline = tokio::time::Instant::now() + STEP;
-        loop {
-            let url = self
+        let mut last = String::new();
+        let what = format!("the address to contain {part:?}");
+        let found = try_eventually(&what, STEP, async || {
+            last = self
                 .client()
                 .current_url()
                 .await
-                .map_err(|e| format!("reading the address: {e}"))?;
-            if url.as_str().contains(part) {
-                return Ok(url.to_string());
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(format!("the address is {url}, still without {part:?}"));
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
+                .map_err(|e| format!("reading the address: {e}"))?
+                .to_string();
+            Ok::<_, String>(last.contains(part).then(|| last.clone()))
+        })
+        .await;
+        found.map_err(|e| format!("{e}: the address is {last}"))
     }
 
     /// The cookie `name`, if the browser holds it for the current page.

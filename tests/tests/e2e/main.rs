@@ -18,10 +18,10 @@ mod world;
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use browser::Browser;
 use clicktrail_e2e::{Stack, StackConfig};
+use clicktrail_test_support::try_eventually;
 use serde_json::Value;
 use world::{World, sale_amount_cents, unix_seconds};
 
@@ -579,22 +579,18 @@ async fn no_click_id(world: &World, browser: &mut Browser) -> Result<(), String>
         .and_then(|e| e["id"].as_str())
         .ok_or_else(|| format!("no invoice.paid event for {invoice}"))?
         .to_owned();
-    let deadline = tokio::time::Instant::now() + world::DELIVERY;
-    let line = loop {
-        let jobs = world.jobs()?;
-        if let Some(line) = jobs
-            .lines()
-            .find(|l| l.contains(&event) && l.to_ascii_lowercase().contains("skip"))
-        {
-            break line.to_owned();
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(format!(
-                "no skipped job for {event} in `clicktrail jobs`:\n{jobs}"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    };
+    let mut jobs = String::new();
+    let what = format!("a skipped job for {event} in `clicktrail jobs`");
+    let found = try_eventually(&what, world::DELIVERY, async || {
+        jobs = world.jobs()?;
+        Ok::<_, String>(
+            jobs.lines()
+                .find(|l| l.contains(&event) && l.to_ascii_lowercase().contains("skip"))
+                .map(str::to_owned),
+        )
+    })
+    .await;
+    let line = found.map_err(|e| format!("{e}:\n{jobs}"))?;
     check(line.to_ascii_lowercase().contains("click id"), || {
         format!("the skip does not give its reason: {line}")
     })?;
@@ -678,24 +674,19 @@ async fn impact_view_screenshot(world: &World, browser: &Browser) -> Result<Vec<
     browser
         .goto(&format!("{}/impact.html", world.stack.shop_url()))
         .await?;
-    let deadline = tokio::time::Instant::now() + browser::STEP;
-    loop {
-        let rows = browser
+    let mut rows = 0;
+    let what = format!("the impact.com view to show {count} requests");
+    try_eventually(&what, browser::STEP, async || {
+        rows = browser
             .client()
             .find_all(fantoccini::Locator::Css("#records tbody tr[data-kind]"))
             .await
             .map_err(|e| e.to_string())?
             .len();
-        if rows == count {
-            break;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            return Err(format!(
-                "the impact.com view shows {rows} requests, not {count}"
-            ));
-        }
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+        Ok::<_, String>((rows == count).then_some(()))
+    })
+    .await
+    .map_err(|e| format!("{e}: it shows {rows}"))?;
     browser.screenshot().await
 }
 

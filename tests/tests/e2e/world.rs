@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use clicktrail_e2e::{STRIPE_SECRET_KEY, Stack};
+use clicktrail_test_support::try_eventually;
 use serde_json::Value;
 
 /// How long the forwarder may take to get an event to impact.com (the refund hold included).
@@ -76,25 +77,23 @@ impl World {
         order: &str,
         timeout: Duration,
     ) -> Result<Value, String> {
-        let deadline = tokio::time::Instant::now() + timeout;
-        loop {
-            let found: Vec<Value> = self
-                .records()
-                .await?
-                .into_iter()
-                .filter(|r| r["kind"] == kind && r["params"]["OrderId"] == order)
-                .collect();
-            if let Some(first) = found.into_iter().next() {
-                return Ok(first);
-            }
-            if tokio::time::Instant::now() >= deadline {
-                return Err(format!(
-                    "no {kind} for {order} at the impact.com emulator after {timeout:?} (records: {})",
-                    serde_json::to_string(&self.records().await.unwrap_or_default())
-                        .unwrap_or_default()
-                ));
-            }
-            tokio::time::sleep(Duration::from_millis(200)).await;
+        let what = format!("a {kind} for {order} at the impact.com emulator");
+        let found = try_eventually(&what, timeout, async || {
+            Ok::<_, String>(
+                self.records()
+                    .await?
+                    .into_iter()
+                    .find(|r| r["kind"] == kind && r["params"]["OrderId"] == order),
+            )
+        })
+        .await;
+        match found {
+            Ok(record) => Ok(record),
+            Err(e) => Err(format!(
+                "{e} (records: {})",
+                serde_json::to_string(&self.records().await.unwrap_or_default())
+                    .unwrap_or_default()
+            )),
         }
     }
 
@@ -105,8 +104,9 @@ impl World {
         ok: impl Fn(&Value) -> bool,
     ) -> Result<Value, String> {
         let url = format!("{}/_sandbox/actions", self.stack.impact_url());
-        let deadline = tokio::time::Instant::now() + DELIVERY;
-        loop {
+        let mut last = None;
+        let what = format!("the action of {order} to be as expected");
+        let found = try_eventually(&what, DELIVERY, async || {
             let actions: Value = self
                 .http
                 .get(&url)
@@ -116,18 +116,14 @@ impl World {
                 .json()
                 .await
                 .map_err(|e| format!("{url}: {e}"))?;
-            let action = actions
+            last = actions
                 .as_array()
                 .and_then(|a| a.iter().find(|a| a["OrderId"] == order))
                 .cloned();
-            match action {
-                Some(action) if ok(&action) => return Ok(action),
-                other if tokio::time::Instant::now() >= deadline => {
-                    return Err(format!("the action of {order} is {other:?}"));
-                }
-                _ => tokio::time::sleep(Duration::from_millis(200)).await,
-            }
-        }
+            Ok::<_, String>(last.clone().filter(|action| ok(action)))
+        })
+        .await;
+        found.map_err(|e| format!("{e}: the action of {order} is {last:?}"))
     }
 
     /// `clicktrail jobs --config FILE` (the forwarder's own view of its queue).

@@ -38,12 +38,16 @@ pub async fn flow(db: Db) {
         "{params}"
     );
 
+    // impact.com answers before the worker records the job as done: wait for that write.
     let store = bench.store().await;
-    let done = store.jobs(None, 10).await.unwrap();
-    assert!(
-        done.iter()
-            .any(|j| j.order_id.as_deref() == Some(invoice.as_str()) && j.state == "done")
-    );
+    bench
+        .eventually(WAIT, "the job to be done", async || {
+            let jobs = store.jobs(None, 10).await.unwrap();
+            jobs.iter()
+                .any(|j| j.order_id.as_deref() == Some(invoice.as_str()) && j.state == "done")
+                .then_some(())
+        })
+        .await;
     store.close().await;
     let metrics = bench
         .http
@@ -459,8 +463,8 @@ pub async fn crash(db: Db) {
 
     const EVENTS: usize = 500;
     let mut bench = Bench::new(db).await;
-    let listen = crate::harness::free_addr();
-    let mut process = bench.spawn(&Options::default(), listen).await;
+    let mut process = bench.spawn(&Options::default()).await;
+    let listen = process.addr;
     let bench = Arc::new(bench);
     let acked = Arc::new(AtomicUsize::new(0));
     let url = process.url.clone();
@@ -505,7 +509,7 @@ pub async fn crash(db: Db) {
     );
 
     let mut bench = Arc::into_inner(bench).unwrap();
-    let process = bench.spawn(&Options::default(), listen).await;
+    let process = bench.respawn(&Options::default(), listen).await;
     let conversions = bench
         .eventually(
             Duration::from_secs(60),
@@ -552,12 +556,8 @@ pub async fn two_replicas(db: Db) {
 
     const EVENTS: usize = 300;
     let mut bench = Bench::new(db).await;
-    let a = bench
-        .spawn(&Options::default(), crate::harness::free_addr())
-        .await;
-    let b = bench
-        .spawn(&Options::default(), crate::harness::free_addr())
-        .await;
+    let a = bench.spawn(&Options::default()).await;
+    let b = bench.spawn(&Options::default()).await;
     let bench = Arc::new(bench);
     let mut posts = tokio::task::JoinSet::new();
     let gate = Arc::new(tokio::sync::Semaphore::new(32));

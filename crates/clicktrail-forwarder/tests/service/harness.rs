@@ -2,14 +2,17 @@
 //! webhook endpoint registered at the sandbox, and the service started in process.
 
 use std::net::SocketAddr;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use clicktrail_forwarder::config::{Config, DatabaseUrl, Synchronous};
 use clicktrail_forwarder::store::Store;
 use clicktrail_sandbox::{Sandbox, SandboxConfig};
 use clicktrail_stripe::webhook::{WebhookSecret, sign};
+use clicktrail_test_support::ForwarderConfig;
 use serde_json::Value;
 use sqlx::Executor;
+use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -76,6 +79,8 @@ impl Server {
 /// `clicktrail serve` running as a child process.
 pub struct Process {
     pub child: tokio::process::Child,
+    /// Where it listens, as it printed it.
+    pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
 }
@@ -95,14 +100,6 @@ impl Process {
             .unwrap();
         assert!(status.success(), "exit status after SIGTERM: {status}");
     }
-}
-
-/// A free loopback port.
-pub fn free_addr() -> SocketAddr {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
 }
 
 /// A signed-ready `invoice.paid` event for invoice `in_{tag}_{n}` carrying a click id, with
@@ -198,50 +195,36 @@ impl Bench {
 
     /// The configuration file's text.
     pub fn config_text(&self, options: &Options) -> String {
-        self.config_text_at(options, self.addr)
+        self.config(options).to_toml()
+    }
+
+    /// The configuration, listening on the bench's address.
+    pub fn config(&self, options: &Options) -> ForwarderConfig {
+        self.config_at(options, self.addr)
     }
 
     /// The configuration file's text, listening on `listen`.
     pub fn config_text_at(&self, options: &Options, listen: SocketAddr) -> String {
-        format!(
-            r#"
-listen = "{addr}"
-database_url = "{db}"
+        self.config_at(options, listen).to_toml()
+    }
 
-[impact]
-account_sid = "IRsandbox0000000000000000000000001"
-auth_token = "{token}"
-campaign_id = "1000"
-event_type_id = "2000"
-recurring_event_type_id = "2001"
-api_base = "{impact}"
-
-[rules]
-refund_delay = "{refund_delay}"
-click_id_wait = "0s"
-
-[stripe]
-api_key = "{key}"
-webhook_secrets = ["{secret}"]
-api_base = "{stripe}"
-
-[worker]
-poll_interval = "50ms"
-lease = "10s"
-shutdown_grace = "3s"
-request_timeout = "5s"
-retry_schedule = [{retry}]
-"#,
-            addr = listen,
-            db = self.database_url,
-            token = options.auth_token,
-            impact = self.sandbox.impact_url(),
-            refund_delay = options.refund_delay,
-            key = self.sandbox.secret_key(),
-            secret = self.secret.expose(),
-            stripe = self.sandbox.stripe_url(),
-            retry = vec![format!("{:?}", options.retry_wait); 9].join(", "),
-        )
+    /// The configuration, listening on `listen`, for a case to add keys to.
+    pub fn config_at(&self, options: &Options, listen: SocketAddr) -> ForwarderConfig {
+        ForwarderConfig::new()
+            .listen(listen)
+            .database_url(&self.database_url)
+            .impact_auth_token(options.auth_token)
+            .impact_api_base(&self.sandbox.impact_url())
+            .refund_delay(options.refund_delay)
+            .click_id_wait("0s")
+            .stripe_api_key(self.sandbox.secret_key())
+            .webhook_secrets([self.secret.expose()])
+            .stripe_api_base(&self.sandbox.stripe_url())
+            .poll_interval("50ms")
+            .lease("10s")
+            .shutdown_grace("3s")
+            .request_timeout("5s")
+            .retry_schedule([options.retry_wait; 9])
     }
 
     /// Starts the service in process on the bench's address.
@@ -278,25 +261,49 @@ retry_schedule = [{retry}]
         server
     }
 
-    /// Starts `clicktrail serve` as a process listening on `listen` and waits until it is ready.
-    pub async fn spawn(&mut self, options: &Options, listen: SocketAddr) -> Process {
+    /// Starts `clicktrail serve` as a process on a port of its own choosing (it binds port 0
+    /// and prints the address) and waits until it is ready.
+    pub async fn spawn(&mut self, options: &Options) -> Process {
+        self.spawn_at(options, SocketAddr::from(([127, 0, 0, 1], 0)))
+            .await
+    }
+
+    /// Starts `clicktrail serve` again on `addr`, the address a process of this bench held
+    /// until it stopped (a restart behind the same URL), and waits until it is ready.
+    pub async fn respawn(&mut self, options: &Options, addr: SocketAddr) -> Process {
+        self.spawn_at(options, addr).await
+    }
+
+    async fn spawn_at(&mut self, options: &Options, listen: SocketAddr) -> Process {
+        static SPAWNED: AtomicUsize = AtomicUsize::new(0);
         // The in-process listener is not needed when the service runs as a process.
         self.listener = None;
-        let path = self
-            ._dir
-            .path()
-            .join(format!("clicktrail-{}.toml", listen.port()));
+        let n = SPAWNED.fetch_add(1, Ordering::Relaxed);
+        let path = self._dir.path().join(format!("clicktrail-{n}.toml"));
         std::fs::write(&path, self.config_text_at(options, listen)).unwrap();
-        let child = tokio::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
+        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_clicktrail"))
             .arg("serve")
             .arg("--config")
             .arg(&path)
             .env("RUST_LOG", "warn")
-            .stdout(std::process::Stdio::null())
+            .stdout(std::process::Stdio::piped())
             .kill_on_drop(true)
             .spawn()
             .expect("clicktrail serve starts");
-        let url = format!("http://{listen}");
+        // Its first line on stdout is `listening on http://ADDR`.
+        let mut lines = BufReader::new(child.stdout.take().expect("piped")).lines();
+        let first = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("a `listening on` line within 30 s")
+            .unwrap()
+            .expect("clicktrail serve exited at start");
+        let addr: SocketAddr = first
+            .strip_prefix("listening on http://")
+            .and_then(|a| a.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+        // Keep reading, so that a later line never meets a closed pipe.
+        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let url = format!("http://{addr}");
         self.eventually(
             Duration::from_secs(30),
             "the process is ready",
@@ -306,7 +313,7 @@ retry_schedule = [{retry}]
             },
         )
         .await;
-        Process { child, url }
+        Process { child, addr, url }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -555,21 +562,16 @@ retry_schedule = [{retry}]
             .collect()
     }
 
-    /// Polls `probe` until it gives `Some`, failing after `deadline`.
+    /// Polls `probe` until it gives `Some`; panics naming `what` after `deadline`.
     pub async fn eventually<T>(
         &self,
         deadline: Duration,
         what: &str,
-        mut probe: impl AsyncFnMut() -> Option<T>,
+        probe: impl AsyncFnMut() -> Option<T>,
     ) -> T {
-        let start = Instant::now();
-        loop {
-            if let Some(v) = probe().await {
-                return v;
-            }
-            assert!(start.elapsed() < deadline, "timed out waiting for {what}");
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
+        clicktrail_test_support::eventually(what, deadline, probe)
+            .await
+            .unwrap_or_else(|e| panic!("{e}"))
     }
 
     /// Drops the PostgreSQL schema (SQLite's file goes with the temporary directory).

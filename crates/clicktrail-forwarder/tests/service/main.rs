@@ -1,8 +1,11 @@
 //! `clicktrail serve` end to end against the sandbox's Stripe and impact.com emulators, on
 //! SQLite and on PostgreSQL. Every case is written once (`cases.rs`: intake and delivery;
-//! `money.rs`: money-exact, order-safe delivery) and instantiated for both stores by
-//! [`both_stores!`]; the PostgreSQL ones need `CLICKTRAIL_TEST_POSTGRES_URL`.
+//! `money.rs`: money-exact, order-safe delivery; `account.rs`: `setup`, `check`, `backfill` and
+//! reconcile, through the `clicktrail` binary) and instantiated for both stores by
+//! [`both_stores!`]; the PostgreSQL ones need `CLICKTRAIL_TEST_POSTGRES_URL`. All of them share
+//! one bench (`harness.rs`).
 
+mod account;
 mod cases;
 mod harness;
 mod money;
@@ -47,6 +50,11 @@ both_stores!(
     money::refund_before_its_conversion,
     money::lost_dispute_reverses,
     money::three_decimal_currency,
+    account::setup_creates_one_endpoint_then_changes_nothing,
+    account::setup_adds_missing_events_and_keeps_the_others,
+    account::setup_secret_is_accepted_by_a_running_serve,
+    account::backfill_ingests_only_what_is_missing,
+    account::reconcile_recovers_an_event_delivered_while_down,
 );
 
 /// Several replicas need a shared database: PostgreSQL only.
@@ -54,4 +62,24 @@ both_stores!(
 #[ignore = "needs PostgreSQL: set CLICKTRAIL_TEST_POSTGRES_URL (cargo xtask test does when one is reachable)"]
 async fn postgres_two_replicas() {
     cases::two_replicas(harness::Db::Postgres).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn setup_refuses_a_full_account_with_the_list() {
+    account::setup_refuses_a_full_account_with_the_list().await;
+}
+
+#[tokio::test]
+async fn setup_refuses_plain_http_to_a_public_host() {
+    account::setup_refuses_plain_http_to_a_public_host().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn check_names_missing_permissions_and_passes_with_a_full_key() {
+    account::check_names_missing_permissions_and_passes_with_a_full_key().await;
+}
+
+#[tokio::test]
+async fn backfill_refuses_a_window_beyond_thirty_days() {
+    account::backfill_refuses_a_window_beyond_thirty_days().await;
 }

@@ -1,4 +1,8 @@
-//! The cases.
+//! `clicktrail setup`, `check`, `backfill` and the reconcile loop of `serve`, against the
+//! sandbox's Stripe and impact.com emulators, through the `clicktrail` binary (its output and
+//! exit codes) and the service in process, on the service cases' bench.
+
+mod tools;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -8,13 +12,15 @@ use clicktrail_forwarder::metrics::Metrics;
 use clicktrail_forwarder::store::Source;
 use clicktrail_sandbox::SandboxConfig;
 use clicktrail_stripe::client::API_VERSION;
+use clicktrail_test_support::ForwarderConfig;
 use reqwest::Method;
 use serde_json::Value;
 use tokio::sync::Notify;
 
-use crate::harness::{Bench, Db, Options, free_addr};
-use crate::tools::{
-    Serving, add_endpoint, clicktrail, delete_bench_endpoint, endpoint_at, endpoints, write_config,
+use crate::harness::{Bench, Db, Options};
+use tools::{
+    Serving, add_endpoint, clicktrail, delete_bench_endpoint, endpoint_at, endpoints,
+    unanswering_endpoint, write_config,
 };
 
 const WAIT: Duration = Duration::from_secs(30);
@@ -45,7 +51,7 @@ pub async fn setup_refuses_a_full_account_with_the_list() {
     let before = endpoints(&bench).await;
     assert_eq!(before.len(), 16);
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let run = clicktrail(&[
         "setup",
         "--url",
@@ -79,7 +85,7 @@ pub async fn setup_refuses_a_full_account_with_the_list() {
 pub async fn setup_creates_one_endpoint_then_changes_nothing(db: Db) {
     let bench = Bench::new(db).await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let config = config.to_str().unwrap();
     let url = "https://shop.example/webhooks/stripe";
     let setup = |extra: &'static [&'static str]| {
@@ -188,7 +194,7 @@ pub async fn setup_adds_missing_events_and_keeps_the_others(db: Db) {
         )
         .await;
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let args = ["setup", "--url", &url, "--config", config.to_str().unwrap()];
 
     let run = clicktrail(&args).await;
@@ -250,11 +256,11 @@ pub async fn setup_refuses_plain_http_to_a_public_host() {
 pub async fn setup_secret_is_accepted_by_a_running_serve(db: Db) {
     let mut bench = Bench::new(db).await;
     delete_bench_endpoint(&bench).await;
-    let listen = free_addr();
-    let process = bench.spawn(&Options::default(), listen).await;
+    let process = bench.spawn(&Options::default()).await;
+    let listen = process.addr;
 
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let url = format!("http://{listen}/webhooks/stripe");
     let run = clicktrail(&["setup", "--url", &url, "--config", config.to_str().unwrap()]).await;
     assert_eq!(run.code, 0, "{run:?}");
@@ -269,7 +275,7 @@ pub async fn setup_secret_is_accepted_by_a_running_serve(db: Db) {
     assert_eq!(records[0]["params"]["ClickId"], "click-setup-1");
     process.terminate().await;
 
-    let process = bench.spawn(&Options::default(), listen).await;
+    let process = bench.respawn(&Options::default(), listen).await;
     let invoice = bench.subscribe(3900, "click-setup-2").await;
     bench
         .eventually(WAIT, "the conversion after a restart", async || {
@@ -320,28 +326,14 @@ pub async fn check_names_missing_permissions_and_passes_with_a_full_key() {
     let dir = tempfile::tempdir().unwrap();
     let check = |key: &str, token: &str| {
         let path = dir.path().join(format!("{key}-{token}.toml"));
-        std::fs::write(
-            &path,
-            format!(
-                r#"
-database_url = "sqlite://{db}"
-[impact]
-account_sid = "IRsandbox0000000000000000000000001"
-auth_token = "{token}"
-campaign_id = "1000"
-event_type_id = "2000"
-recurring_event_type_id = "2001"
-api_base = "{impact}"
-[stripe]
-api_key = "{key}"
-api_base = "{stripe}"
-"#,
-                db = dir.path().join("unused.db").display(),
-                impact = sandbox.impact_url(),
-                stripe = sandbox.stripe_url(),
-            ),
-        )
-        .unwrap();
+        ForwarderConfig::new()
+            .sqlite_file(&dir.path().join("unused.db"))
+            .impact_auth_token(token)
+            .impact_api_base(&sandbox.impact_url())
+            .stripe_api_key(key)
+            .stripe_api_base(&sandbox.stripe_url())
+            .write(&path)
+            .unwrap();
         async move { clicktrail(&["check", "--config", path.to_str().unwrap()]).await }
     };
     let line = |stdout: &str, what: &str| -> String {
@@ -478,7 +470,7 @@ pub async fn backfill_ingests_only_what_is_missing(db: Db) {
     }
 
     let dir = tempfile::tempdir().unwrap();
-    let config = write_config(&bench, dir.path(), free_addr(), "");
+    let config = write_config(dir.path(), &bench.config(&Options::default()));
     let args = [
         "backfill",
         "--since",
@@ -587,13 +579,13 @@ pub async fn backfill_refuses_a_window_beyond_thirty_days() {
     }
 }
 
-/// An event whose delivery failed while the forwarder was down (its only endpoint refuses
-/// connections) is read back by reconcile at start, and another one by a later run; both reach
+/// An event whose delivery failed while the forwarder was down (its only endpoint closes every
+/// connection unanswered) is read back by reconcile at start, and another one by a later run; both reach
 /// impact.com and are counted in `/metrics`.
 pub async fn reconcile_recovers_an_event_delivered_while_down(db: Db) {
     let bench = Bench::new(db).await;
     delete_bench_endpoint(&bench).await;
-    let dead = free_addr();
+    let dead = unanswering_endpoint().await;
     let dead_endpoint = add_endpoint(&bench, &format!("http://{dead}/webhooks/stripe")).await;
     let invoice = bench.subscribe(2900, "click-reconcile-1").await;
     let failed_delivery = async || {
@@ -619,15 +611,10 @@ pub async fn reconcile_recovers_an_event_delivered_while_down(db: Db) {
         .eventually(WAIT, "a failed delivery", failed_delivery)
         .await;
 
-    let listen = free_addr();
-    let dir = tempfile::tempdir().unwrap();
-    let config = write_config(
-        &bench,
-        dir.path(),
-        listen,
-        "[reconcile]\ninterval = \"300ms\"\n",
-    );
-    let serving = Serving::start(&bench, &std::fs::read_to_string(config).unwrap(), listen).await;
+    let config = bench
+        .config(&Options::default())
+        .reconcile_interval("300ms");
+    let serving = Serving::start(&bench, &config).await;
     let records = bench
         .eventually(WAIT, "the recovered conversion", async || {
             let r = bench.records_for("conversion", &invoice).await;

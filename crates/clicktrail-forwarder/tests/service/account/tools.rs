@@ -7,13 +7,14 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use clicktrail_forwarder::config::Config;
+use clicktrail_test_support::ForwarderConfig;
 use reqwest::Method;
 use serde_json::Value;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-use crate::harness::{Bench, Options};
+use crate::harness::Bench;
 
 /// What a `clicktrail` run printed and how it exited.
 #[derive(Debug)]
@@ -41,14 +42,10 @@ pub async fn clicktrail(args: &[&str]) -> Run {
     }
 }
 
-/// Writes the bench's configuration (listening on `listen`) plus `extra` into `dir`.
-pub fn write_config(bench: &Bench, dir: &Path, listen: SocketAddr, extra: &str) -> PathBuf {
-    let path = dir.join(format!("clicktrail-{}.toml", listen.port()));
-    let text = format!(
-        "{}\n{extra}",
-        bench.config_text_at(&Options::default(), listen)
-    );
-    std::fs::write(&path, text).unwrap();
+/// Writes `config` into `dir` as `clicktrail.toml`; returns its path.
+pub fn write_config(dir: &Path, config: &ForwarderConfig) -> PathBuf {
+    let path = dir.join("clicktrail.toml");
+    config.write(&path).unwrap();
     path
 }
 
@@ -98,6 +95,19 @@ pub async fn add_endpoint(bench: &Bench, url: &str) -> String {
     created["id"].as_str().unwrap().to_owned()
 }
 
+/// A loopback address whose listener closes every connection without an answer, for as long
+/// as the test runs: a webhook endpoint whose deliveries all fail.
+pub async fn unanswering_endpoint() -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            drop(stream);
+        }
+    });
+    addr
+}
+
 /// `serve` in process with a configuration text of the test's own.
 pub struct Serving {
     pub url: String,
@@ -106,9 +116,11 @@ pub struct Serving {
 }
 
 impl Serving {
-    pub async fn start(bench: &Bench, config_text: &str, listen: SocketAddr) -> Self {
-        let config = Config::from_toml_str(config_text).expect("valid config");
-        let listener = TcpListener::bind(listen).await.unwrap();
+    /// Starts it on a loopback port of its own (the configuration's `listen` is not used).
+    pub async fn start(bench: &Bench, config: &ForwarderConfig) -> Self {
+        let config = Config::from_toml_str(&config.to_toml()).expect("valid config");
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let listen = listener.local_addr().unwrap();
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(clicktrail_forwarder::serve::run(config, listener, async {
             let _ = stopped.await;
