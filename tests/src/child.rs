@@ -73,6 +73,35 @@ impl Child {
         all[all.len().saturating_sub(lines)..].join("\n")
     }
 
+    /// The rest of the first log line starting with `prefix`, once the process has written it:
+    /// how a part started on port 0 says which port its listener holds. Fails when the process
+    /// exits first or `timeout` passes.
+    pub fn announced(&mut self, prefix: &str, timeout: Duration) -> Result<String, String> {
+        let log = self.log.clone();
+        let name = self.name.clone();
+        wait_until(
+            &format!("{name} to print a line starting {prefix:?}"),
+            timeout,
+            || {
+                let text = std::fs::read_to_string(&log).unwrap_or_default();
+                if let Some(line) = text.lines().find_map(|l| l.strip_prefix(prefix)) {
+                    return Ok(Some(line.to_owned()));
+                }
+                match self.exited() {
+                    Some(status) => Err(format!("{name} exited ({status})")),
+                    None => Ok(None),
+                }
+            },
+        )
+        .map_err(|e| {
+            format!(
+                "{e}\n--- last lines of {} ---\n{}",
+                log.display(),
+                self.log_tail(30)
+            )
+        })
+    }
+
     /// How it ended, if it has.
     pub fn exited(&mut self) -> Option<ExitStatus> {
         if self.status.is_none() {
@@ -135,6 +164,31 @@ fn copy_lines(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn announced_returns_the_rest_of_the_line_or_says_the_process_exited() {
+        let dir = std::env::temp_dir().join(format!("clicktrail-child3-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let mut cmd = Command::new("sh");
+        cmd.args([
+            "-c",
+            "echo starting; echo 'listening on http://127.0.0.1:4242'; sleep 30",
+        ]);
+        let mut child = Child::spawn("speaker", cmd, &dir, false).unwrap();
+        let rest = child
+            .announced("listening on ", Duration::from_secs(10))
+            .unwrap();
+        assert_eq!(rest, "http://127.0.0.1:4242");
+        child.stop(Duration::from_secs(5));
+
+        let mut cmd = Command::new("sh");
+        cmd.args(["-c", "echo nothing to say"]);
+        let mut quiet = Child::spawn("quiet", cmd, &dir, false).unwrap();
+        let error = quiet
+            .announced("listening on ", Duration::from_secs(10))
+            .unwrap_err();
+        assert!(error.contains("quiet exited"), "{error}");
+    }
 
     #[test]
     fn output_goes_to_the_log_and_stop_ends_a_process_that_ignores_sigint() {

@@ -77,15 +77,17 @@ impl StackConfig {
     }
 
     /// Like [`on_fixed_ports`](Self::on_fixed_ports) but on free ports, output only in the
-    /// logs: for tests.
+    /// logs: for tests. The emulators and the shop listen on port 0 and the stack reads the
+    /// port each holds from the line it prints when it starts; the forwarder's port is chosen
+    /// here, because its webhook URL must be registered (`clicktrail setup --url`) before
+    /// `clicktrail serve` starts and reads the endpoint's signing secret.
     pub fn on_free_ports(work_dir: PathBuf) -> Result<Self, String> {
         let mut config = Self::on_fixed_ports(work_dir);
-        let ports = crate::free_ports(4)?;
         config.ports = Ports {
-            stripe: ports[0],
-            impact: ports[1],
-            forwarder: ports[2],
-            shop: ports[3],
+            stripe: 0,
+            impact: 0,
+            forwarder: crate::free_ports(1)?[0],
+            shop: 0,
         };
         config.echo = false;
         Ok(config)
@@ -115,7 +117,7 @@ impl Stack {
             ("the forwarder", config.ports.forwarder),
             ("the shop", config.ports.shop),
         ] {
-            if std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
+            if port != 0 && std::net::TcpListener::bind(("127.0.0.1", port)).is_err() {
                 return Err(format!(
                     "port {port} (for {name}) is in use: is another demo running? Stop it first."
                 ));
@@ -131,14 +133,15 @@ impl Stack {
             }
         }
         let config_file = config.work_dir.join("clicktrail.toml");
-        std::fs::write(&config_file, forwarder_config(&config))
-            .map_err(|e| format!("writing {}: {e}", config_file.display()))?;
         let mut stack = Self {
             config,
             config_file,
             children: Vec::new(),
         };
         stack.start_sandbox()?;
+        // Written once the emulators' ports are known.
+        std::fs::write(&stack.config_file, forwarder_config(&stack.config))
+            .map_err(|e| format!("writing {}: {e}", stack.config_file.display()))?;
         // `setup` first: it keeps the endpoint's signing secret in the database, where `serve`
         // reads it at start. Stripe retries what it could not deliver in between.
         stack.register_webhook()?;
@@ -159,8 +162,27 @@ impl Stack {
             // Failed webhook deliveries are retried within seconds rather than hours.
             .args(["--delivery-retry-scale", "0.01"]);
         self.spawn("sandbox", cmd)?;
+        self.config.ports.stripe =
+            self.announced_port("sandbox", "Stripe emulator:", ports.stripe)?;
+        self.config.ports.impact =
+            self.announced_port("sandbox", "impact.com emulator:", ports.impact)?;
+        let ports = self.config.ports;
         self.wait_for("sandbox", addr(ports.stripe), "/_sandbox/deliveries")?;
         self.wait_for("sandbox", addr(ports.impact), "/_sandbox/records")
+    }
+
+    /// `asked`, or when it is 0 the port `name` printed after `prefix` (`http://127.0.0.1:PORT`).
+    fn announced_port(&mut self, name: &str, prefix: &str, asked: u16) -> Result<u16, String> {
+        if asked != 0 {
+            return Ok(asked);
+        }
+        let child = self
+            .children
+            .iter_mut()
+            .find(|c| c.name() == name)
+            .ok_or_else(|| format!("{name} was not started"))?;
+        let line = child.announced(prefix, READY_TIMEOUT)?;
+        port_of_url(&line).ok_or_else(|| format!("{name} printed {prefix}{line}: no port in it"))
     }
 
     fn start_forwarder(&mut self) -> Result<(), String> {
@@ -218,7 +240,8 @@ impl Stack {
             .arg(self.config.root.join("www"))
             .env("STRIPE_API_KEY", STRIPE_SECRET_KEY);
         self.spawn("shop", cmd)?;
-        self.wait_for("shop", addr(ports.shop), "/healthz")
+        self.config.ports.shop = self.announced_port("shop", "sample shop:", ports.shop)?;
+        self.wait_for("shop", addr(self.config.ports.shop), "/healthz")
     }
 
     /// A `clicktrail` command (add `--config` with [`config_file`](Self::config_file)).
@@ -343,6 +366,13 @@ impl Drop for Stack {
     }
 }
 
+/// The port of the first `http://host:PORT` in `text`.
+fn port_of_url(text: &str) -> Option<u16> {
+    let rest = &text[text.find("http://")? + "http://".len()..];
+    let authority = rest.split(['/', ' ']).next()?;
+    authority.rsplit_once(':')?.1.parse().ok()
+}
+
 fn addr(port: u16) -> SocketAddr {
     SocketAddr::from(([127, 0, 0, 1], port))
 }
@@ -359,5 +389,20 @@ fn target_dir(root: &Path) -> PathBuf {
     match std::env::var_os("CARGO_TARGET_DIR") {
         Some(dir) if !dir.is_empty() => root.join(dir),
         _ => root.join("target"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_port_is_read_from_the_line_a_part_prints() {
+        let sandbox = "     http://127.0.0.1:40123   (secret key: sk_test_x)";
+        assert_eq!(port_of_url(sandbox), Some(40123));
+        assert_eq!(port_of_url(" http://127.0.0.1:8080"), Some(8080));
+        assert_eq!(port_of_url(" http://127.0.0.1:8080/shop"), Some(8080));
+        assert_eq!(port_of_url(" http://localhost/"), None);
+        assert_eq!(port_of_url("no url here"), None);
     }
 }

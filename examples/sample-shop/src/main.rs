@@ -13,9 +13,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
                 .unwrap_or_else(|_| "sample_shop=info,clicktrail_tower=info".into()),
         )
         .init();
-    let config = ShopConfig::parse();
-    let state = AppState::connect(&config).await?;
+    let mut config = ShopConfig::parse();
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    // `--listen 127.0.0.1:0` takes any free port: the links the shop makes use the one it holds.
+    config.listen = listener.local_addr()?;
+    let state = AppState::connect(&config).await?;
     println!("sample shop: {}", config.public_url());
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown())

@@ -4,7 +4,7 @@
 use std::process::{Command, Stdio};
 use std::time::Duration;
 
-use clicktrail_e2e::{Child, free_ports, http_get, wait_until};
+use clicktrail_e2e::{Child, http_get, wait_until};
 use clicktrail_test_support::{eventually, try_eventually};
 use fantoccini::cookies::Cookie;
 use fantoccini::elements::Element;
@@ -25,11 +25,19 @@ pub struct Browser {
 impl Browser {
     /// Starts `/usr/bin/chromedriver` and a headless Chromium session.
     pub async fn start(log_dir: &std::path::Path) -> Result<Self, String> {
-        let port = free_ports(1)?[0];
+        // Port 0: chromedriver's listener takes a free port and the driver says which.
         let mut cmd = Command::new("/usr/bin/chromedriver");
-        cmd.arg(format!("--port={port}")).stdin(Stdio::null());
+        cmd.arg("--port=0").stdin(Stdio::null());
         let mut driver = Child::spawn("chromedriver", cmd, log_dir, false)
             .map_err(|e| format!("{e} (chromium-driver is installed by `cargo xtask setup`)"))?;
+        let announced = driver.announced(
+            "ChromeDriver was started successfully on port ",
+            Duration::from_secs(20),
+        )?;
+        let port: u16 = announced
+            .trim_end_matches('.')
+            .parse()
+            .map_err(|_| format!("chromedriver announced port {announced:?}"))?;
         let addr = std::net::SocketAddr::from(([127, 0, 0, 1], port));
         wait_until(
             "chromedriver to answer /status",
