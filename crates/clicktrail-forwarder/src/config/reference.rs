@@ -364,13 +364,9 @@ const fn required(
     about: &'static str,
 ) -> KeyDoc {
     KeyDoc {
-        section,
-        name,
-        default: None,
         required: true,
         secret,
-        example,
-        about,
+        ..key(section, name, None, example, about)
     }
 }
 
