@@ -9,6 +9,9 @@
 //! Output, one JSON object per event on the writer and nothing else:
 //!
 //! - `{"event":"evt_..","type":"invoice.paid","decision":"send","not_before":"<RFC 3339>","request":{"method":"POST","path":"/Advertisers/<SID>/Conversions","params":{...}}}`
+//!   A one-time Checkout payment goes out as one item, with `"note":"sent as one item: ..."`:
+//!   explain does not fetch its line items (or a promotion code named by id), which never change
+//!   the amount.
 //! - `{"event":"..","type":"..","decision":"skip","reason":"..."}`
 //! - `{"event":"..","type":"..","decision":"lookup","needs":"GET /v1/..."}`
 //! - `{"event":"..","type":"..","decision":"wait","until":"<RFC 3339>","reason":"..."}`
@@ -39,7 +42,7 @@ use serde_json::Value;
 
 use crate::account::backfill::rfc3339;
 use crate::knowledge::{MemoryKnowledge, Record};
-use crate::mapping::{self, Decision, Fetched, Settings};
+use crate::mapping::{self, Decision, Fetched, Need, Settings};
 
 /// Runs the rules over inputs in order, keeping what they learn between events.
 #[derive(Debug)]
@@ -174,13 +177,14 @@ impl Explainer {
     }
 
     fn decide(&mut self, event: &Event, now: i64) -> Decision {
-        let decision = mapping::decide(
-            event,
-            &self.settings,
-            &self.knowledge,
-            &Fetched::default(),
-            now,
-        );
+        let mut fetched = Fetched::default();
+        let decision = loop {
+            let decision = mapping::decide(event, &self.settings, &self.knowledge, &fetched, now);
+            match &decision {
+                Decision::Lookup { needs } if answer_offline(needs, &mut fetched) => {}
+                _ => break decision,
+            }
+        };
         self.knowledge.apply(decision.records());
         decision
     }
@@ -196,6 +200,25 @@ impl Explainer {
         let entry = ErrorLine { line, file, error };
         let text = serde_json::to_string(&entry).map_err(io::Error::other)?;
         writeln!(out, "{text}")
+    }
+}
+
+/// Answers, without Stripe, the look-ups that only dress a conversion (its line items, its
+/// promotion code) and never change its amount: explain then shows the send, as one item with a
+/// note saying why. `false` for look-ups a decision depends on (a click id, a first payment):
+/// explain prints what it would fetch.
+fn answer_offline(needs: &Need, fetched: &mut Fetched) -> bool {
+    const OFFLINE: &str = "explain does not call Stripe";
+    match needs {
+        Need::CheckoutLineItems { session } => {
+            fetched.checkout_line_items(session.clone(), Err(OFFLINE.to_owned()));
+            true
+        }
+        Need::PromotionCode { id } => {
+            fetched.promotion_code(id.clone(), None);
+            true
+        }
+        _ => false,
     }
 }
 
@@ -235,6 +258,8 @@ struct Line<'a> {
     needs: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     decided_again_after: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    note: Option<&'a str>,
 }
 
 impl<'a> Line<'a> {
@@ -249,14 +274,17 @@ impl<'a> Line<'a> {
             reason: None,
             needs: None,
             decided_again_after: None,
+            note: None,
         };
         match decision {
             Decision::Send {
                 request,
                 not_before,
+                note,
                 ..
             } => {
                 line.not_before = Some(rfc3339(*not_before));
+                line.note = note.as_deref();
                 line.request = Some(RequestOut {
                     method: request.method().as_str(),
                     path: request.path(sid),

@@ -23,15 +23,20 @@
 //!     "amount_total": 5000, "total_details": {"amount_tax": 0},
 //!     "metadata": {"IRClickId": "Qx9abc"}}}
 //! }"#)?;
-//! let decision = decide(&event, &settings, &knowledge, &Fetched::default(), event.created);
+//! // The rules ask Stripe for the session's line items; here Stripe refuses (a restricted key):
+//! // the conversion goes out as one item, and the decision says why.
+//! let mut fetched = Fetched::default();
+//! fetched.checkout_line_items("cs_1", Err("403: rak_checkout_session_read".into()));
+//! let decision = decide(&event, &settings, &knowledge, &fetched, event.created);
 //! knowledge.apply(decision.records());
-//! let Decision::Send { request, .. } = &decision else { panic!("{decision:?}") };
+//! let Decision::Send { request, note, .. } = &decision else { panic!("{decision:?}") };
 //! assert_eq!(request.path(&settings.account_sid), "/Advertisers/IRsandbox/Conversions");
 //! assert!(request.params().contains(&("OrderId".into(), "pi_1".into())));
 //! assert!(request.params().contains(&("ItemSubTotal1".into(), "5000".into()))); // yen: no decimals
+//! assert!(note.as_deref().unwrap().starts_with("sent as one item"));
 //!
 //! // The same event again is a duplicate.
-//! let again = decide(&event, &settings, &knowledge, &Fetched::default(), event.created);
+//! let again = decide(&event, &settings, &knowledge, &fetched, event.created);
 //! assert_eq!(again.kind(), "skip");
 //! # Ok::<(), clicktrail_stripe::Error>(())
 //! ```

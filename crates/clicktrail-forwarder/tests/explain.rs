@@ -192,6 +192,12 @@ fn basil_one_time_payment_and_refunds() {
     let v = lines(&out);
     assert_eq!(decisions(&v), ["send", "send", "lookup"]);
     assert_eq!(v[0]["request"]["params"]["OrderId"], "pi_seq6");
+    let note = v[0]["note"].as_str().unwrap();
+    assert!(
+        note.starts_with("sent as one item") && note.contains("explain does not call Stripe"),
+        "{note}"
+    );
+    assert!(v[1].get("note").is_none(), "a refund has no note: {}", v[1]);
     assert_eq!(v[0]["request"]["params"]["CurrencyCode"], "JPY");
     assert_eq!(
         v[0]["request"]["params"]["ItemSubTotal1"], "5000",

@@ -870,8 +870,25 @@ fn real_checkout_payloads_are_read() {
     let mut value = fixture("checkout.session.completed__payment__stripe-sync-engine.json");
     value["data"]["object"]["metadata"] = json!({"irclickid": "REAL1"});
     let e = clicktrail_stripe::Event::from_value(value).unwrap();
-    let d = Run::new().decide(&e);
+    let mut run = Run::new();
+    let session = "cs_live_9RBjcHiy2i5p99Tf1MYM90c3SHK1grU0E6Ae6pKWR2KPA4ZiuKiB2X1Y3X";
+    let Decision::Lookup { needs } = run.decide(&e) else {
+        panic!("a real payload carries no line items: they are fetched")
+    };
+    assert_eq!(
+        needs,
+        Need::CheckoutLineItems {
+            session: session.into()
+        }
+    );
+    let mut fetched = Fetched::default();
+    fetched.checkout_line_items(session, Ok(vec![line_item("price_sticker", 1, 999)]));
+    let d = run.decide_with(&e, &fetched, e.created);
     let (r, _) = sent(&d);
+    assert_eq!(param(r, "ItemSku1").as_deref(), Some("price_sticker"));
+    // 9.99 of items, 0.65 of it tax: 0.65 goes out as the order discount.
+    assert_eq!(param(r, "ItemSubTotal1").as_deref(), Some("9.99"));
+    assert_eq!(param(r, "OrderDiscount").as_deref(), Some("0.65"));
     assert_eq!(param(r, "CurrencyCode").as_deref(), Some("EUR"));
     assert_eq!(
         param(r, "OrderId").as_deref(),
@@ -893,6 +910,200 @@ fn real_checkout_payloads_are_read() {
             .as_str(),
         "PAY1"
     );
+}
+
+/// A Checkout line item as `GET /v1/checkout/sessions/{id}/line_items` gives it.
+fn line_item(price: &str, quantity: i64, subtotal: i64) -> clicktrail_stripe::CheckoutLineItem {
+    clicktrail_stripe::CheckoutLineItem::from_value(&json!({
+        "id": format!("li_{price}"), "object": "item", "description": format!("{price} name"),
+        "quantity": quantity, "amount_subtotal": subtotal, "amount_total": subtotal,
+        "currency": "usd", "price": {"id": price, "product": format!("prod_{price}")}
+    }))
+    .unwrap()
+}
+
+/// A one-time session as its event carries it: no line items.
+fn bare_session(patch: serde_json::Value) -> clicktrail_stripe::Event {
+    let mut object = session(
+        "payment",
+        "paid",
+        json!({"metadata": {"irclickid": "ITEMS"}}),
+    );
+    object["line_items"] = serde_json::Value::Null;
+    for (k, v) in patch.as_object().unwrap() {
+        object[k] = v.clone();
+    }
+    checkout("evt_items", "checkout.session.completed", object)
+}
+
+#[test]
+fn one_time_checkout_is_itemised_from_the_line_items_stripe_gives() {
+    let e = bare_session(json!({}));
+    let d = Run::new().decide(&e);
+    let Decision::Lookup { needs } = &d else {
+        panic!("{d:?}")
+    };
+    assert_eq!(
+        needs,
+        &Need::CheckoutLineItems {
+            session: "cs_test_1".into()
+        }
+    );
+    assert!(
+        needs
+            .to_string()
+            .starts_with("GET /v1/checkout/sessions/cs_test_1/line_items")
+    );
+
+    // 2 x 15.00 + 20.00 = 50.00 of items; 54.00 paid with 4.00 tax: 50.00 credited.
+    let mut fetched = Fetched::default();
+    fetched.checkout_line_items(
+        "cs_test_1",
+        Ok(vec![
+            line_item("price_a", 2, 3000),
+            line_item("price_b", 1, 2000),
+        ]),
+    );
+    let d = Run::new().decide_with(&e, &fetched, T0);
+    let Decision::Send {
+        request: r, note, ..
+    } = &d
+    else {
+        panic!("{d:?}")
+    };
+    assert_eq!(note, &None);
+    let expect = [
+        ("ItemSku1", "price_a"),
+        ("ItemName1", "price_a name"),
+        ("ItemQuantity1", "2"),
+        ("ItemSubTotal1", "30.00"),
+        ("ItemSku2", "price_b"),
+        ("ItemQuantity2", "1"),
+        ("ItemSubTotal2", "20.00"),
+    ];
+    for (key, value) in expect {
+        assert_eq!(param(r, key).as_deref(), Some(value), "{key}");
+    }
+    assert_eq!(param(r, "OrderDiscount"), None);
+    assert_eq!(sale_amount(r, 2), 3000 + 2000);
+
+    // A 10.00 discount on the same items: 44.00 paid, 4.00 of it tax.
+    let e = bare_session(json!({"amount_total": 4400,
+        "total_details": {"amount_discount": 1000, "amount_shipping": 0, "amount_tax": 400}}));
+    let d = Run::new().decide_with(&e, &fetched, T0);
+    let r = sent(&d).0;
+    assert_eq!(param(r, "OrderDiscount").as_deref(), Some("10.00"));
+    assert_eq!(sale_amount(r, 2), 3000 + 2000 - 1000);
+
+    // A payload with part of the items (expanded, has_more) asks for all of them.
+    let partial = bare_session(json!({"line_items": {"object": "list", "has_more": true,
+        "data": [{"id": "li_1", "object": "item", "quantity": 1, "amount_subtotal": 3000}]}}));
+    assert!(matches!(
+        Run::new().decide(&partial),
+        Decision::Lookup {
+            needs: Need::CheckoutLineItems { .. }
+        }
+    ));
+}
+
+#[test]
+fn line_items_stripe_withholds_make_one_item_and_the_decision_says_why() {
+    let e = bare_session(json!({}));
+    let mut fetched = Fetched::default();
+    fetched.checkout_line_items(
+        "cs_test_1",
+        Err("Stripe refused (403): rak_checkout_session_read".into()),
+    );
+    let d = Run::new().decide_with(&e, &fetched, T0);
+    let Decision::Send {
+        request: r, note, ..
+    } = &d
+    else {
+        panic!("{d:?}")
+    };
+    assert_eq!(param(r, "ItemName1").as_deref(), Some("Order pi_checkout"));
+    assert_eq!(param(r, "ItemSubTotal1").as_deref(), Some("50.00"));
+    assert_eq!(param(r, "ItemSku2"), None);
+    let note = note.as_deref().unwrap();
+    assert!(
+        note.contains("one item") && note.contains("cs_test_1") && note.contains("403"),
+        "{note}"
+    );
+}
+
+#[test]
+fn a_promotion_code_stripe_names_goes_out_as_order_promo_code() {
+    // Expanded in the payload: its code is right there.
+    let mut fetched = Fetched::default();
+    fetched.checkout_line_items("cs_test_1", Ok(vec![line_item("price_a", 1, 5000)]));
+    let spelled = json!({"discounts": [{"coupon": "C1", "promotion_code":
+        {"id": "promo_1", "object": "promotion_code", "code": "SPRING"}}]});
+    let d = Run::new().decide_with(&bare_session(spelled), &fetched, T0);
+    assert_eq!(
+        param(sent(&d).0, "OrderPromoCode").as_deref(),
+        Some("SPRING")
+    );
+
+    // Named by id only: its code is fetched; one Stripe will not show is left out.
+    let by_id = bare_session(json!({"discounts": [{"coupon": "C1", "promotion_code": "promo_2"}]}));
+    let d = Run::new().decide_with(&by_id, &fetched, T0);
+    let Decision::Lookup { needs } = &d else {
+        panic!("{d:?}")
+    };
+    assert_eq!(
+        needs,
+        &Need::PromotionCode {
+            id: "promo_2".into()
+        }
+    );
+    let mut answered = fetched.clone();
+    answered.promotion_code("promo_2", Some("WELCOME".into()));
+    let d = Run::new().decide_with(&by_id, &answered, T0);
+    assert_eq!(
+        param(sent(&d).0, "OrderPromoCode").as_deref(),
+        Some("WELCOME")
+    );
+    let mut withheld = fetched.clone();
+    withheld.promotion_code("promo_2", None);
+    let d = Run::new().decide_with(&by_id, &withheld, T0);
+    let r = sent(&d).0;
+    assert_eq!(param(r, "OrderPromoCode"), None);
+    assert_eq!(sale_amount(r, 2), 5000, "the code changes no amount");
+
+    // No discount: no OrderPromoCode, no look-up.
+    let d = Run::new().decide_with(&bare_session(json!({})), &fetched, T0);
+    assert_eq!(param(sent(&d).0, "OrderPromoCode"), None);
+}
+
+#[test]
+fn an_invoice_promotion_code_goes_out_when_its_discount_is_expanded() {
+    for shape in SHAPES {
+        let mut object = invoice(shape, &Inv::default());
+        object["discounts"] = json!([{"id": "di_1", "object": "discount", "coupon": {"id": "C1"},
+            "promotion_code": {"id": "promo_9", "object": "promotion_code", "code": "INV10"}}]);
+        let d = Run::new().decide(&event("evt_p", "invoice.paid", T0, object.clone()));
+        assert_eq!(
+            param(sent(&d).0, "OrderPromoCode").as_deref(),
+            Some("INV10")
+        );
+        // Discount ids name no promotion code: nothing is fetched, nothing is sent.
+        object["discounts"] = json!(["di_1"]);
+        let d = Run::new().decide(&event("evt_p", "invoice.paid", T0, object.clone()));
+        assert_eq!(param(sent(&d).0, "OrderPromoCode"), None);
+        // The older single `discount` object.
+        object["discounts"] = json!([]);
+        object["discount"] =
+            json!({"id": "di_2", "object": "discount", "promotion_code": "promo_8"});
+        let d = Run::new().decide(&event("evt_p", "invoice.paid", T0, object));
+        assert_eq!(
+            d,
+            Decision::Lookup {
+                needs: Need::PromotionCode {
+                    id: "promo_8".into()
+                }
+            }
+        );
+    }
 }
 
 // ---------------------------------------------------------------- refunds

@@ -65,7 +65,7 @@ pub mod webhook;
 pub use error::{Error, VerifyError};
 pub use event::{
     Charge, CheckoutLineItem, CheckoutSession, Customer, Dispute, Event, EventHead, Invoice,
-    InvoiceLine, InvoicePayment, Metadata, Refund, Subscription, metadata_value,
+    InvoiceLine, InvoicePayment, Metadata, PromotionCode, Refund, Subscription, metadata_value,
 };
 pub use money::{Currency, Money};
 

@@ -79,11 +79,14 @@ pub(crate) fn jobs(args: JobsArgs) -> ExitCode {
             "ID", "STATE", "EVENT", "TYPE", "KIND", "ORDER", "TRY", "RUN AT"
         );
         for r in rows {
-            let outcome = match (&r.outcome, &r.answer) {
+            let mut outcome = match (&r.outcome, &r.answer) {
                 (Some(o), Some(a)) => format!("{o} | answer: {a}"),
                 (Some(o), None) => o.clone(),
                 (None, _) => String::new(),
             };
+            if let Some(note) = &r.note {
+                outcome = format!("{outcome} | note: {note}");
+            }
             println!(
                 "{:>6}  {:<8}  {:<30}  {:<24}  {:<12}  {:<28}  {:>3}  {:<20}  {}",
                 r.id,

@@ -5,8 +5,9 @@ use clicktrail_stripe::CheckoutSession;
 
 use super::click_id::{Found, Search, on_customer};
 use super::conversion::Draft;
+use super::items::Line;
 use super::send::{self, Payment};
-use super::{Cx, Decision, lines};
+use super::{Cx, Decision, Need, lines, promo};
 use crate::knowledge::{Knowledge, Owner, Record};
 
 pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> Decision {
@@ -140,6 +141,14 @@ fn payment_mode<K: Knowledge + ?Sized>(
         Ok(click_id) => click_id,
         Err(decision) => return decision,
     };
+    let (lines, note) = match session_lines(cx, session) {
+        Ok(found) => found,
+        Err(needs) => return Decision::Lookup { needs },
+    };
+    let promo_code = match promo::order_promo_code(cx, &session.promotion_codes) {
+        Ok(code) => code,
+        Err(needs) => return Decision::Lookup { needs },
+    };
     let credited = session
         .amount_total
         .unwrap_or(0)
@@ -153,11 +162,40 @@ fn payment_mode<K: Knowledge + ?Sized>(
         click_id: &click_id,
         customer_id: session.customer.as_deref(),
         email: session.email(),
-        lines: lines::of_checkout(session.line_items.as_deref().unwrap_or_default()),
+        lines,
         credited,
+        promo_code,
     };
-    send::conversion(cx, draft, &payment, vec![handled.clone()])
+    send::conversion(cx, draft, &payment, vec![handled.clone()], note)
         .unwrap_or_else(|reason| skip(format!("Checkout Session {}: {reason}", session.id)))
+}
+
+/// A one-time payment's line items as itemisation inputs: the payload's when it carries all of
+/// them (expanded), else every item fetched from Stripe (`Err` asks for them). When Stripe would
+/// not give them (the key may not read Checkout Sessions, the session is gone), no lines (one
+/// summary item carries the amount) and the note saying why.
+fn session_lines<K: Knowledge + ?Sized>(
+    cx: &Cx<'_, K>,
+    session: &CheckoutSession,
+) -> Result<(Vec<Line>, Option<String>), Need> {
+    if let Some(items) = &session.line_items
+        && !session.line_items_has_more
+    {
+        return Ok((lines::of_checkout(items), None));
+    }
+    match cx.fetched.get_checkout_line_items(&session.id) {
+        None => Err(Need::CheckoutLineItems {
+            session: session.id.clone(),
+        }),
+        Some(Ok(items)) => Ok((lines::of_checkout(items), None)),
+        Some(Err(why)) => Ok((
+            Vec::new(),
+            Some(format!(
+                "sent as one item: Stripe did not give the line items of Checkout Session {} ({why})",
+                session.id
+            )),
+        )),
+    }
 }
 
 /// The skip reason of a session whose payment is not confirmed yet (an asynchronous payment

@@ -30,6 +30,7 @@ pub(super) enum Found {
 impl Found {
     /// The click id, or the decision to return instead: a look-up, a wait, or the skip that
     /// `skip` makes of the reason.
+    #[allow(clippy::result_large_err)] // a Decision, returned at once: boxing would only add noise
     pub(super) fn or_decide(
         self,
         skip: impl FnOnce(String) -> Decision,

@@ -22,6 +22,8 @@ pub(super) struct Draft<'a> {
     pub(super) lines: Vec<Line>,
     /// The amount credited, minor units.
     pub(super) credited: i64,
+    /// `OrderPromoCode`: the promotion code the customer used ([`promo`](super::promo)).
+    pub(super) promo_code: Option<String>,
 }
 
 /// Renders `draft` as a conversion request; `Err` holds a skip reason.
@@ -61,6 +63,9 @@ pub(super) fn build(settings: &Settings, draft: Draft<'_>) -> Result<ImpactReque
             quantity,
             precision.amount(item.subtotal),
         ));
+    }
+    if let Some(code) = draft.promo_code {
+        builder = builder.order_promo_code(clip(code));
     }
     if itemised.discount > 0 {
         builder = builder.order_discount(precision.amount(itemised.discount));

@@ -22,6 +22,9 @@ pub enum Decision {
         not_before: i64,
         /// What to remember with this decision.
         records: Vec<Record>,
+        /// What the decision gave up on and why (the line items Stripe would not give), stored
+        /// with the job and shown by `jobs` and `explain`; `None` for an ordinary send.
+        note: Option<String>,
     },
     /// Send nothing, for `reason` (never silent: the reason is stored and shown).
     Skip {

@@ -67,5 +67,6 @@ pub(super) fn decide<K: Knowledge + ?Sized>(cx: &Cx<'_, K>, handled: Record) -> 
                 reversed: true,
             },
         ],
+        note: None,
     }
 }

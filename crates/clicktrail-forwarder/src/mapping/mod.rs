@@ -57,6 +57,7 @@ pub mod items;
 mod lines;
 mod need;
 mod payment;
+mod promo;
 mod refund;
 mod send;
 mod settings;

@@ -7,7 +7,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use clicktrail_stripe::{Customer, InvoiceLine, Subscription};
+use clicktrail_stripe::{CheckoutLineItem, Customer, InvoiceLine, Subscription};
 
 /// One Stripe read the mapping needs before it can decide. Its `Display` is the request and
 /// what it is for, as `clicktrail explain` and the worker's errors show it.
@@ -37,6 +37,18 @@ pub enum Need {
     InvoiceOfPaymentIntent {
         /// `pi_...`.
         payment_intent: String,
+    },
+    /// `GET /v1/checkout/sessions/{id}/line_items`, every page: a one-time payment's items
+    /// (Checkout event payloads never carry them).
+    CheckoutLineItems {
+        /// `cs_...`.
+        session: String,
+    },
+    /// `GET /v1/promotion_codes/{id}`: the customer-facing code of a promotion code the payment's
+    /// discount names only by id, for `OrderPromoCode`.
+    PromotionCode {
+        /// `promo_...`.
+        id: String,
     },
 }
 
@@ -80,6 +92,14 @@ impl fmt::Display for Need {
                 f,
                 "GET /v1/invoice_payments?payment[type]=payment_intent&payment[payment_intent]={payment_intent} (to find the invoice this payment paid, and so its conversion)"
             ),
+            Self::CheckoutLineItems { session } => write!(
+                f,
+                "GET /v1/checkout/sessions/{session}/line_items (to itemise the one-time payment: the event does not carry its line items)"
+            ),
+            Self::PromotionCode { id } => write!(
+                f,
+                "GET /v1/promotion_codes/{id} (to send the code the customer used as OrderPromoCode: the discount names it only by id)"
+            ),
         }
     }
 }
@@ -92,6 +112,8 @@ pub struct Fetched {
     customers: HashMap<String, Option<Customer>>,
     invoice_lines: HashMap<String, Vec<InvoiceLine>>,
     invoices_of_payment_intent: HashMap<String, Option<String>>,
+    checkout_line_items: HashMap<String, Result<Vec<CheckoutLineItem>, String>>,
+    promotion_codes: HashMap<String, Option<String>>,
 }
 
 impl Fetched {
@@ -130,6 +152,38 @@ impl Fetched {
         self.invoices_of_payment_intent
             .insert(payment_intent.into(), invoice);
         self
+    }
+
+    /// Answers [`Need::CheckoutLineItems`]: every line item, or why Stripe would not give them
+    /// (the key may not read Checkout Sessions, the session is gone). Without them the payment
+    /// goes out as one item, and the decision says why.
+    pub fn checkout_line_items(
+        &mut self,
+        session: impl Into<String>,
+        items: Result<Vec<CheckoutLineItem>, String>,
+    ) -> &mut Self {
+        self.checkout_line_items.insert(session.into(), items);
+        self
+    }
+
+    /// Answers [`Need::PromotionCode`] with its customer-facing code; `None` when Stripe would
+    /// not say (not found, or the key may not read promotion codes): no `OrderPromoCode` then.
+    pub fn promotion_code(&mut self, id: impl Into<String>, code: Option<String>) -> &mut Self {
+        self.promotion_codes.insert(id.into(), code);
+        self
+    }
+
+    pub(crate) fn get_checkout_line_items(
+        &self,
+        session: &str,
+    ) -> Option<Result<&[CheckoutLineItem], &str>> {
+        self.checkout_line_items
+            .get(session)
+            .map(|r| r.as_deref().map_err(String::as_str))
+    }
+
+    pub(crate) fn get_promotion_code(&self, id: &str) -> Option<Option<&str>> {
+        self.promotion_codes.get(id).map(Option::as_deref)
     }
 
     pub(crate) fn get_subscription(&self, id: &str) -> Option<Option<&Subscription>> {
@@ -189,5 +243,17 @@ mod tests {
         }
         .to_string();
         assert!(paid.contains("pi_1") && paid.contains("the invoice this payment paid"));
+        let items = Need::CheckoutLineItems {
+            session: "cs_1".into(),
+        }
+        .to_string();
+        assert!(
+            items.contains("/v1/checkout/sessions/cs_1/line_items") && items.contains("itemise")
+        );
+        let promo = Need::PromotionCode {
+            id: "promo_1".into(),
+        }
+        .to_string();
+        assert!(promo.contains("/v1/promotion_codes/promo_1") && promo.contains("OrderPromoCode"));
     }
 }

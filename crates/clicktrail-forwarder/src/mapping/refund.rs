@@ -187,6 +187,7 @@ impl<K: Knowledge + ?Sized> Refund<'_, K> {
             request,
             not_before,
             records: vec![self.handled.clone(), self.change(current_amount, reversed)],
+            note: None,
         }
     }
 
@@ -203,6 +204,7 @@ pub(super) enum Unmatched {
 
 /// The conversion `paid` belongs to, or what to do instead: look up, wait for the payment's
 /// event (at most [`CONVERSION_WAIT`] after this event), or skip.
+#[allow(clippy::result_large_err)] // a Decision, returned at once: boxing would only add noise
 pub(super) fn matched<K: Knowledge + ?Sized>(
     cx: &Cx<'_, K>,
     paid: Paid<'_>,

@@ -48,12 +48,14 @@ pub(super) fn already_sent<K: Knowledge + ?Sized>(
 ///
 /// The records are `records` (the event handled, and whatever else the rule remembers), then
 /// the payment decided and the [`SentConversion`] (amount = the amount credited, nothing
-/// refunded yet). `Err` holds the skip reason when the request cannot be built.
+/// refunded yet). `note` goes with the decision ([`Decision::Send`]). `Err` holds the skip
+/// reason when the request cannot be built.
 pub(super) fn conversion<K: Knowledge + ?Sized>(
     cx: &Cx<'_, K>,
     draft: Draft<'_>,
     payment: &Payment,
     mut records: Vec<Record>,
+    note: Option<String>,
 ) -> Result<Decision, String> {
     let order_id = draft.order_id.to_owned();
     let tracker = draft.tracker.as_str().to_owned();
@@ -77,5 +79,6 @@ pub(super) fn conversion<K: Knowledge + ?Sized>(
         request,
         not_before: cx.event.created,
         records,
+        note,
     })
 }

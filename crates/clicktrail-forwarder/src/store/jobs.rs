@@ -174,6 +174,8 @@ pub struct JobRow {
     pub outcome: Option<String>,
     /// A dead letter's answer.
     pub answer: Option<String>,
+    /// What the decision to send noted (a payment sent as one item, and why).
+    pub note: Option<String>,
 }
 
 /// Claims due jobs in `run_at` order (through the partial index `jobs_ready`, which stops at the
@@ -420,7 +422,7 @@ impl Store {
     pub async fn jobs(&self, state: Option<JobState>, limit: i64) -> Result<Vec<JobRow>, Error> {
         let rows = sqlx::query(
             "SELECT j.id, j.state, j.event_id, e.type, j.kind, j.order_id, j.attempts, j.run_at, \
-             j.outcome, j.answer FROM jobs j JOIN events e ON e.id = j.event_id \
+             j.outcome, j.answer, j.note FROM jobs j JOIN events e ON e.id = j.event_id \
              WHERE ($1 = '' OR j.state = $1) ORDER BY j.id DESC LIMIT $2",
         )
         .bind(state.map(JobState::as_str).unwrap_or(""))
@@ -440,6 +442,7 @@ impl Store {
                     run_at: r.try_get(7)?,
                     outcome: r.try_get(8)?,
                     answer: r.try_get(9)?,
+                    note: r.try_get(10)?,
                 })
             })
             .collect::<Result<_, sqlx::Error>>()
@@ -643,6 +646,8 @@ pub(crate) enum Decided<'a> {
         state: JobState,
         after_job: Option<i64>,
         outcome: Option<String>,
+        /// [`Decision::Send`](crate::mapping::Decision::Send)'s note.
+        note: Option<&'a str>,
     },
     /// Done without sending.
     Skip { reason: &'a str },
@@ -675,9 +680,10 @@ pub(crate) async fn set_decided(
             state,
             after_job,
             outcome,
+            note,
         } => sqlx::query(
             "UPDATE jobs SET request = $1, kind = $2, order_id = $3, tracker = $4, run_at = $5, \
-             state = $6, after_job = $7, outcome = $8, \
+             state = $6, after_job = $7, outcome = $8, note = $12, \
              tries = tries + CASE WHEN $6 = 'running' THEN 1 ELSE 0 END, \
              lease_owner = CASE WHEN $6 = 'running' THEN lease_owner ELSE NULL END, \
              lease_until = CASE WHEN $6 = 'running' THEN lease_until ELSE NULL END, updated_at = $9 \
@@ -693,7 +699,8 @@ pub(crate) async fn set_decided(
         .bind(outcome.clone())
         .bind(now)
         .bind(job)
-        .bind(owner),
+        .bind(owner)
+        .bind(*note),
         Decided::Skip { reason } => sqlx::query(
             "UPDATE jobs SET state = 'done', outcome = $1, lease_owner = NULL, lease_until = NULL, \
              updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND state = 'running'",

@@ -87,6 +87,7 @@ pub(crate) async fn decide_batch(
             Decision::Send {
                 request,
                 not_before,
+                note,
                 ..
             } => {
                 let run_at = run_at_ms(*not_before, event.created, now);
@@ -122,6 +123,7 @@ pub(crate) async fn decide_batch(
                     state,
                     after_job: placed.after_job,
                     outcome,
+                    note: note.as_deref(),
                 };
                 let kept = set_decided(&mut tx, round.job, owner, &decided, now).await?;
                 sending_job = Some(round.job);

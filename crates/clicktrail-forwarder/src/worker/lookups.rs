@@ -35,8 +35,34 @@ pub(crate) async fn fetch(
             let invoice = payments.into_iter().find_map(|p| p.invoice);
             fetched.invoice_of_payment_intent(payment_intent.clone(), invoice);
         }
+        Need::CheckoutLineItems { session } => {
+            let items = withheld(stripe.checkout_session_line_items(session).await)
+                .map_err(|e| failed(*e))?;
+            fetched.checkout_line_items(session.clone(), items);
+        }
+        Need::PromotionCode { id } => {
+            let code = withheld(stripe.promotion_code(id).await)
+                .map_err(|e| failed(*e))?
+                .ok()
+                .and_then(|p| p.code);
+            fetched.promotion_code(id.clone(), code);
+        }
     }
     Ok(())
+}
+
+/// What Stripe withholds for good is an answer (`Err` with Stripe's words): the object is gone
+/// (404) or the key may not read it (403), and asking again will not change that; the decision
+/// goes on without it and says so. Other failures stay errors, retried on the schedule.
+fn withheld<T>(result: Result<T, StripeError>) -> Result<Result<T, String>, Box<StripeError>> {
+    match result {
+        Ok(found) => Ok(Ok(found)),
+        Err(e) if e.is_not_found() || e.is_permission_denied() => {
+            tracing::warn!(error = %e, "Stripe withheld a look-up; deciding without it");
+            Ok(Err(e.to_string()))
+        }
+        Err(e) => Err(Box::new(e)),
+    }
 }
 
 /// "Not found" is an answer (`None`); other failures stay errors (boxed: the error is large).

@@ -268,6 +268,16 @@ pub fn session(mode: &str, status: &str, patch: Value) -> Value {
         m.insert("subscription".into(), json!("sub_1"));
     } else {
         m.insert("payment_intent".into(), json!("pi_checkout"));
+        // As retrieved with `expand[]=line_items`: event payloads never carry them, and a rule
+        // without them asks Stripe (tests of that patch `line_items` to null).
+        m.insert(
+            "line_items".into(),
+            json!({"object": "list", "has_more": false, "data": [{
+                "id": "li_1", "object": "item", "description": "Ebook", "quantity": 1,
+                "amount_subtotal": 5000, "amount_total": 5400, "currency": "usd",
+                "price": {"id": "price_ebook", "product": "prod_ebook"}
+            }]}),
+        );
     }
     if let Value::Object(patch) = patch {
         for (k, v) in patch {

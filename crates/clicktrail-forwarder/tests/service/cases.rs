@@ -719,3 +719,81 @@ pub async fn readiness(db: Db) {
     }
     bench.finish().await;
 }
+
+/// A one-time Checkout payment is itemised from the line items the worker fetches from Stripe
+/// (`GET /v1/checkout/sessions/{id}/line_items`). With a key that may not read Checkout
+/// Sessions it goes out as one item carrying the whole amount, and the job says why.
+pub async fn one_time_checkout_items(db: Db) {
+    let mut config = clicktrail_sandbox::SandboxConfig::ephemeral();
+    config.stripe.restricted_keys = vec![
+        "rk_test_nocheckout=subscriptions:read,customers:read,invoices:read,invoice_payments:read,\
+         charges:read,events:read,webhook_endpoints:read"
+            .parse()
+            .unwrap(),
+    ];
+    let mut bench = Bench::with_sandbox(db, config).await;
+    let server = bench.start(&Options::default()).await;
+    // 2 x 12.50 + 1 x 7.99 = 32.99.
+    let (_, order, prices) = bench.pay_once("click-items", &[(1250, 2), (799, 1)]).await;
+    let record = bench
+        .eventually(WAIT, "the itemised conversion", async || {
+            bench
+                .records_for("conversion", &order)
+                .await
+                .into_iter()
+                .next()
+        })
+        .await;
+    let params = &record["params"];
+    for (key, value) in [
+        ("ClickId", "click-items"),
+        ("ItemSku1", prices[0].as_str()),
+        ("ItemQuantity1", "2"),
+        ("ItemSubTotal1", "25.00"),
+        ("ItemSku2", prices[1].as_str()),
+        ("ItemQuantity2", "1"),
+        ("ItemSubTotal2", "7.99"),
+    ] {
+        assert_eq!(params[key], value, "{key} in {params}");
+    }
+    assert!(params.get("OrderDiscount").is_none(), "{params}");
+    server.stop().await;
+
+    let options = Options {
+        stripe_key: Some("rk_test_nocheckout"),
+        ..Options::default()
+    };
+    let server = bench.start(&options).await;
+    let (session, order, _) = bench
+        .pay_once("click-no-items", &[(1250, 2), (799, 1)])
+        .await;
+    let record = bench
+        .eventually(WAIT, "the one-item conversion", async || {
+            bench
+                .records_for("conversion", &order)
+                .await
+                .into_iter()
+                .next()
+        })
+        .await;
+    let params = &record["params"];
+    assert_eq!(params["ItemSubTotal1"], "32.99", "{params}");
+    assert_eq!(params["ItemName1"], format!("Order {order}"), "{params}");
+    assert!(params.get("ItemSku2").is_none(), "{params}");
+    let store = bench.store().await;
+    let jobs = store.jobs(None, 20).await.unwrap();
+    let job = jobs
+        .iter()
+        .find(|j| j.order_id.as_deref() == Some(order.as_str()))
+        .expect("the job");
+    let note = job.note.as_deref().expect("a note on the job");
+    assert!(
+        note.contains("one item")
+            && note.contains(&session)
+            && note.contains("rak_checkout_session_read"),
+        "{note}"
+    );
+    store.close().await;
+    server.stop().await;
+    bench.finish().await;
+}

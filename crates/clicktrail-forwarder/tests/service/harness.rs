@@ -31,6 +31,8 @@ pub struct Options {
     pub auth_token: &'static str,
     /// One wait, repeated nine times: the retry schedule.
     pub retry_wait: &'static str,
+    /// The Stripe key the service uses: the sandbox's secret key when `None`.
+    pub stripe_key: Option<&'static str>,
 }
 
 impl Default for Options {
@@ -39,6 +41,7 @@ impl Default for Options {
             refund_delay: "0s",
             auth_token: "sandbox-token",
             retry_wait: "100ms",
+            stripe_key: None,
         }
     }
 }
@@ -127,7 +130,12 @@ fn random_hex() -> String {
 
 impl Bench {
     pub async fn new(db: Db) -> Self {
-        let sandbox = clicktrail_sandbox::start(SandboxConfig::ephemeral())
+        Self::with_sandbox(db, SandboxConfig::ephemeral()).await
+    }
+
+    /// A bench whose sandbox runs `config` (restricted keys, ...).
+    pub async fn with_sandbox(db: Db, config: SandboxConfig) -> Self {
+        let sandbox = clicktrail_sandbox::start(config)
             .await
             .expect("sandbox starts");
         let dir = tempfile::tempdir().unwrap();
@@ -217,7 +225,7 @@ impl Bench {
             .impact_api_base(&self.sandbox.impact_url())
             .refund_delay(options.refund_delay)
             .click_id_wait("0s")
-            .stripe_api_key(self.sandbox.secret_key())
+            .stripe_api_key(options.stripe_key.unwrap_or(self.sandbox.secret_key()))
             .webhook_secrets([self.secret.expose()])
             .stripe_api_base(&self.sandbox.stripe_url())
             .poll_interval("50ms")
@@ -452,6 +460,59 @@ impl Bench {
             .as_str()
             .expect("latest_invoice")
             .to_owned()
+    }
+
+    /// A paid one-time Checkout Session carrying `click_id` in its metadata, one line per
+    /// `(unit amount, quantity)` (each its own product and price); returns the session id, its
+    /// payment intent (the conversion's OrderId) and the price ids in line order.
+    pub async fn pay_once(
+        &self,
+        click_id: &str,
+        lines: &[(i64, i64)],
+    ) -> (String, String, Vec<String>) {
+        use reqwest::Method;
+        let mut prices = Vec::new();
+        for (n, (amount, _)) in lines.iter().enumerate() {
+            let name = format!("Item {n}");
+            let price = self
+                .stripe(
+                    Method::POST,
+                    "/v1/prices",
+                    &[
+                        ("currency", "usd"),
+                        ("unit_amount", &amount.to_string()),
+                        ("product_data[name]", &name),
+                    ],
+                )
+                .await;
+            prices.push(price["id"].as_str().unwrap().to_owned());
+        }
+        let mut form: Vec<(String, String)> = vec![
+            ("mode".into(), "payment".into()),
+            ("success_url".into(), "https://shop.example/ok".into()),
+            ("metadata[impact_click_id]".into(), click_id.into()),
+        ];
+        for (n, ((_, quantity), price)) in lines.iter().zip(&prices).enumerate() {
+            form.push((format!("line_items[{n}][price]"), price.clone()));
+            form.push((format!("line_items[{n}][quantity]"), quantity.to_string()));
+        }
+        let form: Vec<(&str, &str)> = form.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect();
+        let session = self
+            .stripe(Method::POST, "/v1/checkout/sessions", &form)
+            .await;
+        let id = session["id"].as_str().unwrap().to_owned();
+        let paid = self
+            .stripe(
+                Method::POST,
+                &format!("/_sandbox/checkout/sessions/{id}/complete"),
+                &[],
+            )
+            .await;
+        let pi = paid["payment_intent"]
+            .as_str()
+            .expect("a payment intent")
+            .to_owned();
+        (id, pi, prices)
     }
 
     /// The payment intent and the charge that paid `invoice`.

@@ -43,6 +43,7 @@ both_stores!(
     cases::refund_hold,
     cases::crash,
     cases::lookups,
+    cases::one_time_checkout_items,
     money::outage_longer_than_the_refund_hold,
     money::dead_conversion_replayed_with_its_refund,
     money::lost_answer_is_read_back_as_delivered,

@@ -1,5 +1,6 @@
 //! What the client adds to the crate's [`Error`]: [`classify_error`], the pure reading of
-//! Stripe's error envelope, and [`Error::status`] / [`Error::is_not_found`].
+//! Stripe's error envelope, and [`Error::status`] / [`Error::is_not_found`] /
+//! [`Error::is_permission_denied`].
 //!
 //! Stripe answers a failed request with a non-2xx status and
 //! `{"error": {"type", "code", "message", "param", ...}}`, plus a `Request-Id` header. Which
@@ -28,6 +29,11 @@ impl Error {
     pub fn is_not_found(&self) -> bool {
         matches!(self, Self::Api { status: 404, .. })
             || matches!(self, Self::Api { code: Some(c), .. } if c == "resource_missing")
+    }
+
+    /// Whether the key may not make this request (403: a restricted key lacks the permission).
+    pub fn is_permission_denied(&self) -> bool {
+        matches!(self, Self::PermissionDenied { .. })
     }
 }
 

@@ -15,7 +15,7 @@ use super::{
 use crate::Error;
 use crate::{
     CheckoutLineItem, CheckoutSession, Customer, Event, Invoice, InvoiceLine, InvoicePayment,
-    Metadata, Refund, Subscription,
+    Metadata, PromotionCode, Refund, Subscription,
 };
 
 /// The page size of every walk the client makes itself (Stripe's maximum).
@@ -248,6 +248,14 @@ impl StripeClient {
             .iter()
             .map(CheckoutLineItem::from_value)
             .collect()
+    }
+
+    /// One promotion code, to read the customer-facing `code` a discount names by id.
+    pub async fn promotion_code(&self, id: &str) -> Result<PromotionCode, Error> {
+        let value = self
+            .get(&object_path("promotion_codes", id)?, &Form::new())
+            .await?;
+        PromotionCode::from_value(&value)
     }
 
     // --- refunds, products, prices ---------------------------------------------------------

@@ -2,8 +2,8 @@
 
 use serde_json::Value;
 
-use super::Metadata;
 use super::read::Obj;
+use super::{Metadata, PromotionCode};
 use crate::{Currency, Error};
 
 /// A tolerant view of a Stripe Checkout Session (`cs_...`).
@@ -51,6 +51,8 @@ pub struct CheckoutSession {
     pub line_items: Option<Vec<CheckoutLineItem>>,
     /// `line_items.has_more`.
     pub line_items_has_more: bool,
+    /// The promotion codes its `discounts` name (Checkout allows one), in Stripe's order.
+    pub promotion_codes: Vec<PromotionCode>,
 }
 
 /// One line of a Checkout Session (`li_...`).
@@ -142,6 +144,7 @@ impl CheckoutSession {
             livemode: o.bool("livemode")?,
             line_items,
             line_items_has_more,
+            promotion_codes: PromotionCode::in_discounts(&o, "discounts")?,
         })
     }
 }

@@ -9,8 +9,8 @@
 
 use serde_json::Value;
 
-use super::Metadata;
 use super::read::Obj;
+use super::{Metadata, PromotionCode};
 use crate::{Currency, Error, Money};
 
 /// A tolerant view of a Stripe invoice.
@@ -69,6 +69,10 @@ pub struct Invoice {
     pub lines: Vec<InvoiceLine>,
     /// `lines.has_more`: more lines exist than the payload carries.
     pub lines_has_more: bool,
+    /// The promotion codes its discounts name, in Stripe's order: `discounts` elements that are
+    /// expanded discount objects, then the older single `discount` object. Unexpanded discount
+    /// ids name none.
+    pub promotion_codes: Vec<PromotionCode>,
 }
 
 /// One invoice line, tolerant of both shapes.
@@ -197,12 +201,22 @@ impl Invoice {
             livemode: o.bool("livemode")?,
             lines,
             lines_has_more,
+            promotion_codes: promotion_codes(&o)?,
         })
     }
 }
 
 /// Basil's expanded `payments.data[].payment`: the payment intent and charge of the paid entry
 /// (else of the first entry).
+/// [`Invoice::promotion_codes`]: expanded `discounts`, then the older single `discount`.
+fn promotion_codes(o: &Obj<'_>) -> Result<Vec<PromotionCode>, Error> {
+    let mut codes = PromotionCode::in_discounts(o, "discounts")?;
+    if let Some(discount) = o.obj("discount")? {
+        codes.extend(PromotionCode::named_by(&discount)?);
+    }
+    Ok(codes)
+}
+
 fn read_payments(o: &Obj<'_>) -> Result<(Option<String>, Option<String>), Error> {
     let Some((items, _)) = o.list("payments")? else {
         return Ok((None, None));

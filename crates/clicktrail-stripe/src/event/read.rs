@@ -195,7 +195,7 @@ impl<'a> Obj<'a> {
     }
 }
 
-fn wrong_type(field: &str, expected: &'static str) -> Error {
+pub(crate) fn wrong_type(field: &str, expected: &'static str) -> Error {
     Error::WrongType {
         field: field.to_owned(),
         expected,

@@ -21,7 +21,7 @@ use clicktrail_stripe::{Currency, Invoice};
 use super::conversion::Draft;
 use super::items::Line;
 use super::send::{self, Payment};
-use super::{Cx, Decision, Need, lines};
+use super::{Cx, Decision, Need, lines, promo};
 use crate::config::NumericId;
 use crate::knowledge::{Knowledge, Record};
 use tracker::Chosen;
@@ -93,6 +93,10 @@ fn convert<K: Knowledge + ?Sized>(
         Ok(lines) => lines,
         Err(needs) => return Decision::Lookup { needs },
     };
+    let promo_code = match promo::order_promo_code(cx, &invoice.promotion_codes) {
+        Ok(code) => code,
+        Err(needs) => return Decision::Lookup { needs },
+    };
     let credited = invoice
         .amount_paid
         .unwrap_or(0)
@@ -108,8 +112,9 @@ fn convert<K: Knowledge + ?Sized>(
         email: invoice.customer_email.as_deref(),
         lines,
         credited,
+        promo_code,
     };
-    send::conversion(cx, draft, chosen.payment, kept.clone())
+    send::conversion(cx, draft, chosen.payment, kept.clone(), None)
         .unwrap_or_else(|reason| skip(format!("invoice {}: {reason}", invoice.id)))
 }
 
