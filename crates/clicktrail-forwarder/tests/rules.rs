@@ -965,13 +965,8 @@ fn one_time_checkout_is_itemised_from_the_line_items_stripe_gives() {
         ]),
     );
     let d = Run::new().decide_with(&e, &fetched, T0);
-    let Decision::Send {
-        request: r, note, ..
-    } = &d
-    else {
-        panic!("{d:?}")
-    };
-    assert_eq!(note, &None);
+    let r = sent(&d).0;
+    assert_eq!(note(&d), None);
     let expect = [
         ("ItemSku1", "price_a"),
         ("ItemName1", "price_a name"),
@@ -1015,16 +1010,11 @@ fn line_items_stripe_withholds_make_one_item_and_the_decision_says_why() {
         Err("Stripe refused (403): rak_checkout_session_read".into()),
     );
     let d = Run::new().decide_with(&e, &fetched, T0);
-    let Decision::Send {
-        request: r, note, ..
-    } = &d
-    else {
-        panic!("{d:?}")
-    };
+    let r = sent(&d).0;
     assert_eq!(param(r, "ItemName1").as_deref(), Some("Order pi_checkout"));
     assert_eq!(param(r, "ItemSubTotal1").as_deref(), Some("50.00"));
     assert_eq!(param(r, "ItemSku2"), None);
-    let note = note.as_deref().unwrap();
+    let note = note(&d).unwrap();
     assert!(
         note.contains("one item") && note.contains("cs_test_1") && note.contains("403"),
         "{note}"

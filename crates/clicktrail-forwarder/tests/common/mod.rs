@@ -329,6 +329,14 @@ pub fn sent(decision: &Decision) -> (&ImpactRequest, i64) {
     }
 }
 
+/// The note of a `Send` (what it gave up on, and why), or a panic naming what was decided.
+pub fn note(decision: &Decision) -> Option<&str> {
+    match decision {
+        Decision::Send { note, .. } => note.as_deref(),
+        other => panic!("expected a send, got {other:?}"),
+    }
+}
+
 /// The reason of a `Skip`, or a panic.
 pub fn skipped(decision: &Decision) -> &str {
     match decision {

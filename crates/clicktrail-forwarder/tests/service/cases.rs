@@ -109,28 +109,12 @@ pub async fn duplicates(db: Db) {
     );
 
     // Two partial refunds of the invoice's payment.
-    let payments = bench
-        .stripe(
-            Method::GET,
-            &format!("/v1/invoice_payments?invoice={invoice}"),
-            &[],
-        )
-        .await;
-    let pi = payments["data"][0]["payment"]["payment_intent"]
-        .as_str()
-        .expect("a payment intent")
-        .to_owned();
+    let (pi, _) = bench.payment_of(&invoice).await;
     // One refund after the other (delivered out of order, the older one would rightly be
     // skipped: the amount never moves back up).
     let mut modifications = Vec::new();
     for n in 1..=2 {
-        bench
-            .stripe(
-                Method::POST,
-                "/v1/refunds",
-                &[("payment_intent", &pi), ("amount", "500")],
-            )
-            .await;
+        bench.refund(&pi, 500).await;
         modifications = bench
             .eventually(WAIT, "a modification", async || {
                 let m = bench.records_for("modification", &invoice).await;
@@ -397,17 +381,7 @@ pub async fn refund_hold(db: Db) {
             (!bench.records_for("conversion", &invoice).await.is_empty()).then_some(())
         })
         .await;
-    let payments = bench
-        .stripe(
-            Method::GET,
-            &format!("/v1/invoice_payments?invoice={invoice}"),
-            &[],
-        )
-        .await;
-    let pi = payments["data"][0]["payment"]["payment_intent"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (pi, _) = bench.payment_of(&invoice).await;
     bench
         .stripe(Method::POST, "/v1/refunds", &[("payment_intent", &pi)])
         .await;
@@ -428,13 +402,7 @@ pub async fn refund_hold(db: Db) {
     );
     let server = bench.start(&options).await;
     let reversal = bench
-        .eventually(WAIT, "the reversal", async || {
-            bench
-                .records_for("reversal", &invoice)
-                .await
-                .into_iter()
-                .next()
-        })
+        .first_record(WAIT, "the reversal", "reversal", &invoice)
         .await;
     let events = bench
         .stripe(Method::GET, "/v1/events?type=charge.refunded&limit=1", &[])
@@ -636,13 +604,7 @@ pub async fn lookups(db: Db) {
     let server = bench.start(&Options::default()).await;
     let invoice = bench.subscribe_with(1500, "click-on-customer", true).await;
     let record = bench
-        .eventually(WAIT, "the conversion", async || {
-            bench
-                .records_for("conversion", &invoice)
-                .await
-                .into_iter()
-                .next()
-        })
+        .first_record(WAIT, "the conversion", "conversion", &invoice)
         .await;
     assert_eq!(record["params"]["ClickId"], "click-on-customer");
     assert_eq!(record["params"]["ItemSubTotal1"], "15.00");
@@ -736,13 +698,7 @@ pub async fn one_time_checkout_items(db: Db) {
     // 2 x 12.50 + 1 x 7.99 = 32.99.
     let (_, order, prices) = bench.pay_once("click-items", &[(1250, 2), (799, 1)]).await;
     let record = bench
-        .eventually(WAIT, "the itemised conversion", async || {
-            bench
-                .records_for("conversion", &order)
-                .await
-                .into_iter()
-                .next()
-        })
+        .first_record(WAIT, "the itemised conversion", "conversion", &order)
         .await;
     let params = &record["params"];
     for (key, value) in [
@@ -768,13 +724,7 @@ pub async fn one_time_checkout_items(db: Db) {
         .pay_once("click-no-items", &[(1250, 2), (799, 1)])
         .await;
     let record = bench
-        .eventually(WAIT, "the one-item conversion", async || {
-            bench
-                .records_for("conversion", &order)
-                .await
-                .into_iter()
-                .next()
-        })
+        .first_record(WAIT, "the one-item conversion", "conversion", &order)
         .await;
     let params = &record["params"];
     assert_eq!(params["ItemSubTotal1"], "32.99", "{params}");

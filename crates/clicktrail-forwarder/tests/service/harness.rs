@@ -623,6 +623,21 @@ impl Bench {
             .collect()
     }
 
+    /// The first record of `kind` for `order` at the impact.com emulator, waiting for it up to
+    /// `within` (`what` names it in the failure).
+    pub async fn first_record(
+        &self,
+        within: Duration,
+        what: &str,
+        kind: &str,
+        order: &str,
+    ) -> Value {
+        self.eventually(within, what, async || {
+            self.records_for(kind, order).await.into_iter().next()
+        })
+        .await
+    }
+
     /// Polls `probe` until it gives `Some`; panics naming `what` after `deadline`.
     pub async fn eventually<T>(
         &self,

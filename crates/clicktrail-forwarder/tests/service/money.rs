@@ -431,13 +431,7 @@ pub async fn lost_dispute_reverses(db: Db) {
         orders.push(invoice);
     }
     let reversal = bench
-        .eventually(WAIT, "the reversal", async || {
-            bench
-                .records_for("reversal", &orders[0])
-                .await
-                .into_iter()
-                .next()
-        })
+        .first_record(WAIT, "the reversal", "reversal", &orders[0])
         .await;
     assert_eq!(reversal["params"]["DispositionCode"], "CONS_FRAUD");
     let action = bench.impact_action(&orders[0]).await.unwrap();
@@ -486,13 +480,7 @@ pub async fn three_decimal_currency(db: Db) {
     let (pi, _) = bench.payment_of(&invoice).await;
     bench.refund(&pi, 5_000).await;
     let modification = bench
-        .eventually(WAIT, "the modification", async || {
-            bench
-                .records_for("modification", &invoice)
-                .await
-                .into_iter()
-                .next()
-        })
+        .first_record(WAIT, "the modification", "modification", &invoice)
         .await;
     // 12.345 x 7.345 / 12.345 = 7.345 KWD -> 7.35 on the wire.
     assert_eq!(modification["params"]["Amount"], "7.35");

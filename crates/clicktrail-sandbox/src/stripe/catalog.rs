@@ -98,18 +98,10 @@ pub async fn create_product(
 }
 
 /// `GET /v1/products/{id}`
-pub async fn retrieve_product(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::plain(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::Products, "product", &id),
-        |store| store.products.get(&id).map(render::product),
-    )
-}
+pub const RETRIEVE_PRODUCT: retrieve::One =
+    retrieve::One::plain(Resource::Products, "product", |store, id, _, _| {
+        store.products.get(id).map(render::product)
+    });
 
 /// `POST /v1/products/{id}`: `name`, `description`, `active`, `metadata`, `default_price`.
 pub async fn update_product(
@@ -156,10 +148,8 @@ pub async fn list_products(
     State(app): State<StripeApp>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Products, Access::Read)?;
+    let page = ctx.list_page(Resource::Products, &["active"])?;
     let p = &ctx.params;
-    p.allow(&["active", "limit", "starting_after", "ending_before"])?;
-    let page = Page::from_params(p)?;
     let active = p.bool("active")?;
     app.read(|store| {
         let items = store
@@ -288,34 +278,18 @@ pub async fn create_price(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json
 }
 
 /// `GET /v1/prices/{id}`
-pub async fn retrieve_price(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::expanded(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::Prices, "price", &id),
-        |store, _| store.prices.get(&id).map(render::price),
-    )
-}
+pub const RETRIEVE_PRICE: retrieve::One =
+    retrieve::One::expanded(Resource::Prices, "price", |store, id, _, _| {
+        store.prices.get(id).map(render::price)
+    });
 
 /// `GET /v1/prices`: `product`, `active`, `lookup_keys[]`, pagination.
 pub async fn list_prices(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Prices, Access::Read)?;
+    let page = ctx.list_page(
+        Resource::Prices,
+        &["product", "active", "lookup_keys", "type", "currency"],
+    )?;
     let p = &ctx.params;
-    p.allow(&[
-        "product",
-        "active",
-        "lookup_keys",
-        "type",
-        "currency",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let product = p.str("product")?.map(str::to_owned);
     let active = p.bool("active")?;
     let lookup_keys = p.strings("lookup_keys")?;
@@ -433,18 +407,10 @@ pub async fn create_coupon(
 }
 
 /// `GET /v1/coupons/{id}`
-pub async fn retrieve_coupon(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::plain(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::Coupons, "coupon", &id),
-        |store| store.coupons.get(&id).map(render::coupon),
-    )
-}
+pub const RETRIEVE_COUPON: retrieve::One =
+    retrieve::One::plain(Resource::Coupons, "coupon", |store, id, _, _| {
+        store.coupons.get(id).map(render::coupon)
+    });
 
 /// `GET /v1/coupons`
 pub async fn list_coupons(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {

@@ -397,19 +397,17 @@ pub async fn retrieve(
 
 /// `GET /v1/checkout/sessions`: `payment_intent`, `subscription`, `customer`, `status`, pagination.
 pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::CheckoutSessions, Access::Read)?;
+    let page = ctx.list_page(
+        Resource::CheckoutSessions,
+        &[
+            "payment_intent",
+            "subscription",
+            "customer",
+            "status",
+            "created",
+        ],
+    )?;
     let p = &ctx.params;
-    p.allow(&[
-        "payment_intent",
-        "subscription",
-        "customer",
-        "status",
-        "created",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let pi = p.str("payment_intent")?.map(str::to_owned);
     let sub = p.str("subscription")?.map(str::to_owned);
     let customer = p.str("customer")?.map(str::to_owned);

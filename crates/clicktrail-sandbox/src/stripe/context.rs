@@ -10,6 +10,7 @@ use super::StripeApp;
 use super::auth::{Access, Caller, Resource};
 use super::error::ApiError;
 use super::form::Params;
+use super::list::Page;
 use super::render::{self, Shape};
 use crate::ids;
 
@@ -48,6 +49,16 @@ impl Ctx {
     /// `expand[]`, if any.
     pub fn expand(&self) -> Result<Vec<String>, ApiError> {
         Ok(self.params.strings("expand")?.unwrap_or_default())
+    }
+
+    /// The first steps of every list endpoint: the key may read `resource`, the request names
+    /// only `filters` and the pagination parameters (`limit`, `starting_after`, `ending_before`),
+    /// and the page it asks for.
+    pub fn list_page(&self, resource: Resource, filters: &[&str]) -> Result<Page, ApiError> {
+        self.require(resource, Access::Read)?;
+        let allowed: Vec<&str> = filters.iter().copied().chain(Page::PARAMS).collect();
+        self.params.allow(&allowed)?;
+        Page::from_params(&self.params)
     }
 }
 

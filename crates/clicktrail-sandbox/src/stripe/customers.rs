@@ -10,7 +10,7 @@ use super::auth::{Access, Resource};
 use super::context::{Ctx, Origin};
 use super::error::ApiError;
 use super::expand;
-use super::list::{self, Page};
+use super::list;
 use super::metadata;
 use super::render;
 use super::retrieve;
@@ -86,18 +86,10 @@ pub async fn create(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value
 }
 
 /// `GET /v1/customers/{id}`
-pub async fn retrieve(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::expanded(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::Customers, "customer", &id),
-        |store, _| store.customers.get(&id).map(render::customer),
-    )
-}
+pub const RETRIEVE: retrieve::One =
+    retrieve::One::expanded(Resource::Customers, "customer", |store, id, _, _| {
+        store.customers.get(id).map(render::customer)
+    });
 
 /// `POST /v1/customers/{id}`: `email`, `name`, `description`, `metadata`.
 pub async fn update(
@@ -170,16 +162,8 @@ pub async fn delete(
 
 /// `GET /v1/customers`: `email`, pagination.
 pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Customers, Access::Read)?;
+    let page = ctx.list_page(Resource::Customers, &["email", "created"])?;
     let p = &ctx.params;
-    p.allow(&[
-        "email",
-        "created",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let email = p.str("email")?.map(str::to_owned);
     let created = super::events::CreatedFilter::from_params(p)?;
     let expand = ctx.expand()?;

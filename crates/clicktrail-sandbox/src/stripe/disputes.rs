@@ -7,16 +7,16 @@
 //! `GET /v1/disputes/{id}`, which need `rak_dispute_read` with a restricted key.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde_json::Value;
 
 use super::StripeApp;
-use super::auth::{Access, Resource};
+use super::auth::Resource;
 use super::context::{Ctx, Origin};
 use super::error::ApiError;
 use super::events::CreatedFilter;
 use super::form::Params;
-use super::list::{self, Page};
+use super::list;
 use super::render;
 use super::retrieve;
 use super::state::{Dispute, Store};
@@ -189,32 +189,16 @@ impl Store {
 }
 
 /// `GET /v1/disputes/{id}`
-pub async fn retrieve(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::expanded(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::Disputes, "dispute", &id).with_param("dispute"),
-        |store, _| store.disputes.get(&id).map(render::dispute),
-    )
-}
+pub const RETRIEVE: retrieve::One =
+    retrieve::One::expanded(Resource::Disputes, "dispute", |store, id, _, _| {
+        store.disputes.get(id).map(render::dispute)
+    })
+    .with_param("dispute");
 
 /// `GET /v1/disputes`: `charge`, `payment_intent`, `created`, pagination.
 pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Disputes, Access::Read)?;
+    let page = ctx.list_page(Resource::Disputes, &["charge", "payment_intent", "created"])?;
     let p = &ctx.params;
-    p.allow(&[
-        "charge",
-        "payment_intent",
-        "created",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let charge = p.str("charge")?.map(str::to_owned);
     let pi = p.str("payment_intent")?.map(str::to_owned);
     let created = CreatedFilter::from_params(p)?;

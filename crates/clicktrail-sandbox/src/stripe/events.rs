@@ -11,7 +11,6 @@ use super::auth::{Access, Resource};
 use super::context::{Ctx, Origin};
 use super::error::ApiError;
 use super::expand;
-use super::list::Page;
 use super::render::{self, Shape};
 use super::state::{Event, Store, Target};
 use crate::ids;
@@ -100,18 +99,11 @@ pub async fn retrieve(
 /// `GET /v1/events`: `type` (with `*` wildcards like `invoice.*`), `types[]` (up to 20),
 /// `created[gt|gte|lt|lte]` or `created=N`, `delivery_success`, pagination.
 pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Events, Access::Read)?;
+    let page = ctx.list_page(
+        Resource::Events,
+        &["type", "types", "created", "delivery_success"],
+    )?;
     let p = &ctx.params;
-    p.allow(&[
-        "type",
-        "types",
-        "created",
-        "delivery_success",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let kind = p.str("type")?.map(str::to_owned);
     let types = p.strings("types")?;
     if types.as_ref().is_some_and(|t| t.len() > 20) {

@@ -217,24 +217,15 @@ impl Store {
 }
 
 /// `GET /v1/invoices/{id}`
-pub async fn retrieve(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::expanded(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::Invoices, "invoice", &id).with_param("invoice"),
-        |store, paths| {
-            store.invoices.get(&id).map(|i| {
-                let mut v = render::invoice(store, i, ctx.shape);
-                expand_payments(store, &mut v, paths);
-                v
-            })
-        },
-    )
-}
+pub const RETRIEVE: retrieve::One =
+    retrieve::One::expanded(Resource::Invoices, "invoice", |store, id, ctx, paths| {
+        store.invoices.get(id).map(|i| {
+            let mut v = render::invoice(store, i, ctx.shape);
+            expand_payments(store, &mut v, paths);
+            v
+        })
+    })
+    .with_param("invoice");
 
 /// `GET /v1/invoices/{id}/lines`
 pub async fn list_lines(
@@ -284,19 +275,17 @@ fn expand_payments(store: &Store, invoice: &mut Value, expand: &[String]) {
 
 /// `GET /v1/invoices`: `customer`, `subscription`, `status`, `created`, pagination.
 pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Invoices, Access::Read)?;
+    let page = ctx.list_page(
+        Resource::Invoices,
+        &[
+            "customer",
+            "subscription",
+            "status",
+            "created",
+            "collection_method",
+        ],
+    )?;
     let p = &ctx.params;
-    p.allow(&[
-        "customer",
-        "subscription",
-        "status",
-        "created",
-        "collection_method",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let customer = p.str("customer")?.map(str::to_owned);
     let subscription = p.str("subscription")?.map(str::to_owned);
     let status = p.str("status")?.map(str::to_owned);
@@ -324,18 +313,11 @@ pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>,
 }
 
 /// `GET /v1/invoice_payments/{id}`
-pub async fn retrieve_payment(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::plain(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::InvoicePayments, "invoice_payment", &id),
-        |store| store.invoice_payments.get(&id).map(render::invoice_payment),
-    )
-}
+pub const RETRIEVE_PAYMENT: retrieve::One = retrieve::One::plain(
+    Resource::InvoicePayments,
+    "invoice_payment",
+    |store, id, _, _| store.invoice_payments.get(id).map(render::invoice_payment),
+);
 
 /// `GET /v1/invoice_payments`: `invoice`, or `payment[type]=payment_intent` with
 /// `payment[payment_intent]`; `status`; pagination.
@@ -343,17 +325,8 @@ pub async fn list_payments(
     State(app): State<StripeApp>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::InvoicePayments, Access::Read)?;
+    let page = ctx.list_page(Resource::InvoicePayments, &["invoice", "payment", "status"])?;
     let p = &ctx.params;
-    p.allow(&[
-        "invoice",
-        "payment",
-        "status",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let invoice = p.str("invoice")?.map(str::to_owned);
     let status = p.str("status")?.map(str::to_owned);
     let payment_intent = match p.hash("payment")? {

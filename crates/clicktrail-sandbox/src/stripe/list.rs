@@ -19,6 +19,9 @@ pub struct Page {
 }
 
 impl Page {
+    /// The pagination parameters every list takes.
+    pub const PARAMS: [&'static str; 3] = ["limit", "starting_after", "ending_before"];
+
     /// Reads `limit`, `starting_after`, `ending_before`.
     pub fn from_params(params: &Params) -> Result<Self, ApiError> {
         let limit = match params.int("limit")? {

@@ -219,7 +219,8 @@ pub fn router(app: StripeApp) -> Router {
         )
         .route(
             "/v1/customers/{id}",
-            get(customers::retrieve)
+            customers::RETRIEVE
+                .get()
                 .post(customers::update)
                 .delete(customers::delete),
         )
@@ -229,41 +230,47 @@ pub fn router(app: StripeApp) -> Router {
         )
         .route(
             "/v1/products/{id}",
-            get(catalog::retrieve_product).post(catalog::update_product),
+            catalog::RETRIEVE_PRODUCT
+                .get()
+                .post(catalog::update_product),
         )
         .route(
             "/v1/prices",
             get(catalog::list_prices).post(catalog::create_price),
         )
-        .route("/v1/prices/{id}", get(catalog::retrieve_price))
+        .route("/v1/prices/{id}", catalog::RETRIEVE_PRICE.get())
         .route(
             "/v1/coupons",
             get(catalog::list_coupons).post(catalog::create_coupon),
         )
-        .route("/v1/coupons/{id}", get(catalog::retrieve_coupon))
+        .route("/v1/coupons/{id}", catalog::RETRIEVE_COUPON.get())
         .route(
             "/v1/subscriptions",
             get(subscriptions::list).post(subscriptions::create),
         )
         .route(
             "/v1/subscriptions/{id}",
-            get(subscriptions::retrieve)
+            subscriptions::RETRIEVE
+                .get()
                 .post(subscriptions::update)
                 .delete(subscriptions::cancel),
         )
         .route("/v1/invoices", get(invoices::list))
-        .route("/v1/invoices/{id}", get(invoices::retrieve))
+        .route("/v1/invoices/{id}", invoices::RETRIEVE.get())
         .route("/v1/invoices/{id}/lines", get(invoices::list_lines))
         .route("/v1/subscription_items", get(subscriptions::list_items))
         .route("/v1/invoice_payments", get(invoices::list_payments))
-        .route("/v1/invoice_payments/{id}", get(invoices::retrieve_payment))
+        .route(
+            "/v1/invoice_payments/{id}",
+            invoices::RETRIEVE_PAYMENT.get(),
+        )
         .route("/v1/payment_intents", get(payments::list_payment_intents))
         .route(
             "/v1/payment_intents/{id}",
-            get(payments::retrieve_payment_intent),
+            payments::RETRIEVE_PAYMENT_INTENT.get(),
         )
         .route("/v1/charges", get(payments::list_charges))
-        .route("/v1/charges/{id}", get(payments::retrieve_charge))
+        .route("/v1/charges/{id}", payments::RETRIEVE_CHARGE.get())
         .route(
             "/v1/checkout/sessions",
             get(checkout::list).post(checkout::create),
@@ -274,9 +281,9 @@ pub fn router(app: StripeApp) -> Router {
             get(checkout::list_line_items),
         )
         .route("/v1/refunds", get(refunds::list).post(refunds::create))
-        .route("/v1/refunds/{id}", get(refunds::retrieve))
+        .route("/v1/refunds/{id}", refunds::RETRIEVE.get())
         .route("/v1/disputes", get(disputes::list))
-        .route("/v1/disputes/{id}", get(disputes::retrieve))
+        .route("/v1/disputes/{id}", disputes::RETRIEVE.get())
         .route("/v1/events", get(events::list))
         .route("/v1/events/{id}", get(events::retrieve))
         .route(
@@ -285,7 +292,8 @@ pub fn router(app: StripeApp) -> Router {
         )
         .route(
             "/v1/webhook_endpoints/{id}",
-            get(webhooks::retrieve)
+            webhooks::RETRIEVE
+                .get()
                 .post(webhooks::update)
                 .delete(webhooks::delete),
         )

@@ -3,14 +3,14 @@
 //! retrieved and listed through `/v1/payment_intents` and `/v1/charges`.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde_json::Value;
 
 use super::StripeApp;
-use super::auth::{Access, Resource};
+use super::auth::Resource;
 use super::context::{Ctx, Origin};
 use super::error::ApiError;
-use super::list::{self, Page};
+use super::list;
 use super::render;
 use super::retrieve;
 use super::state::{Charge, Metadata, PaymentIntent, Store};
@@ -127,39 +127,25 @@ impl Store {
 }
 
 /// `GET /v1/payment_intents/{id}`
-pub async fn retrieve_payment_intent(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::expanded(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::PaymentIntents, "payment_intent", &id).with_param("intent"),
-        |store, _| {
-            store
-                .payment_intents
-                .get(&id)
-                .map(|p| render::payment_intent(p, ctx.shape))
-        },
-    )
-}
+pub const RETRIEVE_PAYMENT_INTENT: retrieve::One = retrieve::One::expanded(
+    Resource::PaymentIntents,
+    "payment_intent",
+    |store, id, ctx, _| {
+        store
+            .payment_intents
+            .get(id)
+            .map(|p| render::payment_intent(p, ctx.shape))
+    },
+)
+.with_param("intent");
 
 /// `GET /v1/payment_intents`: `customer`, pagination.
 pub async fn list_payment_intents(
     State(app): State<StripeApp>,
     ctx: Ctx,
 ) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::PaymentIntents, Access::Read)?;
+    let page = ctx.list_page(Resource::PaymentIntents, &["customer", "created"])?;
     let p = &ctx.params;
-    p.allow(&[
-        "customer",
-        "created",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let customer = p.str("customer")?.map(str::to_owned);
     app.read(|store| {
         let items = store
@@ -178,32 +164,18 @@ pub async fn list_payment_intents(
 }
 
 /// `GET /v1/charges/{id}`
-pub async fn retrieve_charge(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::expanded(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::Charges, "charge", &id),
-        |store, _| store.charges.get(&id).map(|c| render::charge(c, ctx.shape)),
-    )
-}
+pub const RETRIEVE_CHARGE: retrieve::One =
+    retrieve::One::expanded(Resource::Charges, "charge", |store, id, ctx, _| {
+        store.charges.get(id).map(|c| render::charge(c, ctx.shape))
+    });
 
 /// `GET /v1/charges`: `customer`, `payment_intent`, pagination.
 pub async fn list_charges(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Charges, Access::Read)?;
+    let page = ctx.list_page(
+        Resource::Charges,
+        &["customer", "payment_intent", "created"],
+    )?;
     let p = &ctx.params;
-    p.allow(&[
-        "customer",
-        "payment_intent",
-        "created",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let customer = p.str("customer")?.map(str::to_owned);
     let pi = p.str("payment_intent")?.map(str::to_owned);
     app.read(|store| {

@@ -3,7 +3,7 @@
 //! `refund.created` and `charge.refunded`), retrieve, list.
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde_json::Value;
 
 use super::StripeApp;
@@ -11,7 +11,7 @@ use super::auth::{Access, Resource};
 use super::billing;
 use super::context::Ctx;
 use super::error::ApiError;
-use super::list::{self, Page};
+use super::list;
 use super::metadata;
 use super::render;
 use super::retrieve;
@@ -125,32 +125,15 @@ pub async fn create(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value
 }
 
 /// `GET /v1/refunds/{id}`
-pub async fn retrieve(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::plain(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::Refunds, "refund", &id),
-        |store| store.refunds.get(&id).map(render::refund),
-    )
-}
+pub const RETRIEVE: retrieve::One =
+    retrieve::One::plain(Resource::Refunds, "refund", |store, id, _, _| {
+        store.refunds.get(id).map(render::refund)
+    });
 
 /// `GET /v1/refunds`: `charge`, `payment_intent`, pagination.
 pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Refunds, Access::Read)?;
+    let page = ctx.list_page(Resource::Refunds, &["charge", "payment_intent", "created"])?;
     let p = &ctx.params;
-    p.allow(&[
-        "charge",
-        "payment_intent",
-        "created",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let charge = p.str("charge")?.map(str::to_owned);
     let pi = p.str("payment_intent")?.map(str::to_owned);
     app.read(|store| {

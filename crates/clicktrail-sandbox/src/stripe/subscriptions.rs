@@ -15,7 +15,6 @@ use super::customers::previous_attributes;
 use super::error::ApiError;
 use super::expand;
 use super::form::Params;
-use super::list::Page;
 use super::metadata;
 use super::render;
 use super::retrieve;
@@ -416,23 +415,16 @@ pub async fn create(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value
 }
 
 /// `GET /v1/subscriptions/{id}`
-pub async fn retrieve(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::expanded(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::Subscriptions, "subscription", &id),
-        |store, _| {
-            store
-                .subscriptions
-                .get(&id)
-                .map(|s| render::subscription(store, s, ctx.shape))
-        },
-    )
-}
+pub const RETRIEVE: retrieve::One = retrieve::One::expanded(
+    Resource::Subscriptions,
+    "subscription",
+    |store, id, ctx, _| {
+        store
+            .subscriptions
+            .get(id)
+            .map(|s| render::subscription(store, s, ctx.shape))
+    },
+);
 
 /// `POST /v1/subscriptions/{id}`: `metadata`, `description` (emits `customer.subscription.updated`).
 /// Price changes go through `/_sandbox/subscriptions/{id}/change_price`.
@@ -518,18 +510,11 @@ pub async fn cancel(
 /// `GET /v1/subscriptions`: `customer`, `status` (default: every status but `canceled`), `price`,
 /// pagination.
 pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Subscriptions, Access::Read)?;
+    let page = ctx.list_page(
+        Resource::Subscriptions,
+        &["customer", "status", "price", "created"],
+    )?;
     let p = &ctx.params;
-    p.allow(&[
-        "customer",
-        "status",
-        "price",
-        "created",
-        "limit",
-        "starting_after",
-        "ending_before",
-    ])?;
-    let page = Page::from_params(p)?;
     let customer = p.str("customer")?.map(str::to_owned);
     let status = p.str("status")?.map(str::to_owned);
     let price = p.str("price")?.map(str::to_owned);
@@ -564,10 +549,8 @@ pub async fn list(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>,
 
 /// `GET /v1/subscription_items?subscription=sub_...`
 pub async fn list_items(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value>, ApiError> {
-    ctx.require(Resource::Subscriptions, Access::Read)?;
+    let page = ctx.list_page(Resource::Subscriptions, &["subscription"])?;
     let p = &ctx.params;
-    p.allow(&["subscription", "limit", "starting_after", "ending_before"])?;
-    let page = Page::from_params(p)?;
     let id = p.required_str("subscription")?.to_owned();
     app.read(|store| {
         let sub = store

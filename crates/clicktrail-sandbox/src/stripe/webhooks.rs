@@ -132,23 +132,16 @@ pub async fn create(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value
 }
 
 /// `GET /v1/webhook_endpoints/{id}`
-pub async fn retrieve(
-    State(app): State<StripeApp>,
-    Path(id): Path<String>,
-    ctx: Ctx,
-) -> Result<Json<Value>, ApiError> {
-    retrieve::plain(
-        &app,
-        &ctx,
-        retrieve::Target::new(Resource::WebhookEndpoints, "webhook_endpoint", &id),
-        |store| {
-            store
-                .webhook_endpoints
-                .get(&id)
-                .map(|w| render::webhook_endpoint(w, false))
-        },
-    )
-}
+pub const RETRIEVE: retrieve::One = retrieve::One::plain(
+    Resource::WebhookEndpoints,
+    "webhook_endpoint",
+    |store, id, _, _| {
+        store
+            .webhook_endpoints
+            .get(id)
+            .map(|w| render::webhook_endpoint(w, false))
+    },
+);
 
 /// `POST /v1/webhook_endpoints/{id}`
 pub async fn update(
