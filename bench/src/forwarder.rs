@@ -128,6 +128,8 @@ pub enum Forwarder {
         child: Child,
         /// Where it listens.
         addr: SocketAddr,
+        /// Where its console and `/metrics` are.
+        admin: SocketAddr,
     },
     /// `serve::run` on this process's runtime.
     InProcess {
@@ -137,6 +139,8 @@ pub enum Forwarder {
         task: JoinHandle<Result<(), clicktrail_forwarder::Error>>,
         /// Where it listens.
         addr: SocketAddr,
+        /// Where its console and `/metrics` are.
+        admin: SocketAddr,
     },
 }
 
@@ -178,10 +182,20 @@ impl Forwarder {
             .strip_prefix("listening on http://")
             .and_then(|a| a.parse().ok())
             .ok_or_else(|| Error::Forwarder(format!("unexpected first line {first:?}")))?;
+        let second = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .map_err(|_| Error::Forwarder("no `console on` line within 30 s".into()))?
+            .map_err(|e| Error::Io(e.to_string()))?
+            .unwrap_or_default();
+        let admin: SocketAddr = second
+            .trim()
+            .strip_prefix("console on http://")
+            .and_then(|a| a.parse().ok())
+            .ok_or_else(|| Error::Forwarder(format!("unexpected second line {second:?}")))?;
         // Keep draining stdout so that a later line never meets a closed pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         http::wait_ok(addr, "/readyz", Duration::from_secs(30)).await?;
-        Ok(Self::Process { child, addr })
+        Ok(Self::Process { child, addr, admin })
     }
 
     /// Starts the service in this process on `setup.listen` and waits until it is ready.
@@ -194,18 +208,40 @@ impl Forwarder {
         let addr = listener
             .local_addr()
             .map_err(|e| Error::Io(e.to_string()))?;
+        let admin_listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .map_err(|e| Error::Io(format!("cannot listen for the console: {e}")))?;
+        let admin = admin_listener
+            .local_addr()
+            .map_err(|e| Error::Io(e.to_string()))?;
+        let listeners = clicktrail_forwarder::serve::Listeners {
+            public: listener,
+            admin: Some(admin_listener),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(clicktrail_forwarder::serve::run(config, listener, async {
+        let task = tokio::spawn(clicktrail_forwarder::serve::run(config, listeners, async {
             let _ = stopped.await;
         }));
         http::wait_ok(addr, "/readyz", Duration::from_secs(30)).await?;
-        Ok(Self::InProcess { stop, task, addr })
+        Ok(Self::InProcess {
+            stop,
+            task,
+            addr,
+            admin,
+        })
     }
 
     /// Where it listens.
     pub fn addr(&self) -> SocketAddr {
         match self {
             Self::Process { addr, .. } | Self::InProcess { addr, .. } => *addr,
+        }
+    }
+
+    /// Where its console and `/metrics` are.
+    pub fn admin_addr(&self) -> SocketAddr {
+        match self {
+            Self::Process { admin, .. } | Self::InProcess { admin, .. } => *admin,
         }
     }
 

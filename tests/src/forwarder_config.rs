@@ -16,6 +16,7 @@ pub fn forwarder_config(config: &StackConfig) -> String {
         .header("The key and the token are the emulators' public defaults. With a real account, pass secrets")
         .header("as CLICKTRAIL_STRIPE__API_KEY and CLICKTRAIL_IMPACT__AUTH_TOKEN instead.")
         .listen(format!("127.0.0.1:{}", ports.forwarder))
+        .admin_listen(format!("127.0.0.1:{}", ports.console))
         .sqlite_file(&config.work_dir.join("clicktrail.db"))
         .impact_account_sid(crate::IMPACT_ACCOUNT_SID)
         .impact_auth_token(crate::IMPACT_AUTH_TOKEN)
@@ -30,6 +31,8 @@ pub fn forwarder_config(config: &StackConfig) -> String {
         .stripe_api_key(crate::STRIPE_SECRET_KEY)
         .stripe_api_base(&format!("http://127.0.0.1:{}", ports.stripe))
         .poll_interval("250ms")
+        .comment("The operator console's token; with a real deployment pass it as CLICKTRAIL_ADMIN__TOKEN.")
+        .admin_token(&config.console_token)
         .to_toml()
 }
 
@@ -45,6 +48,7 @@ mod tests {
             stripe: 1,
             impact: 2,
             forwarder: 3,
+            console: 5,
             shop: 4,
         };
         config.refund_delay = "2s".into();
@@ -52,6 +56,7 @@ mod tests {
         let text = forwarder_config(&config);
         for line in [
             "listen = \"127.0.0.1:3\"",
+            "admin_listen = \"127.0.0.1:5\"",
             "database_url = \"sqlite:///tmp/demo/clicktrail.db\"",
             "api_base = \"http://127.0.0.1:2\"",
             "api_base = \"http://127.0.0.1:1\"",

@@ -29,6 +29,8 @@ pub struct Ports {
     pub impact: u16,
     /// `clicktrail serve`.
     pub forwarder: u16,
+    /// `clicktrail serve`'s operator console (`admin_listen`).
+    pub console: u16,
     /// The sample shop.
     pub shop: u16,
 }
@@ -52,10 +54,13 @@ pub struct StackConfig {
     pub impact_processing_delay: String,
     /// Print every part's output on this process's standard output, prefixed with its name.
     pub echo: bool,
+    /// The console's token (`[admin] token`).
+    pub console_token: String,
 }
 
 impl StackConfig {
-    /// The demo's ports (Stripe 12111, impact.com 12112, forwarder 8088, shop 8080), the
+    /// The demo's ports (Stripe 12111, impact.com 12112, forwarder 8088, its console 8089, shop
+    /// 8080), a console token new on each run, the
     /// workspace's `target/debug` binaries, a 30 s refund hold, output echoed.
     pub fn on_fixed_ports(work_dir: PathBuf) -> Self {
         let root = workspace_root();
@@ -67,8 +72,10 @@ impl StackConfig {
                 stripe: 12111,
                 impact: 12112,
                 forwarder: 8088,
+                console: 8089,
                 shop: 8080,
             },
+            console_token: console_token(),
             refund_delay: "30s".to_owned(),
             trial: "signup".to_owned(),
             impact_processing_delay: "2s".to_owned(),
@@ -87,6 +94,7 @@ impl StackConfig {
             stripe: 0,
             impact: 0,
             forwarder: crate::free_ports(1)?[0],
+            console: 0,
             shop: 0,
         };
         config.echo = false;
@@ -189,7 +197,10 @@ impl Stack {
         let mut cmd = self.clicktrail();
         cmd.arg("serve").arg("--config").arg(&self.config_file);
         self.spawn("forwarder", cmd)?;
-        self.wait_for("forwarder", addr(self.config.ports.forwarder), "/readyz")
+        self.wait_for("forwarder", addr(self.config.ports.forwarder), "/readyz")?;
+        self.config.ports.console =
+            self.announced_port("forwarder", "console on ", self.config.ports.console)?;
+        Ok(())
     }
 
     /// `clicktrail setup --url http://127.0.0.1:PORT/webhooks/stripe`: the forwarder creates its
@@ -347,6 +358,16 @@ impl Stack {
         format!("http://127.0.0.1:{}", self.config.ports.forwarder)
     }
 
+    /// The forwarder's operator console.
+    pub fn console_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.config.ports.console)
+    }
+
+    /// The console's token (`[admin] token` in the forwarder's configuration).
+    pub fn console_token(&self) -> &str {
+        &self.config.console_token
+    }
+
     /// Every part's log file, with `setup.log` and the forwarder's configuration.
     pub fn log_files(&self) -> Vec<PathBuf> {
         let mut files: Vec<PathBuf> = self
@@ -390,6 +411,22 @@ fn target_dir(root: &Path) -> PathBuf {
         Some(dir) if !dir.is_empty() => root.join(dir),
         _ => root.join("target"),
     }
+}
+
+/// A console token new on each run: 32 hex digits from the standard library's randomly seeded
+/// hasher (no randomness crate for a demo token).
+fn console_token() -> String {
+    use std::hash::{BuildHasher, Hasher};
+    let half = || {
+        let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+        hasher.write_u128(
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_nanos()),
+        );
+        hasher.finish()
+    };
+    format!("console-{:016x}{:016x}", half(), half())
 }
 
 #[cfg(test)]

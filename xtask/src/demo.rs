@@ -111,6 +111,9 @@ fn print_banner(stack: &Stack) {
       to bill it; the forwarder holds future-dated events from now, not until
       their date.)
 
+  Operator console: {console}  (token: {token})
+    every event, decision, delivery and dead letter, with Replay.
+
   Stripe emulator {stripe} (key sk_test_sandbox), impact.com emulator {impact},
   forwarder {forwarder}. Ctrl-C stops everything.
 ================================================================================
@@ -118,6 +121,8 @@ fn print_banner(stack: &Stack) {
         stripe = stack.stripe_url(),
         impact = stack.impact_url(),
         forwarder = stack.forwarder_url(),
+        console = stack.console_url(),
+        token = stack.console_token(),
     );
 }
 

@@ -278,7 +278,7 @@ pub async fn run(
         if sent_in.is_none() && sandbox.impact().with_store(|s| s.records.len() as u64) >= events {
             sent_in = Some(start.elapsed());
         }
-        let (_, text) = http::get(replicas[0].addr(), "/metrics").await?;
+        let (_, text) = http::get(replicas[0].admin_addr(), "/metrics").await?;
         let done = http::metric(&text, "clicktrail_jobs{state=\"done\"}") as u64;
         let dead = http::metric(&text, "clicktrail_jobs{state=\"dead\"}") as u64;
         if done + dead >= events {
@@ -303,7 +303,7 @@ pub async fn run(
     let elapsed = start.elapsed();
     let mut batches = Batches::default();
     for replica in replicas {
-        let (_, text) = http::get(replica.addr(), "/metrics").await?;
+        let (_, text) = http::get(replica.admin_addr(), "/metrics").await?;
         batches.add(&Batches::from_metrics(&text));
         replica.stop().await?;
     }

@@ -188,7 +188,7 @@ pub async fn run(options: &SoakOptions) -> Result<SoakReport, Error> {
     .await;
     // Let anything still in flight land, so that a duplicate would be seen.
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let (_, metrics) = http::get(server.addr(), "/metrics").await?;
+    let (_, metrics) = http::get(server.admin_addr(), "/metrics").await?;
     report.dead = http::metric(&metrics, "clicktrail_dead_letters") as u64;
     report.elapsed = start.elapsed();
     server.stop().await?;

@@ -75,6 +75,7 @@ pub mod account;
 mod batch;
 pub mod clock;
 pub mod config;
+pub mod console;
 mod error;
 pub mod explain;
 pub mod intake;

@@ -21,6 +21,8 @@ pub struct Metrics {
     verdicts: Mutex<BTreeMap<&'static str, u64>>,
     /// Write transactions by step, and the jobs or events they carried.
     batches: Mutex<BTreeMap<&'static str, (u64, u64)>>,
+    /// The last reconcile run: when (unix ms) and what it came to, for the console.
+    last_reconcile: Mutex<Option<(i64, String)>>,
 }
 
 impl Metrics {
@@ -70,6 +72,22 @@ impl Metrics {
             .lock()
             .unwrap_or_else(|p| p.into_inner());
         *map.entry(outcome).or_default() += count;
+    }
+
+    /// Remembers the last reconcile run (unix ms) and its outcome in words.
+    pub fn reconciled(&self, at_ms: i64, summary: String) {
+        *self
+            .last_reconcile
+            .lock()
+            .unwrap_or_else(|p| p.into_inner()) = Some((at_ms, summary));
+    }
+
+    /// The last reconcile run, if one ran in this process.
+    pub fn last_reconcile(&self) -> Option<(i64, String)> {
+        self.last_reconcile
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// Renders every series; `queue` is `None` when the store could not be read.

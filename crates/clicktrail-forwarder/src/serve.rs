@@ -1,11 +1,13 @@
 //! `clicktrail serve`: the intake, the worker and the HTTP endpoints in one process.
 //!
-//! [`run`] takes the listener and the shutdown signal, like mini-redis's `server::run`, so
-//! tests bind `127.0.0.1:0` and stop it themselves. On shutdown it stops accepting requests,
+//! [`run`] takes the listeners ([`Listeners`]: the public one for Stripe, and the operator
+//! console's, [`console`](crate::console)) and the shutdown signal, like mini-redis's
+//! `server::run`, so tests bind `127.0.0.1:0` and stop it themselves. On shutdown it stops accepting requests,
 //! lets the committers write what was queued, gives jobs in flight `[worker] shutdown_grace`,
 //! releases the rest, and returns `Ok(())`.
 
-use std::future::Future;
+use std::future::{Future, IntoFuture};
+use std::net::SocketAddr;
 use std::sync::Arc;
 
 use clicktrail_impact::{AuthToken, ImpactClient, ImpactConfig};
@@ -18,6 +20,7 @@ use crate::Error;
 use crate::account::reconcile;
 use crate::clock::Clock;
 use crate::config::Config;
+use crate::console::{self, Console};
 use crate::intake::Intake;
 use crate::intake::http::{AppState, router};
 use crate::intake::secrets::WebhookSecrets;
@@ -26,23 +29,63 @@ use crate::metrics::Metrics;
 use crate::store::Store;
 use crate::worker::Worker;
 
-/// Runs the service on `listener` until `shutdown` completes, on the system clock.
+/// Where the service listens: `public` for Stripe (the webhook path, `/healthz`, `/readyz`),
+/// `admin` for the operator console and `/metrics` (none: no console).
+#[derive(Debug)]
+pub struct Listeners {
+    /// The webhook endpoint's listener (`listen`).
+    pub public: TcpListener,
+    /// The console's listener (`admin_listen`).
+    pub admin: Option<TcpListener>,
+}
+
+impl Listeners {
+    /// Binds `listen` and `admin_listen` of `config`.
+    pub async fn bind(config: &Config) -> Result<Self, Error> {
+        let bind = async |addr: SocketAddr| {
+            TcpListener::bind(addr).await.map_err(|e| Error::Service {
+                context: format!("cannot listen on {addr}"),
+                source: Some(e),
+            })
+        };
+        Ok(Self {
+            public: bind(config.listen).await?,
+            admin: Some(bind(config.admin_listen).await?),
+        })
+    }
+}
+
+/// The public listener alone: the service runs without a console (embedded uses, tests).
+impl From<TcpListener> for Listeners {
+    fn from(public: TcpListener) -> Self {
+        Self {
+            public,
+            admin: None,
+        }
+    }
+}
+
+/// Runs the service on `listeners` until `shutdown` completes, on the system clock.
 pub async fn run(
     config: Config,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), Error> {
-    run_with_clock(config, listener, shutdown, Clock::system()).await
+    run_with_clock(config, listeners, shutdown, Clock::system()).await
 }
 
 /// [`run`], scheduling by `clock` (refund holds, retries, leases, verdict polls): tests move it
 /// forward instead of waiting.
 pub async fn run_with_clock(
     config: Config,
-    listener: TcpListener,
+    listeners: impl Into<Listeners>,
     shutdown: impl Future<Output = ()> + Send + 'static,
     clock: Clock,
 ) -> Result<(), Error> {
+    let Listeners {
+        public: listener,
+        admin,
+    } = listeners.into();
     let store = Store::connect(&config.database_url, config.sqlite_synchronous)
         .await?
         .with_clock(clock);
@@ -76,6 +119,7 @@ pub async fn run_with_clock(
         Arc::clone(&metrics),
     );
     let reconcile_intake = intake.clone();
+    let console = Arc::new(Console::new(&config, store.clone(), Arc::clone(&metrics)));
     let state = Arc::new(AppState {
         intake,
         secrets,
@@ -118,6 +162,17 @@ pub async fn run_with_clock(
         shutdown.await;
         stop.cancel();
     });
+    let console_task = admin.map(|admin| {
+        if let Ok(addr) = admin.local_addr() {
+            tracing::info!(%addr, token = config.admin.token.is_some(), "operator console");
+        }
+        let app = console::router(console).into_make_service_with_connect_info::<SocketAddr>();
+        tokio::spawn(
+            axum::serve(admin, app)
+                .with_graceful_shutdown(token.clone().cancelled_owned())
+                .into_future(),
+        )
+    });
     let served = axum::serve(listener, app)
         .with_graceful_shutdown(token.clone().cancelled_owned())
         .await;
@@ -130,6 +185,9 @@ pub async fn run_with_clock(
         let _ = committer.await;
     }
     let _ = worker_task.await;
+    if let Some(task) = console_task {
+        let _ = task.await;
+    }
     store.close().await;
     served.map_err(|e| Error::Service {
         context: "HTTP server".into(),

@@ -251,6 +251,13 @@ async fn no_secret_in_trace_logs_cli_output_or_stored_attempts() {
             .map(|a| a.trim().to_owned())
     })
     .await;
+    let console = eventually("the console line", async || {
+        let out = running.output.lock().unwrap().clone();
+        out.lines()
+            .find_map(|l| l.strip_prefix("console on http://"))
+            .map(|a| a.trim().to_owned())
+    })
+    .await;
     let url = format!("http://{addr}/webhooks/stripe");
     let http = reqwest::Client::new();
     let secret = WebhookSecret::new(WEBHOOK_SECRET).unwrap();
@@ -319,7 +326,7 @@ async fn no_secret_in_trace_logs_cli_output_or_stored_attempts() {
     assert_eq!(status, 400, "a body that is not UTF-8");
 
     // Wait until nothing is left to do: one sent, one dead letter at least.
-    let metrics_url = format!("http://{addr}/metrics");
+    let metrics_url = format!("http://{console}/metrics");
     let last = Arc::new(Mutex::new(String::new()));
     let seen = Arc::clone(&last);
     let settled = tokio::time::timeout(

@@ -14,11 +14,12 @@ pub const SANDBOX_AUTH_TOKEN: &str = "sandbox-token";
 
 /// Sections in the order the file lists them (top-level keys first); a section set with
 /// [`ForwarderConfig::set`] and not listed here follows, in the order first set.
-const SECTION_ORDER: [&str; 7] = [
+const SECTION_ORDER: [&str; 8] = [
     "",
     "impact",
     "rules",
     "stripe",
+    "admin",
     "intake",
     "worker",
     "reconcile",
@@ -73,13 +74,16 @@ impl Default for ForwarderConfig {
 
 impl ForwarderConfig {
     /// The required keys, pointed at the emulators' default account (no `api_base` yet: set
-    /// [`impact_api_base`](Self::impact_api_base) and [`stripe_api_base`](Self::stripe_api_base)).
+    /// [`impact_api_base`](Self::impact_api_base) and [`stripe_api_base`](Self::stripe_api_base)),
+    /// and the console on a free loopback port (`admin_listen = "127.0.0.1:0"`), so that services
+    /// started side by side never contend for the default one.
     pub fn new() -> Self {
         Self {
             header: Vec::new(),
             entries: Vec::new(),
             pending: Vec::new(),
         }
+        .admin_listen("127.0.0.1:0")
         .impact_account_sid(SANDBOX_ACCOUNT_SID)
         .impact_auth_token(SANDBOX_AUTH_TOKEN)
         .set("impact", "campaign_id", string("1000"))
@@ -128,6 +132,17 @@ impl ForwarderConfig {
     /// prints as `listening on http://ADDR`).
     pub fn listen(self, addr: impl fmt::Display) -> Self {
         self.set("", "listen", string(&addr.to_string()))
+    }
+
+    /// `admin_listen`: where the operator console and `/metrics` are served (`127.0.0.1:0`
+    /// picks a free port, which `serve` prints as `console on http://ADDR`).
+    pub fn admin_listen(self, addr: impl fmt::Display) -> Self {
+        self.set("", "admin_listen", string(&addr.to_string()))
+    }
+
+    /// `[admin] token`: the console's token (at least 16 characters).
+    pub fn admin_token(self, token: &str) -> Self {
+        self.set("admin", "token", string(token))
     }
 
     /// `database_url`: `sqlite://PATH` or `postgres://...`.
@@ -369,7 +384,9 @@ mod tests {
             ]
         );
         assert!(
-            text.starts_with("listen = \"127.0.0.1:0\"\n\n[impact]\n"),
+            text.starts_with(
+                "admin_listen = \"127.0.0.1:0\"\nlisten = \"127.0.0.1:0\"\n\n[impact]\n"
+            ),
             "{text}"
         );
     }

@@ -13,7 +13,7 @@
 //!     .impact_api_base("http://127.0.0.1:12112")
 //!     .stripe_api_base("http://127.0.0.1:12111")
 //!     .to_toml();
-//! assert!(toml.starts_with("listen = \"127.0.0.1:0\"\n"));
+//! assert!(toml.starts_with("admin_listen = \"127.0.0.1:0\"\nlisten = \"127.0.0.1:0\"\n"));
 //!
 //! let gave_up: Result<(), TimedOut> = wait_until("a miracle", Duration::ZERO, || Ok(None));
 //! assert_eq!(gave_up.unwrap_err().to_string(), "timed out after 0ns waiting for a miracle");

@@ -79,8 +79,22 @@ impl Reconciler {
                 ] {
                     self.metrics.reconcile_events(outcome, n);
                 }
+                self.metrics.reconciled(
+                    now.saturating_mul(1000),
+                    format!(
+                        "ok: Stripe reported {} undelivered event(s) in the last {}; {} were new and queued, {} already stored",
+                        counts.fetched,
+                        humantime::format_duration(self.window),
+                        counts.new,
+                        counts.known
+                    ),
+                );
             }
-            Err(_) => self.metrics.reconcile_run("error"),
+            Err(e) => {
+                self.metrics.reconcile_run("error");
+                self.metrics
+                    .reconciled(now.saturating_mul(1000), format!("failed: {}", e.chain()));
+            }
         }
         result
     }

@@ -5,7 +5,7 @@
 
 use std::process::ExitCode;
 
-use clicktrail_forwarder::Error;
+use clicktrail_forwarder::serve::Listeners;
 use tokio::net::TcpListener;
 
 use super::{ConfigArg, Runtime};
@@ -38,17 +38,16 @@ pub(crate) fn run(args: Args) -> ExitCode {
         &args.config,
         Runtime::MultiThread,
         async |config| {
-            let listener = TcpListener::bind(config.listen)
-                .await
-                .map_err(|e| Error::Service {
-                    context: format!("cannot listen on {}", config.listen),
-                    source: Some(e),
-                })?;
-            if let Ok(addr) = listener.local_addr() {
+            let listeners = Listeners::bind(&config).await?;
+            if let Ok(addr) = listeners.public.local_addr() {
                 // The first line on stdout, for scripts and tests that listen on port 0.
                 println!("listening on http://{addr}");
             }
-            clicktrail_forwarder::serve::run(config, listener, shutdown_signal())
+            if let Some(Ok(addr)) = listeners.admin.as_ref().map(TcpListener::local_addr) {
+                // The second: the operator console.
+                println!("console on http://{addr}");
+            }
+            clicktrail_forwarder::serve::run(config, listeners, shutdown_signal())
                 .await
                 .inspect_err(|e| tracing::error!(error = %e.chain(), "stopped"))?;
             Ok(ExitCode::SUCCESS)

@@ -29,6 +29,7 @@
 //! # Ok::<(), clicktrail_forwarder::Error>(())
 //! ```
 
+mod admin;
 mod env;
 mod reconcile;
 pub mod reference;
@@ -44,6 +45,7 @@ use figment::Figment;
 use figment::providers::{Env, Format, Toml};
 use serde::Deserialize;
 
+pub use admin::{AdminConfig, MIN_TOKEN_LEN};
 pub use reconcile::{ReconcileConfig, STRIPE_EVENT_RETENTION};
 pub use secret::Secret;
 pub use service::{
@@ -68,9 +70,17 @@ pub struct Config {
     /// The Stripe account; optional for `clicktrail explain`, required by the service.
     #[serde(default)]
     pub stripe: Option<StripeConfig>,
-    /// Where `clicktrail serve` listens (default `127.0.0.1:8088`).
+    /// Where `clicktrail serve` listens for Stripe (default `127.0.0.1:8088`): the webhook path,
+    /// `/healthz` and `/readyz`.
     #[serde(default = "default_listen")]
     pub listen: SocketAddr,
+    /// Where `clicktrail serve` serves the operator console and `/metrics` (default
+    /// `127.0.0.1:8089`): keep it private (an SSH tunnel, or a TLS reverse proxy).
+    #[serde(default = "admin::default_admin_listen")]
+    pub admin_listen: SocketAddr,
+    /// `[admin]`: the console's token.
+    #[serde(default)]
+    pub admin: AdminConfig,
     /// The store: `sqlite://FILE` (default `sqlite://clicktrail.db`) or `postgres://...`.
     #[serde(default)]
     pub database_url: DatabaseUrl,
@@ -93,11 +103,13 @@ pub struct Config {
 
 /// The top-level keys and sections; other `CLICKTRAIL_*` variables (such as test settings)
 /// are not configuration and are left alone.
-const KNOWN_KEYS: [&str; 10] = [
+const KNOWN_KEYS: [&str; 12] = [
     "impact",
     "rules",
     "stripe",
     "listen",
+    "admin_listen",
+    "admin",
     "database_url",
     "sqlite_synchronous",
     "webhook_path",
@@ -336,6 +348,14 @@ impl Config {
             ));
         }
         self.reconcile.validate()?;
+        self.admin.validate()?;
+        // Port 0 asks for a free port each: two listeners, never the same one.
+        if self.admin_listen == self.listen && self.listen.port() != 0 {
+            return Err(bad(
+                "admin_listen",
+                "expected another address than `listen`: the console must not share the public listener",
+            ));
+        }
         Ok(())
     }
 }

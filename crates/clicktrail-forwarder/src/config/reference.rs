@@ -65,6 +65,10 @@ pub const SECTIONS: &[(&str, &str)] = &[
         "stripe",
         "The Stripe account the forwarder reads from. Optional for `clicktrail explain`, required by the service.",
     ),
+    (
+        "admin",
+        "The operator console on `admin_listen`: who may use it.",
+    ),
     ("intake", "The webhook endpoint's limits."),
     (
         "worker",
@@ -83,7 +87,14 @@ pub const KEYS: &[KeyDoc] = &[
         "listen",
         Some("\"127.0.0.1:8088\""),
         "\"0.0.0.0:8088\"",
-        "Where `clicktrail serve` listens: the webhook endpoint, `/healthz`, `/readyz` and `/metrics`.",
+        "Where `clicktrail serve` listens for Stripe: the webhook endpoint, `/healthz` and `/readyz`.",
+    ),
+    key(
+        "",
+        "admin_listen",
+        Some("\"127.0.0.1:8089\""),
+        "\"127.0.0.1:9089\"",
+        "Where `clicktrail serve` serves the operator console (`/`), its JSON API and `/metrics`. Keep it private: reach it through an SSH tunnel, or a reverse proxy with TLS in front of it. Must differ from `listen`.",
     ),
     KeyDoc {
         secret: true,
@@ -322,6 +333,16 @@ pub const KEYS: &[KeyDoc] = &[
         "\"10s\"",
         "Time allowed for one request to impact.com.",
     ),
+    KeyDoc {
+        secret: true,
+        ..key(
+            "admin",
+            "token",
+            None,
+            "\"a-long-random-console-token\"",
+            "The console's token, at least 16 characters: sent as `Authorization: Bearer <token>`, or typed once into the console's login form (which sets an `HttpOnly`, `SameSite=Strict` session cookie). Unset, the console answers only requests from loopback to a loopback `Host`, and says so. Never accepted in a query string.",
+        )
+    },
     key(
         "reconcile",
         "interval",

@@ -370,3 +370,21 @@ fn an_empty_key_is_named_quoted() {
         }
     }
 }
+
+#[test]
+fn the_console_has_a_listener_of_its_own_and_a_long_token() {
+    let top = |keys: &str| Config::from_toml_str(&format!("{keys}\n{MINIMAL}"));
+    let err = top("listen = \"127.0.0.1:9000\"\nadmin_listen = \"127.0.0.1:9000\"").unwrap_err();
+    assert!(err.to_string().contains("admin_listen"), "{err}");
+    top("listen = \"127.0.0.1:0\"\nadmin_listen = \"127.0.0.1:0\"").expect("two free ports");
+    let err = with("[admin]\ntoken = \"short-secret\"")
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("admin.token") && err.contains("16") && !err.contains("short-secret"),
+        "{err}"
+    );
+    let config = with("[admin]\ntoken = \"a-long-enough-console-token\"").unwrap();
+    assert!(!format!("{config:?}").contains("a-long-enough-console-token"));
+    assert_eq!(with("").unwrap().admin_listen.to_string(), "127.0.0.1:8089");
+}

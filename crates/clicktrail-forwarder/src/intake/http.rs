@@ -1,4 +1,5 @@
-//! The HTTP face of the service: `POST {webhook_path}`, `GET /healthz`, `/readyz`, `/metrics`.
+//! The public HTTP face of the service: `POST {webhook_path}`, `GET /healthz`, `/readyz`.
+//! (`/metrics` is on the console's listener: [`crate::console`].)
 //!
 //! | request | answer |
 //! |---|---|
@@ -30,7 +31,7 @@ pub struct AppState {
     pub intake: Intake,
     /// Verifies `Stripe-Signature`; picks up secrets `clicktrail setup` stores meanwhile.
     pub secrets: WebhookSecrets,
-    /// For `/readyz` and `/metrics`.
+    /// For `/readyz`.
     pub store: Store,
     /// The process's counters.
     pub metrics: Arc<Metrics>,
@@ -45,7 +46,6 @@ pub fn router(state: Arc<AppState>, webhook_path: &str, body_limit: usize) -> Ro
         )
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
         .with_state(state)
 }
 
@@ -95,19 +95,4 @@ async fn readyz(State(app): State<Arc<AppState>>) -> Response {
                 .into_response()
         }
     }
-}
-
-async fn metrics(State(app): State<Arc<AppState>>) -> Response {
-    let queue = match app.store.status().await {
-        Ok(q) => Some(q),
-        Err(e) => {
-            tracing::warn!(error = %e.chain(), "metrics without the queue");
-            None
-        }
-    };
-    (
-        [(header::CONTENT_TYPE, "text/plain; version=0.0.4")],
-        app.metrics.render(queue.as_ref()),
-    )
-        .into_response()
 }

@@ -51,7 +51,7 @@ pub async fn flow(db: Db) {
     store.close().await;
     let metrics = bench
         .http
-        .get(bench.url("/metrics"))
+        .get(bench.admin_url("/metrics"))
         .send()
         .await
         .unwrap()
@@ -578,7 +578,7 @@ pub async fn two_replicas(db: Db) {
     for process in [&a, &b] {
         let metrics = bench
             .http
-            .get(format!("{}/metrics", process.url))
+            .get(format!("{}/metrics", process.console_url))
             .send()
             .await
             .unwrap()

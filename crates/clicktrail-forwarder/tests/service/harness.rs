@@ -52,6 +52,8 @@ pub struct Bench {
     pub database_url: String,
     pub secret: WebhookSecret,
     pub addr: SocketAddr,
+    /// The console's address of the service last started in process (`admin_url`).
+    pub admin: Option<SocketAddr>,
     /// The clock of the services this bench starts in process: move it to pass refund holds
     /// and retry waits without waiting.
     pub clock: clicktrail_forwarder::clock::Clock,
@@ -86,6 +88,8 @@ pub struct Process {
     pub addr: SocketAddr,
     /// `http://127.0.0.1:PORT`.
     pub url: String,
+    /// The console (and `/metrics`): `http://127.0.0.1:PORT`.
+    pub console_url: String,
 }
 
 impl Process {
@@ -194,11 +198,18 @@ impl Bench {
             database_url,
             secret,
             addr,
+            admin: None,
             clock: clicktrail_forwarder::clock::Clock::system(),
             listener: Some(listener),
             _dir: dir,
             pg_schema,
         }
+    }
+
+    /// `path` on the console of the service last started in process.
+    pub fn admin_url(&self, path: &str) -> String {
+        let admin = self.admin.expect("a service started in process");
+        format!("http://{admin}{path}")
     }
 
     /// The configuration file's text.
@@ -244,10 +255,16 @@ impl Bench {
                 .await
                 .expect("the port is free again"),
         };
+        let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        self.admin = Some(admin.local_addr().unwrap());
+        let listeners = clicktrail_forwarder::serve::Listeners {
+            public: listener,
+            admin: Some(admin),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
         let task = tokio::spawn(clicktrail_forwarder::serve::run_with_clock(
             config,
-            listener,
+            listeners,
             async {
                 let _ = stopped.await;
             },
@@ -309,6 +326,16 @@ impl Bench {
             .strip_prefix("listening on http://")
             .and_then(|a| a.parse().ok())
             .unwrap_or_else(|| panic!("unexpected first line {first:?}"));
+        // The second is `console on http://ADDR`.
+        let second = tokio::time::timeout(Duration::from_secs(30), lines.next_line())
+            .await
+            .expect("a `console on` line within 30 s")
+            .unwrap()
+            .expect("clicktrail serve exited at start");
+        let console_url = second
+            .strip_prefix("console on ")
+            .unwrap_or_else(|| panic!("unexpected second line {second:?}"))
+            .to_owned();
         // Keep reading, so that a later line never meets a closed pipe.
         tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
         let url = format!("http://{addr}");
@@ -321,7 +348,12 @@ impl Bench {
             },
         )
         .await;
-        Process { child, addr, url }
+        Process {
+            child,
+            addr,
+            url,
+            console_url,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {

@@ -110,7 +110,8 @@ pub async fn unanswering_endpoint() -> SocketAddr {
 
 /// `serve` in process with a configuration text of the test's own.
 pub struct Serving {
-    pub url: String,
+    /// The console (and `/metrics`).
+    pub console_url: String,
     stop: oneshot::Sender<()>,
     task: JoinHandle<Result<(), clicktrail_forwarder::Error>>,
 }
@@ -121,8 +122,14 @@ impl Serving {
         let config = Config::from_toml_str(&config.to_toml()).expect("valid config");
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let listen = listener.local_addr().unwrap();
+        let admin = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let console_url = format!("http://{}", admin.local_addr().unwrap());
+        let listeners = clicktrail_forwarder::serve::Listeners {
+            public: listener,
+            admin: Some(admin),
+        };
         let (stop, stopped) = oneshot::channel::<()>();
-        let task = tokio::spawn(clicktrail_forwarder::serve::run(config, listener, async {
+        let task = tokio::spawn(clicktrail_forwarder::serve::run(config, listeners, async {
             let _ = stopped.await;
         }));
         let url = format!("http://{listen}");
@@ -136,13 +143,17 @@ impl Serving {
                 },
             )
             .await;
-        Self { url, stop, task }
+        Self {
+            console_url,
+            stop,
+            task,
+        }
     }
 
     pub async fn metrics(&self, bench: &Bench) -> String {
         let r = bench
             .http
-            .get(format!("{}/metrics", self.url))
+            .get(format!("{}/metrics", self.console_url))
             .send()
             .await
             .unwrap();
