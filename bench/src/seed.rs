@@ -2,13 +2,14 @@
 //! behind the intake's group commit, without HTTP), in large transactions with
 //! `synchronous = OFF`: fast, and the rows are exactly what the intake writes.
 
+use std::borrow::Cow;
 use std::ops::Range;
 use std::time::{Duration, Instant};
 
 use clicktrail_forwarder::config::{DatabaseUrl, Synchronous};
 use clicktrail_forwarder::mapping;
 use clicktrail_forwarder::store::{NewEvent, Source, Store};
-use clicktrail_stripe::Event;
+use clicktrail_stripe::{Event, EventHead};
 
 use crate::Error;
 use crate::event::EventFactory;
@@ -43,11 +44,16 @@ pub async fn seed(
         let batch: Vec<NewEvent> = (n..end)
             .map(|i| {
                 let body = factory.body(i, created);
+                // The customer as the intake reads it.
+                let customer = EventHead::parse(&body)
+                    .ok()
+                    .and_then(|head| head.customer.map(Cow::into_owned));
                 NewEvent {
                     id: format!("evt_{}", factory.key(i)),
                     event_type: "invoice.paid".to_owned(),
                     created,
                     raw: String::from_utf8_lossy(&body).into_owned(),
+                    customer,
                     source: Source::Webhook,
                     dedupe_key: Some(probe_key.replace(&factory.key(range.start), &factory.key(i))),
                 }

@@ -274,6 +274,7 @@ proptest! {
                 prop_assert_eq!(&head.event_type, &event.event_type);
                 prop_assert_eq!(head.created, event.created);
                 prop_assert_eq!(head.object_id.as_deref(), event.object_id());
+                prop_assert_eq!(head.customer.as_deref(), event.customer_id());
             }
             (Err(a), Err(b)) => prop_assert_eq!(a.to_string(), b.to_string()),
             (full, head) => prop_assert!(false, "{}: full {:?}, head {:?}", body, full, head),
@@ -292,6 +293,7 @@ proptest! {
         prop_assert_eq!(full.is_ok(), head.is_ok(), "{}", body);
         if let (Ok(event), Ok(head)) = (full, head) {
             prop_assert_eq!(head.object_id.as_deref(), event.object_id());
+            prop_assert_eq!(head.customer.as_deref(), event.customer_id());
         }
     }
 

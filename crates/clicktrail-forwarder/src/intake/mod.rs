@@ -9,6 +9,7 @@
 pub mod http;
 pub mod secrets;
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use clicktrail_stripe::{Event, EventHead};
@@ -111,7 +112,8 @@ impl Intake {
 
 /// The pure part: the envelope, and the job's deduplication key.
 ///
-/// Only the envelope is read ([`EventHead`], no JSON tree of the payload); a `charge.refunded`
+/// Only the envelope is read ([`EventHead`], no JSON tree of the payload: id, type, created,
+/// `data.object.id` and the customer the event is about); a `charge.refunded`
 /// event, whose business key holds the charge's cumulative `amount_refunded`, is read whole, as
 /// the rules will read it.
 pub(crate) fn parse(raw: &[u8], source: Source) -> Result<NewEvent, IngestError> {
@@ -144,6 +146,7 @@ pub(crate) fn parse(raw: &[u8], source: Source) -> Result<NewEvent, IngestError>
         event_type: head.event_type.into_owned(),
         created: head.created,
         raw: text.to_owned(),
+        customer: head.customer.map(Cow::into_owned),
         source,
         dedupe_key,
     })
@@ -196,8 +199,21 @@ mod tests {
             "data":{"object":{"id":"ch_1","object":"charge","amount":1000,"amount_refunded":300}}}"#;
         let e = parse(refund, Source::Webhook).unwrap();
         assert_eq!(e.dedupe_key.as_deref(), Some("ch_1 charge.refunded 300"));
-        let other = br#"{"id":"evt_2","type":"customer.created","created":1,"data":{"object":{"id":"cus_1"}}}"#;
-        assert_eq!(parse(other, Source::Webhook).unwrap().dedupe_key, None);
+        assert_eq!(e.customer, None, "this charge names no customer");
+        let other = br#"{"id":"evt_2","type":"customer.created","created":1,"data":{"object":{"id":"cus_1","object":"customer"}}}"#;
+        let other = parse(other, Source::Webhook).unwrap();
+        assert_eq!(other.dedupe_key, None);
+        assert_eq!(
+            other.customer.as_deref(),
+            Some("cus_1"),
+            "the customer itself"
+        );
+        let paid = br#"{"id":"evt_4","type":"invoice.paid","created":1,
+            "data":{"object":{"id":"in_1","object":"invoice","customer":"cus_9"}}}"#;
+        assert_eq!(
+            parse(paid, Source::Webhook).unwrap().customer.as_deref(),
+            Some("cus_9")
+        );
         let err = parse(br#"{"id":"evt_3","type":"x"}"#, Source::Webhook).unwrap_err();
         assert_eq!(err, IngestError::Invalid("missing field `created`".into()));
         assert!(matches!(

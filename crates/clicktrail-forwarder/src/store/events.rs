@@ -5,7 +5,7 @@ use std::collections::{HashMap, HashSet};
 use super::Store;
 use crate::Error;
 
-/// Rows per multi-row `INSERT` (7 parameters each: well under SQLite's and PostgreSQL's limits).
+/// Rows per multi-row `INSERT` (8 parameters each: well under SQLite's and PostgreSQL's limits).
 pub(super) const ROWS_PER_STATEMENT: usize = 128;
 
 /// `$first, $first+1, ...`: `count` numbered placeholders for an `IN` list.
@@ -73,6 +73,9 @@ pub struct NewEvent {
     pub created: i64,
     /// The raw JSON, exactly as received.
     pub raw: String,
+    /// The customer the event is about ([`EventHead::customer`](clicktrail_stripe::EventHead)),
+    /// when its object names one; the console filters by it.
+    pub customer: Option<String>,
     /// Where it came from.
     pub source: Source,
     /// The job's deduplication key (the business key, else the event id); `None` for event
@@ -122,9 +125,9 @@ impl Store {
         let mut inserted: HashSet<String> = HashSet::new();
         for chunk in events.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(
-                "INSERT INTO events (id, type, created, source, outcome, received_at, payload) \
+                "INSERT INTO events (id, type, created, source, outcome, received_at, payload, customer) \
                  VALUES {} ON CONFLICT (id) DO NOTHING RETURNING id",
-                placeholders(chunk.len(), 7)
+                placeholders(chunk.len(), 8)
             );
             let mut query = sqlx::query_as::<_, (String,)>(sqlx::AssertSqlSafe(sql));
             for event in chunk {
@@ -140,7 +143,8 @@ impl Store {
                     .bind(event.source.as_str())
                     .bind(outcome)
                     .bind(now)
-                    .bind(&event.raw);
+                    .bind(&event.raw)
+                    .bind(event.customer.as_deref());
             }
             inserted.extend(query.fetch_all(&mut *tx).await?.into_iter().map(|(id,)| id));
         }
@@ -216,6 +220,7 @@ mod tests {
             event_type: "invoice.paid".to_owned(),
             created: 1,
             raw: format!(r#"{{"id":"{id}"}}"#),
+            customer: None,
             source: Source::Webhook,
             dedupe_key: key.map(str::to_owned),
         }

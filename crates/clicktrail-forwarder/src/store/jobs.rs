@@ -15,6 +15,7 @@ use std::collections::HashMap;
 
 use sqlx::Row;
 
+use super::console::{Param, bind_params};
 use super::events::{ROWS_PER_STATEMENT, numbered, placeholders};
 use super::{Backend, Conn, Store};
 use crate::Error;
@@ -387,35 +388,25 @@ impl Store {
     /// goes back to waiting, not to the queue. A pending job is left alone, so a refund hold
     /// cannot be cut short. Returns `false` when no such job is dead or retrying.
     pub async fn retry_job(&self, job: i64) -> Result<bool, Error> {
-        let now = self.now_ms();
         let mut tx = self.begin().await?;
-        let n = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE jobs SET {REQUEUE}, run_at = $1, failures = 0, answer = NULL, updated_at = $1 \
-             WHERE id = $2 AND state IN ('dead', 'retrying')"
-        )))
-        .bind(now)
-        .bind(job)
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        if n > 0 {
-            revive_successors(&mut tx, job, now).await?;
-        }
+        let requeued = requeue(
+            &mut tx,
+            "id = $2 AND state IN ('dead', 'retrying')",
+            &[Param::Int(job)],
+            self.now_ms(),
+        )
+        .await?;
         tx.commit().await?;
-        Ok(n > 0)
+        Ok(!requeued.is_empty())
     }
 
     /// Puts every dead letter back in the queue (`clicktrail retry --dead`); returns how many.
     /// Jobs that wait for another one not delivered yet go back to waiting.
     pub async fn retry_dead(&self) -> Result<u64, Error> {
-        Ok(sqlx::query(sqlx::AssertSqlSafe(format!(
-            "UPDATE jobs SET {REQUEUE}, run_at = $1, failures = 0, answer = NULL, updated_at = $1 \
-             WHERE state = 'dead'"
-        )))
-        .bind(self.now_ms())
-        .execute(&self.writer)
-        .await?
-        .rows_affected())
+        let mut tx = self.begin().await?;
+        let requeued = requeue(&mut tx, "state = 'dead'", &[], self.now_ms()).await?;
+        tx.commit().await?;
+        Ok(requeued.len() as u64)
     }
 
     /// Jobs, newest first, optionally in one state.
@@ -617,17 +608,49 @@ async fn kill_successors(conn: &mut Conn, job: i64, reason: &str, now: i64) -> R
     Ok(())
 }
 
-/// `job` is back in the queue: the jobs that died waiting for it wait for it again.
-async fn revive_successors(conn: &mut Conn, job: i64, now: i64) -> Result<(), Error> {
-    sqlx::query(
-        "UPDATE jobs SET state = 'waiting', failures = 0, answer = NULL, outcome = $1, updated_at = $2 \
-         WHERE after_job = $3 AND state = 'dead'",
-    )
-    .bind(format!("waiting for job {job} to be delivered first"))
-    .bind(now)
-    .bind(job)
-    .execute(conn)
-    .await?;
+/// Puts the jobs that `which` selects back in the queue at `now`, with a fresh retry schedule:
+/// pending, or waiting when the job each follows is not delivered yet ([`REQUEUE`]); then the
+/// jobs that died waiting for one of them wait for it again, and follow it out in order. The
+/// one requeue behind `clicktrail retry ID`, `clicktrail retry --dead` and the console's
+/// [`Store::retry_filtered`]. `which` is a condition on `jobs` whose parameters, `params`, are
+/// numbered from `$2` (`$1` is `now`). Returns the jobs put back.
+pub(super) async fn requeue(
+    conn: &mut Conn,
+    which: &str,
+    params: &[Param],
+    now: i64,
+) -> Result<Vec<i64>, Error> {
+    let sql = format!(
+        "UPDATE jobs SET {REQUEUE}, run_at = $1, failures = 0, answer = NULL, updated_at = $1 \
+         WHERE {which} RETURNING id"
+    );
+    let query = bind_params(sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now), params);
+    let requeued = query
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64, _>(0))
+        .collect::<Result<Vec<_>, _>>()?;
+    revive_successors(conn, &requeued, now).await?;
+    Ok(requeued)
+}
+
+/// `jobs` are back in the queue: the jobs that died waiting for one of them wait for it again.
+/// One statement per batch of jobs.
+async fn revive_successors(conn: &mut Conn, jobs: &[i64], now: i64) -> Result<(), Error> {
+    for chunk in jobs.chunks(ROWS_PER_STATEMENT) {
+        let sql = format!(
+            "UPDATE jobs SET state = 'waiting', failures = 0, answer = NULL, \
+             outcome = 'waiting for job ' || CAST(after_job AS TEXT) || ' to be delivered first', \
+             updated_at = $1 WHERE state = 'dead' AND after_job IN ({})",
+            numbered(2, chunk.len())
+        );
+        let mut query = sqlx::query(sqlx::AssertSqlSafe(sql)).bind(now);
+        for job in chunk {
+            query = query.bind(*job);
+        }
+        query.execute(&mut *conn).await?;
+    }
     Ok(())
 }
 
@@ -648,6 +671,10 @@ pub(crate) enum Decided<'a> {
         outcome: Option<String>,
         /// [`Decision::Send`](crate::mapping::Decision::Send)'s note.
         note: Option<&'a str>,
+        /// A conversion's `ClickId`, kept for the console's search.
+        click_id: Option<&'a str>,
+        /// A conversion's `CustomerId`, kept for the console's search.
+        customer_id: Option<&'a str>,
     },
     /// Done without sending.
     Skip { reason: &'a str },
@@ -681,9 +708,11 @@ pub(crate) async fn set_decided(
             after_job,
             outcome,
             note,
+            click_id,
+            customer_id,
         } => sqlx::query(
             "UPDATE jobs SET request = $1, kind = $2, order_id = $3, tracker = $4, run_at = $5, \
-             state = $6, after_job = $7, outcome = $8, note = $12, \
+             state = $6, after_job = $7, outcome = $8, note = $12, click_id = $13, customer_id = $14, \
              tries = tries + CASE WHEN $6 = 'running' THEN 1 ELSE 0 END, \
              lease_owner = CASE WHEN $6 = 'running' THEN lease_owner ELSE NULL END, \
              lease_until = CASE WHEN $6 = 'running' THEN lease_until ELSE NULL END, updated_at = $9 \
@@ -700,7 +729,9 @@ pub(crate) async fn set_decided(
         .bind(now)
         .bind(job)
         .bind(owner)
-        .bind(*note),
+        .bind(*note)
+        .bind(*click_id)
+        .bind(*customer_id),
         Decided::Skip { reason } => sqlx::query(
             "UPDATE jobs SET state = 'done', outcome = $1, lease_owner = NULL, lease_until = NULL, \
              updated_at = $2 WHERE id = $3 AND lease_owner = $4 AND state = 'running'",

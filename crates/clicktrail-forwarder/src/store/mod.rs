@@ -11,9 +11,12 @@
 //!
 //! Layout: `events.rs` intake writes (group commit), `jobs.rs` the outbox (claim, decide,
 //! finish, leases, retry, listings), `knowledge.rs` the [`Knowledge`](crate::knowledge::Knowledge)
-//! implementation over the database, `status.rs` what `status` and `/metrics` read.
+//! implementation over the database, `status.rs` what `status` and `/metrics` read, `console.rs`
+//! what the operator console reads (events filtered and paged by keyset, one event's jobs and
+//! attempts, an order's history, dead letters, sends per hour, held refunds).
 
 mod account;
+mod console;
 mod events;
 mod jobs;
 mod knowledge;
@@ -24,6 +27,11 @@ use sqlx::AnyConnection;
 use sqlx::any::AnyPoolOptions;
 use sqlx::{AnyPool, Executor, Transaction};
 
+pub use console::{
+    AttemptRow, ConversionRow, DecisionFilter, EventCursor, EventDetail, EventFilter, EventPage,
+    EventRow, HeldRefund, HeldRefunds, HourSends, IdMatch, InputError, JobDetail, MAX_HOURS,
+    MAX_PAGE, OrderHistory, OrderJob, parse_time,
+};
 pub use events::{Ingested, NewEvent, Source};
 pub use jobs::{AttemptRecord, ClaimedJob, Finish, JobRow, JobState};
 pub(crate) use jobs::{Decided, set_decided};

@@ -114,6 +114,10 @@ pub(crate) async fn decide_batch(
                 let outcome = placed.outcome.or_else(|| {
                     (state == JobState::Pending).then(|| "held until run_at".to_owned())
                 });
+                let conversion = match request {
+                    ImpactRequest::Conversion(c) => Some(&**c),
+                    ImpactRequest::Modification(_) | ImpactRequest::Reversal(_) => None,
+                };
                 let decided = Decided::Send {
                     request: &json,
                     kind: request.kind().as_str(),
@@ -124,6 +128,8 @@ pub(crate) async fn decide_batch(
                     after_job: placed.after_job,
                     outcome,
                     note: note.as_deref(),
+                    click_id: conversion.and_then(|c| c.click_id()),
+                    customer_id: conversion.and_then(|c| c.customer_id()),
                 };
                 let kept = set_decided(&mut tx, round.job, owner, &decided, now).await?;
                 sending_job = Some(round.job);

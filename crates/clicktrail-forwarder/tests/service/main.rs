@@ -1,12 +1,13 @@
 //! `clicktrail serve` end to end against the sandbox's Stripe and impact.com emulators, on
 //! SQLite and on PostgreSQL. Every case is written once (`cases.rs`: intake and delivery;
 //! `money.rs`: money-exact, order-safe delivery; `account.rs`: `setup`, `check`, `backfill` and
-//! reconcile, through the `clicktrail` binary) and instantiated for both stores by
-//! [`both_stores!`]; the PostgreSQL ones need `CLICKTRAIL_TEST_POSTGRES_URL`. All of them share
+//! reconcile, through the `clicktrail` binary; `console.rs`: the operator console's queries)
+//! and instantiated for both stores by [`both_stores!`]; the PostgreSQL ones need `CLICKTRAIL_TEST_POSTGRES_URL`. All of them share
 //! one bench (`harness.rs`).
 
 mod account;
 mod cases;
+mod console;
 mod harness;
 mod money;
 
@@ -56,6 +57,8 @@ both_stores!(
     account::setup_secret_is_accepted_by_a_running_serve,
     account::backfill_ingests_only_what_is_missing,
     account::reconcile_recovers_an_event_delivered_while_down,
+    console::filters_detail_and_history,
+    console::keyset_paging,
 );
 
 /// Several replicas need a shared database: PostgreSQL only.

@@ -106,6 +106,32 @@ impl Event {
         self.object.get("id").and_then(Value::as_str)
     }
 
+    /// The customer the event is about: `data.object.customer` (an id, or an expanded customer's
+    /// `id`), or `data.object.id` when the object is itself a customer (`customer.*` events).
+    /// `None` when the object names none (refunds, disputes and invoice payments name a charge or
+    /// an invoice instead).
+    ///
+    /// ```
+    /// # use clicktrail_stripe::Event;
+    /// let paid = Event::from_slice(br#"{"id":"evt_1","type":"invoice.paid","created":1,
+    ///     "data":{"object":{"id":"in_1","object":"invoice","customer":"cus_1"}}}"#)?;
+    /// assert_eq!(paid.customer_id(), Some("cus_1"));
+    /// let created = Event::from_slice(br#"{"id":"evt_2","type":"customer.created","created":1,
+    ///     "data":{"object":{"id":"cus_2","object":"customer"}}}"#)?;
+    /// assert_eq!(created.customer_id(), Some("cus_2"));
+    /// # Ok::<(), clicktrail_stripe::Error>(())
+    /// ```
+    pub fn customer_id(&self) -> Option<&str> {
+        if self.object_kind() == Some("customer") {
+            return self.object_id();
+        }
+        match self.object.get("customer")? {
+            Value::String(id) => Some(id),
+            Value::Object(expanded) => expanded.get("id").and_then(Value::as_str),
+            _ => None,
+        }
+    }
+
     /// `data.object` read as an [`Invoice`] (`invoice.*` events).
     pub fn invoice(&self) -> Result<Invoice, Error> {
         Invoice::read(&self.object, "data.object")

@@ -1,7 +1,8 @@
 //! [`EventHead`]: the few envelope fields an intake needs, read without building the event's
 //! JSON tree.
 //!
-//! Storing an event needs its id, type, creation time and `data.object.id`; [`Event::from_slice`]
+//! Storing an event needs its id, type, creation time, `data.object.id` and the customer it is
+//! about ([`Event::customer_id`]); [`Event::from_slice`]
 //! builds a `serde_json::Value` of the whole ~3 KB payload for that, which is most of an intake's
 //! CPU. `EventHead` deserializes those fields straight from the bytes (borrowed where the JSON has
 //! no escapes) and skips the rest. It accepts exactly what [`Event::from_slice`] accepts: every
@@ -28,6 +29,9 @@ pub struct EventHead<'a> {
     pub created: i64,
     /// `data.object.id`, when it is there.
     pub object_id: Option<Cow<'a, str>>,
+    /// The customer the event is about, as [`Event::customer_id`] reads it: `data.object.customer`
+    /// (an id, or an expanded customer's id), or `data.object.id` when the object is a customer.
+    pub customer: Option<Cow<'a, str>>,
 }
 
 #[derive(Deserialize)]
@@ -64,6 +68,19 @@ struct Data<'a> {
 struct Object<'a> {
     #[serde(default, borrow)]
     id: Option<Cow<'a, str>>,
+    /// `"customer"` on a customer object.
+    #[serde(default, borrow)]
+    object: Option<Cow<'a, str>>,
+    /// An id, an expanded object or null: kept raw, read below.
+    #[serde(default, borrow)]
+    customer: Option<&'a RawValue>,
+}
+
+/// An expanded `customer`: only its id is read.
+#[derive(Deserialize)]
+struct Expanded<'a> {
+    #[serde(default, borrow)]
+    id: Option<Cow<'a, str>>,
 }
 
 impl<'a> EventHead<'a> {
@@ -88,6 +105,7 @@ impl<'a> EventHead<'a> {
                 let event = Event::from_slice(body)?;
                 Ok(Self {
                     object_id: event.object_id().map(|id| Cow::Owned(id.to_owned())),
+                    customer: event.customer_id().map(|id| Cow::Owned(id.to_owned())),
                     id: Cow::Owned(event.id),
                     event_type: Cow::Owned(event.event_type),
                     created: event.created,
@@ -115,11 +133,25 @@ impl<'a> EventHead<'a> {
             return None;
         }
         let object = serde_json::from_str::<Object<'a>>(raw).ok()?;
+        let customer = if object.object.as_deref() == Some("customer") {
+            object.id.clone()
+        } else {
+            match object
+                .customer
+                .map(|c| (c.get(), c.get().as_bytes().first()))
+            {
+                Some((text, Some(b'"'))) => Some(serde_json::from_str::<Cow<'a, str>>(text).ok()?),
+                Some((text, Some(b'{'))) => serde_json::from_str::<Expanded<'a>>(text).ok()?.id,
+                // null, a number, ...: no customer, as the full read says.
+                _ => None,
+            }
+        };
         Some(Self {
             id: wire.id,
             event_type: wire.event_type,
             created: wire.created,
             object_id: object.id,
+            customer,
         })
     }
 }
@@ -139,10 +171,37 @@ mod tests {
                 assert_eq!(head.event_type, event.event_type, "{body}");
                 assert_eq!(head.created, event.created, "{body}");
                 assert_eq!(head.object_id.as_deref(), event.object_id(), "{body}");
+                assert_eq!(head.customer.as_deref(), event.customer_id(), "{body}");
             }
             (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "{body}"),
             (full, head) => panic!("{body}: full {full:?}, head {head:?}"),
         }
+    }
+
+    #[test]
+    fn the_customer_is_the_objects_customer_or_the_customer_itself() {
+        let head = |object: &str| {
+            let body =
+                format!(r#"{{"id":"evt_1","type":"x","created":1,"data":{{"object":{object}}}}}"#);
+            EventHead::parse(body.as_bytes())
+                .unwrap()
+                .customer
+                .map(Cow::into_owned)
+        };
+        assert_eq!(
+            head(r#"{"id":"in_1","customer":"cus_1"}"#).as_deref(),
+            Some("cus_1")
+        );
+        assert_eq!(
+            head(r#"{"customer":{"id":"cus_2"}}"#).as_deref(),
+            Some("cus_2")
+        );
+        assert_eq!(
+            head(r#"{"id":"cus_3","object":"customer"}"#).as_deref(),
+            Some("cus_3")
+        );
+        assert_eq!(head(r#"{"id":"re_1","charge":"ch_1"}"#), None);
+        assert_eq!(head(r#"{"customer":null}"#), None);
     }
 
     #[test]
@@ -153,6 +212,15 @@ mod tests {
             good,
             r#"{"id":"evt_\u0031","type":"a\"b","created":1,"data":{"object":{}}}"#,
             r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"id":null}}}"#,
+            r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"id":"in_1","customer":"cus_1"}}}"#,
+            r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"customer":"cus_\u0031"}}}"#,
+            r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"customer":{"id":"cus_1","object":"customer"}}}}"#,
+            r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"customer":{"id":7}}}}"#,
+            r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"customer":null}}}"#,
+            r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"customer":7}}}"#,
+            r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"customer":[]}}}"#,
+            r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"id":"cus_9","object":"customer","customer":"cus_8"}}}"#,
+            r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"id":"cus_9","object":7}}}"#,
             r#"{"id":"evt_1","type":"x","created":1,"data":{"object":{"id":7}}}"#,
             r#"{"id":"evt_1","type":"x","created":1,"data":{"object":null}}"#,
             r#"{"id":"evt_1","type":"x","created":1,"data":{"object":[]}}"#,
