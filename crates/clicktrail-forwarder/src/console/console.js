@@ -29,3 +29,26 @@
   }
   setInterval(refresh, 5000);
 })();
+
+// Listings marked data-reload (the first page of events, the dead letters) are fetched again
+// every 5 seconds and swapped in place, unless the reader is selecting text in them.
+(function () {
+  const tables = document.querySelectorAll("table[data-reload][id]");
+  if (!tables.length) return;
+  async function reload() {
+    if (String(window.getSelection()).length > 0) return;
+    try {
+      const res = await fetch(location.href, { credentials: "same-origin" });
+      if (!res.ok) return;
+      const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+      tables.forEach((table) => {
+        const fresh = doc.getElementById(table.id);
+        if (fresh) table.replaceWith(fresh);
+      });
+      document.body.dataset.refreshed = String(Date.now());
+    } catch (_) {
+      // Try again at the next tick.
+    }
+  }
+  setInterval(reload, 5000);
+})();

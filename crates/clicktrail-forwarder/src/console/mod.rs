@@ -5,6 +5,13 @@
 //! |---|---|
 //! | `GET /` | the overview (HTML) |
 //! | `GET /api/overview` | the same, as JSON (the page's live updates poll it) |
+//! | `GET /events` | every event newest first, filtered, paged by keyset ([`crate::store::EventFilter`]) |
+//! | `GET /api/events` | the same, as JSON |
+//! | `GET /events/{id}` | one event: payload, decision, jobs, attempts, impact.com's answers |
+//! | `GET /events/{id}/explain` | today's rules over it and its order's other events, sending nothing |
+//! | `GET /orders/{order_id}` | an order's conversion and every change, with amounts |
+//! | `GET /dead` | dead letters, filtered like the events |
+//! | `POST /jobs/{id}/replay`, `POST /dead/replay` | put dead letters back in the queue |
 //! | `GET /metrics` | Prometheus text |
 //! | `GET /login`, `POST /login`, `POST /logout` | the session ([`auth`]) |
 //! | `GET /console.css`, `GET /console.js` | the page's assets |
@@ -14,8 +21,13 @@
 //! content security policy that allows only this origin).
 
 pub mod auth;
+mod dead;
+mod event;
+mod events;
+mod orders;
 mod overview;
 mod pages;
+mod query;
 mod settings;
 
 use std::net::SocketAddr;
@@ -30,19 +42,24 @@ use axum::routing::get;
 use serde::Deserialize;
 
 use crate::config::Config;
+use crate::mapping::Settings;
 use crate::metrics::Metrics;
 use crate::store::Store;
 use auth::{Caller, Keys, Refusal};
 pub use overview::Overview;
 
 /// Every `GET` route the console serves (the masking test reads each of them).
-pub const GET_ROUTES: [&str; 6] = [
+pub const GET_ROUTES: [&str; 10] = [
     "/",
     "/api/overview",
+    "/events",
+    "/api/events",
+    "/dead",
     "/metrics",
     "/login",
     "/console.css",
     "/console.js",
+    "/orders/none",
 ];
 
 /// What the console's handlers share.
@@ -52,6 +69,8 @@ pub struct Console {
     metrics: Arc<Metrics>,
     keys: Keys,
     settings: Vec<(&'static str, String)>,
+    /// The rules' settings, for "Explain again".
+    settings_for_rules: Settings,
 }
 
 impl Console {
@@ -62,6 +81,7 @@ impl Console {
             metrics,
             keys: Keys::new(config.admin.token.as_ref()),
             settings: settings::rows(config),
+            settings_for_rules: Settings::from(config),
         }
     }
 
@@ -80,6 +100,14 @@ pub fn router(console: Arc<Console>) -> Router {
     let guarded = Router::new()
         .route("/", get(overview_page))
         .route("/api/overview", get(overview_api))
+        .route("/events", get(events::html))
+        .route("/api/events", get(events::api))
+        .route("/events/{id}", get(event::html))
+        .route("/events/{id}/explain", get(event::explain))
+        .route("/orders/{order}", get(orders::html))
+        .route("/dead", get(dead::html))
+        .route("/dead/replay", axum::routing::post(dead::replay_all))
+        .route("/jobs/{job}/replay", axum::routing::post(event::replay))
         .route("/metrics", get(metrics))
         .route("/logout", axum::routing::post(logout))
         .layer(middleware::from_fn_with_state(Arc::clone(&console), guard));
@@ -174,20 +202,30 @@ fn session(
     }
 }
 
-/// An HTML page for `caller`, starting a session when it needs one.
+/// An HTML page titled `title` for `caller`, starting a session when it needs one.
 fn page(
     console: &Console,
     caller: &Caller,
     headers: &HeaderMap,
+    title: &str,
     render: impl FnOnce(&pages::Frame<'_>) -> maud::Markup,
 ) -> Response {
     let (csrf, set_cookie) = session(console, caller, headers);
-    let frame = console.frame("", csrf.as_deref());
+    let frame = console.frame(title, csrf.as_deref());
     let mut response = Html(render(&frame).into_string()).into_response();
     if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
         response.headers_mut().insert(header::SET_COOKIE, cookie);
     }
     response
+}
+
+/// 400 for a value the page cannot use, saying which and what is expected.
+fn bad_input(e: &crate::store::InputError) -> Response {
+    (
+        StatusCode::BAD_REQUEST,
+        Html(pages::bad_input(&e.to_string()).into_string()),
+    )
+        .into_response()
 }
 
 fn failed(e: &crate::Error) -> Response {
@@ -205,12 +243,8 @@ async fn overview_page(
     headers: HeaderMap,
 ) -> Response {
     match Overview::read(&console.store, &console.metrics, &console.settings).await {
-        Ok(o) => page(&console, &caller, &headers, |frame| {
-            let frame = pages::Frame {
-                title: "Overview",
-                ..frame.clone()
-            };
-            pages::overview(&frame, &o)
+        Ok(o) => page(&console, &caller, &headers, "Overview", |frame| {
+            pages::overview(frame, &o)
         }),
         Err(e) => failed(&e),
     }

@@ -3,6 +3,7 @@
 
 use serde::Serialize;
 
+use super::pages::rfc3339_ms;
 use crate::Error;
 use crate::metrics::Metrics;
 use crate::store::Store;
@@ -20,6 +21,14 @@ pub struct Overview {
     pub dead: i64,
     /// Refunds held for `refund_delay` (modifications and reversals not due yet).
     pub held_refunds: i64,
+    /// The soonest of them.
+    pub held: Vec<Held>,
+    /// Requests to impact.com in each of the last 48 hours, oldest first: (hour, delivered,
+    /// failed).
+    pub sends_per_hour: Vec<(String, i64, i64)>,
+    /// The same, for the chart.
+    #[serde(skip)]
+    pub hours: Vec<crate::store::HourSends>,
     /// When impact.com last took a request.
     pub last_success: Option<String>,
     /// When a request last failed, and impact.com's answer or the transport error.
@@ -45,7 +54,8 @@ impl Overview {
                 .find(|s| s.state == state)
                 .map_or(0, |s| s.count)
         };
-        let held_refunds = store.held_refund_count().await?;
+        let held = store.held_refunds(10).await?;
+        let hours = store.sends_per_hour(48).await?;
         Ok(Self {
             by_state: status
                 .by_state
@@ -57,7 +67,22 @@ impl Overview {
                 humantime::format_duration(std::time::Duration::from_secs(secs as u64)).to_string()
             }),
             dead: status.dead,
-            held_refunds,
+            held_refunds: held.total,
+            held: held
+                .jobs
+                .into_iter()
+                .map(|h| Held {
+                    job: h.job,
+                    kind: h.kind,
+                    order_id: h.order_id,
+                    due: rfc3339_ms(h.run_at),
+                })
+                .collect(),
+            sends_per_hour: hours
+                .iter()
+                .map(|h| (rfc3339_ms(h.hour), h.delivered, h.failed))
+                .collect(),
+            hours,
             last_success: status.last_success.map(rfc3339_ms),
             last_failure: status
                 .last_failure
@@ -71,7 +96,15 @@ impl Overview {
     }
 }
 
-/// Unix milliseconds as RFC 3339 UTC, to the second.
-pub fn rfc3339_ms(ms: i64) -> String {
-    crate::account::backfill::rfc3339(ms.div_euclid(1000))
+/// A held refund on the overview.
+#[derive(Debug, Clone, Serialize)]
+pub struct Held {
+    /// The job.
+    pub job: i64,
+    /// `modification` or `reversal`.
+    pub kind: String,
+    /// The `OrderId`.
+    pub order_id: String,
+    /// When it is due, RFC 3339.
+    pub due: String,
 }

@@ -5,6 +5,7 @@
 use maud::{DOCTYPE, Markup, html};
 
 use super::overview::Overview;
+use crate::store::{DecisionFilter, HourSends};
 
 /// What every page needs besides its body.
 #[derive(Debug, Clone)]
@@ -35,6 +36,8 @@ pub fn layout(frame: &Frame<'_>, body: Markup) -> Markup {
                     a.brand href="/" { "clicktrail" }
                     nav {
                         a href="/" { "Overview" }
+                        a href="/events" { "Events" }
+                        a href="/dead" { "Dead letters" }
                     }
                     @if let Some(csrf) = frame.csrf {
                         form.logout method="post" action="/logout" {
@@ -53,6 +56,19 @@ pub fn layout(frame: &Frame<'_>, body: Markup) -> Markup {
             }
         }
     }
+}
+
+/// A value the page was given that it cannot use, with what is expected.
+pub fn bad_input(message: &str) -> Markup {
+    let frame = Frame {
+        title: "Bad request",
+        loopback_only: false,
+        csrf: None,
+    };
+    layout(
+        &frame,
+        html! { h1 { "Bad request" } p.error { (message) } p { a href="/events" { "Events" } } },
+    )
 }
 
 /// The login form; `error` after a wrong token.
@@ -100,6 +116,26 @@ pub fn overview(frame: &Frame<'_>, o: &Overview) -> Markup {
                 (card("Last delivery", "last_success", o.last_success.clone().unwrap_or_else(|| "never".into())))
                 (card("Last failure", "last_failure", o.last_failure.clone().unwrap_or_else(|| "never".into())))
             }
+            h2 { "Requests to impact.com per hour, last 48 hours" }
+            (chart(&o.hours))
+            h2 { "Held refunds" }
+            @if o.held_refunds == 0 {
+                p { "None: no refund or lost dispute is waiting for its hold." }
+            } @else {
+                table.held {
+                    thead { tr { th { "Job" } th { "Request" } th { "OrderId" } th { "Due" } } }
+                    tbody {
+                        @for h in &o.held {
+                            tr {
+                                td { (h.job) }
+                                td { (h.kind) }
+                                td { a href=(format!("/orders/{}", h.order_id)) { code { (h.order_id) } } }
+                                td { (h.due) }
+                            }
+                        }
+                    }
+                }
+            }
             h2 { "Jobs by state" }
             table.states {
                 thead { tr { th { "State" } th { "Jobs" } } }
@@ -121,6 +157,54 @@ pub fn overview(frame: &Frame<'_>, o: &Overview) -> Markup {
             }
         },
     )
+}
+
+/// A bar chart of `hours` (delivered above, failed stacked on top in red), as inline SVG: no
+/// script, no library. Each bar has a title with its hour and counts.
+pub fn chart(hours: &[HourSends]) -> Markup {
+    const W: usize = 12;
+    const H: i64 = 80;
+    let top = hours
+        .iter()
+        .map(|h| h.delivered + h.failed)
+        .max()
+        .unwrap_or(0)
+        .max(1);
+    let scale = |n: i64| n * H / top;
+    let width = hours.len() * W;
+    html! {
+        svg.chart role="img" aria-label="requests per hour" width=(width) height=(H + 14) viewBox=(format!("0 0 {width} {}", H + 14)) {
+            @for (i, h) in hours.iter().enumerate() {
+                @let x = i * W;
+                @let ok = scale(h.delivered);
+                @let bad = scale(h.failed);
+                g {
+                    title { (rfc3339_ms(h.hour)) ": " (h.delivered) " delivered, " (h.failed) " failed" }
+                    rect x=(x + 1) y=(H - ok) width=(W - 2) height=(ok) fill="#3154c8" {}
+                    rect x=(x + 1) y=(H - ok - bad) width=(W - 2) height=(bad) fill="#b3261e" {}
+                }
+            }
+            line x1="0" y1=(H) x2=(width) y2=(H) stroke="#5b6475" {}
+            text x="0" y=(H + 12) font-size="10" fill="#5b6475" { "48 h ago" }
+            text x=(width) y=(H + 12) font-size="10" fill="#5b6475" text-anchor="end" { "now (max " (top) "/h)" }
+        }
+    }
+}
+
+/// A decision as a small label.
+pub fn decision_badge(decision: DecisionFilter) -> Markup {
+    html! { span class=(format!("badge {}", decision.as_str())) { (decision.as_str()) } }
+}
+
+/// Unix milliseconds as a `<time>` element in RFC 3339 UTC.
+pub fn when(ms: i64) -> Markup {
+    let text = rfc3339_ms(ms);
+    html! { time datetime=(text) { (text) } }
+}
+
+/// Unix milliseconds as RFC 3339 UTC, to the second.
+pub fn rfc3339_ms(ms: i64) -> String {
+    crate::account::backfill::rfc3339(ms.div_euclid(1000))
 }
 
 fn card(label: &str, field: &str, value: String) -> Markup {

@@ -73,16 +73,4 @@ impl Store {
             dead,
         })
     }
-
-    /// Refunds held for `refund_delay`: modifications and reversals waiting for their `run_at`.
-    pub async fn held_refund_count(&self) -> Result<i64, Error> {
-        let (held,): (i64,) = sqlx::query_as(
-            "SELECT COUNT(*) FROM jobs WHERE state IN ('pending', 'waiting') \
-             AND kind IN ('modification', 'reversal') AND run_at > $1",
-        )
-        .bind(self.now_ms())
-        .fetch_one(&self.pool)
-        .await?;
-        Ok(held)
-    }
 }

@@ -31,7 +31,7 @@ fn ids(rows: &[EventRow]) -> Vec<&str> {
 }
 
 /// The job of `order`'s conversion once `ready` holds for its state.
-async fn conversion_state(bench: &Bench, store: &Store, order: &str, state: &str) {
+pub async fn conversion_state(bench: &Bench, store: &Store, order: &str, state: &str) {
     bench
         .eventually(WAIT, &format!("{order}'s conversion {state}"), async || {
             store.jobs(None, 100).await.ok()?.into_iter().find(|j| {

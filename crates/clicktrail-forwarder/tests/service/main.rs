@@ -8,6 +8,7 @@
 mod account;
 mod cases;
 mod console;
+mod console_pages;
 mod harness;
 mod money;
 
@@ -45,6 +46,7 @@ both_stores!(
     cases::crash,
     cases::lookups,
     cases::one_time_checkout_items,
+    console_pages::console_pages,
     money::outage_longer_than_the_refund_hold,
     money::dead_conversion_replayed_with_its_refund,
     money::lost_answer_is_read_back_as_delivered,
