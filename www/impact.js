@@ -55,6 +55,15 @@ function time(iso) {
   });
 }
 
+// The forwarder's console, when the shop knows it: each order links to its page there.
+let consoleUrl = null;
+
+function orderCell(order) {
+  const code = el("code", {}, order);
+  if (!consoleUrl || !order) return code;
+  return el("a", { href: `${consoleUrl}/orders/${encodeURIComponent(order)}`, target: "_blank", rel: "noopener", title: "this order in the forwarder's console", class: "console-link" }, code);
+}
+
 function render(records, actions) {
   // Modifications and reversals name the order, not the click: take it from the conversion.
   const clickOfOrder = new Map();
@@ -85,7 +94,7 @@ function render(records, actions) {
       el("td", { class: "time" }, time(r.received)),
       el("td", {}, el("span", { class: `kind ${r.kind}` }, r.kind)),
       el("td", {}, r.eventType),
-      el("td", {}, el("code", {}, r.order)),
+      el("td", {}, orderCell(r.order)),
       el("td", {}, r.clickId ? el("code", {}, r.clickId) : el("span", { class: "muted" }, "none")),
       el("td", { class: "num" }, r.amount === null ? "—" : `${decimal(r.amount)} ${r.currency}`.trim()),
       el("td", {}, r.outcome))));
@@ -138,5 +147,11 @@ async function refresh() {
   }
 }
 
+try {
+  const answer = await fetch("/api/console", { cache: "no-store" });
+  if (answer.ok) consoleUrl = (await answer.json()).url;
+} catch (_) {
+  // No console links, then.
+}
 await refresh();
 setInterval(refresh, REFRESH_MS);

@@ -249,6 +249,8 @@ impl Stack {
             .arg(self.impact_url())
             .arg("--www-dir")
             .arg(self.config.root.join("www"))
+            .arg("--console-url")
+            .arg(self.console_url())
             .env("STRIPE_API_KEY", STRIPE_SECRET_KEY);
         self.spawn("shop", cmd)?;
         self.config.ports.shop = self.announced_port("shop", "sample shop:", ports.shop)?;

@@ -37,6 +37,10 @@ pub struct ShopConfig {
         default_value = "http://127.0.0.1:12112"
     )]
     pub impact_url: String,
+    /// The clicktrail forwarder's operator console: the "impact.com view" links each order to
+    /// its page there. Unset: no links.
+    #[arg(long, env = "SHOP_CONSOLE_URL")]
+    pub console_url: Option<String>,
     /// The folder of the shop's pages and of the browser kit (`pkg/`, built by `cargo xtask web`).
     #[arg(long, env = "SHOP_WWW_DIR", default_value = default_www_dir())]
     pub www_dir: PathBuf,
@@ -51,6 +55,7 @@ impl Default for ShopConfig {
             stripe_api_base: "http://127.0.0.1:12111".to_owned(),
             stripe_api_key: ApiKey::new(SANDBOX_KEY).expect("the sandbox key is a valid key"),
             impact_url: "http://127.0.0.1:12112".to_owned(),
+            console_url: None,
             www_dir: PathBuf::from(default_www_dir()),
         }
     }

@@ -18,6 +18,8 @@ pub struct AppState {
     pub http: reqwest::Client,
     /// The impact.com emulator, without a trailing `/`.
     pub impact_url: String,
+    /// The forwarder's console, without a trailing `/`, when the shop links to it.
+    pub console_url: Option<String>,
     /// The shop as browsers reach it, without a trailing `/`.
     pub public_url: String,
     /// Whether Stripe is the emulator (its `/_sandbox/` helpers can be offered).
@@ -44,6 +46,10 @@ impl AppState {
             catalog: Arc::new(catalog),
             http,
             impact_url: config.impact_url.trim_end_matches('/').to_owned(),
+            console_url: config
+                .console_url
+                .as_ref()
+                .map(|u| u.trim_end_matches('/').to_owned()),
             public_url: config.public_url(),
             stripe_is_sandbox: config.stripe_is_sandbox(),
             www_dir: config.www_dir.clone(),

@@ -605,3 +605,24 @@ async fn an_unreachable_impact_emulator_is_a_clear_502() {
         String::from_utf8_lossy(&body).contains("the impact.com emulator at http://127.0.0.1:9")
     );
 }
+
+#[tokio::test]
+async fn the_impact_view_learns_where_the_console_is() {
+    let shop = shop().await;
+    assert_eq!(
+        shop.get("/api/console", None).await.json()["url"],
+        Value::Null
+    );
+    let config = ShopConfig {
+        stripe_api_base: shop.sandbox.stripe_url(),
+        console_url: Some("http://127.0.0.1:8089/".into()),
+        ..ShopConfig::default()
+    };
+    let linked = Shop {
+        app: app(AppState::connect(&config).await.unwrap()),
+        sandbox: shop.sandbox,
+    };
+    let answer = linked.get("/api/console", None).await;
+    assert_eq!(answer.status, StatusCode::OK);
+    assert_eq!(answer.json()["url"], "http://127.0.0.1:8089");
+}

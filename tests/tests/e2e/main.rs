@@ -100,6 +100,7 @@ const FLOWS: &[&str] = &[
     "a_visitor_back_a_day_later_with_the_cookie_is_credited",
     "the_next_period_is_a_recurring_conversion",
     "the_kit_package_installs_and_both_builds_fill_the_field",
+    "the_console_finds_an_order_and_replays_a_dead_letter",
     "the_impact_view_shows_every_request",
 ];
 
@@ -228,6 +229,17 @@ impl Shared {
                     random_click_id,
                 )
                 .await
+            }
+            "the_console_finds_an_order_and_replays_a_dead_letter" => {
+                let monthly = self.monthly(world, browser).await?;
+                let png = console(world, browser, &monthly.first_invoice).await?;
+                std::fs::write(self.artifacts.join("console-overview.png"), &png)
+                    .map_err(|e| format!("saving the screenshot: {e}"))?;
+                if std::env::var("CLICKTRAIL_E2E_SCREENSHOT").as_deref() == Ok("docs") {
+                    std::fs::write(workspace_root().join("docs/console-overview.png"), &png)
+                        .map_err(|e| format!("saving docs/console-overview.png: {e}"))?;
+                }
+                Ok(())
             }
             "the_impact_view_shows_every_request" => {
                 let png = impact_view_screenshot(world, browser).await?;
@@ -664,6 +676,136 @@ async fn back_a_day_later(world: &World, browser: &mut Browser) -> Result<(), St
 }
 
 /// The impact.com view once it shows every record.
+/// The operator console: log in with the token, find the monthly subscriber's order by its
+/// OrderId and see its refund in the order's history; then impact.com refuses a new conversion
+/// for good (a dead letter), the operator replays it from the dead letters page and watches it
+/// turn delivered in the events list. Returns a screenshot of the overview.
+async fn console(world: &World, browser: &mut Browser, first: &str) -> Result<Vec<u8>, String> {
+    let refunded = world
+        .records()
+        .await?
+        .iter()
+        .any(|r| r["kind"] == "modification" && r["params"]["OrderId"] == first);
+    if !refunded {
+        partial_refund(world, browser, first).await?;
+    }
+
+    // A conversion impact.com refuses: its job becomes a dead letter. The fault meets the next
+    // request or verdict read, so first let every earlier job settle.
+    try_eventually("the forwarder to be idle", world::DELIVERY, async || {
+        let overview = world.console("/api/overview").await?;
+        let busy: i64 = overview["by_state"]
+            .as_array()
+            .ok_or_else(|| format!("no by_state in {overview}"))?
+            .iter()
+            .filter(|s| s[0] != "done" && s[0] != "dead")
+            .map(|s| s[1].as_i64().unwrap_or(0))
+            .sum();
+        Ok::<_, String>((busy == 0).then_some(()))
+    })
+    .await
+    .map_err(|e| e.to_string())?;
+    world
+        .impact_fault(serde_json::json!({"kind": "verdict", "reason": "ACTIONTRACKER_NOT_FOUND"}))
+        .await?;
+    let click_id = random_click_id("D");
+    new_visitor(world, browser).await?;
+    browser
+        .goto(&format!("{}/?irclickid={click_id}", world.stack.shop_url()))
+        .await?;
+    let subscription = subscribe(
+        browser,
+        "#choose-monthly",
+        "refused@example.com",
+        Some(&click_id),
+    )
+    .await?;
+    let refused = world
+        .invoices(&subscription)
+        .await?
+        .first()
+        .and_then(|i| i["id"].as_str())
+        .ok_or("the refused subscription has no invoice")?
+        .to_owned();
+    try_eventually(
+        "the refused conversion to be a dead letter",
+        world::DELIVERY,
+        async || {
+            let dead = world
+                .console(&format!("/api/events?order={refused}&decision=dead"))
+                .await?;
+            Ok::<_, String>(
+                dead["events"]
+                    .as_array()
+                    .is_some_and(|e| !e.is_empty())
+                    .then_some(()),
+            )
+        },
+    )
+    .await
+    .map_err(|e| e.to_string())?;
+
+    // Log in.
+    browser.new_session().await?;
+    let console_url = world.stack.console_url();
+    browser.goto(&format!("{console_url}/")).await?;
+    browser.wait_url("/login").await?;
+    browser
+        .type_into("#token", world.stack.console_token())
+        .await?;
+    browser.click("form.login button").await?;
+    browser.wait_text("h1", |t| t == "Overview").await?;
+
+    // The monthly subscriber's order, found by its OrderId, with its refund.
+    browser.click("header nav a[href=\"/events\"]").await?;
+    browser.wait_text("h1", |t| t == "Events").await?;
+    browser.type_into("input[name=order]", first).await?;
+    browser.click("form.filters button").await?;
+    browser.wait_url(&format!("order={first}")).await?;
+    browser
+        .click(&format!("#events a[href=\"/orders/{first}\"]"))
+        .await?;
+    browser.wait_text("h1", |t| t.contains(first)).await?;
+    let history = browser
+        .wait_text("main", |t| t.contains("modification"))
+        .await?;
+    check(
+        history.contains("29.00 USD") && history.contains("19.00 USD"),
+        || format!("the order's history shows 29.00 credited and 19.00 now: {history}"),
+    )?;
+
+    // The dead letter, replayed from its page, then watched until delivered.
+    browser.click("header nav a[href=\"/dead\"]").await?;
+    let row = format!("#dead tr:has(a[href=\"/orders/{refused}\"])");
+    browser
+        .wait_text(&format!("{row} td.reason"), |t| {
+            t.contains("ACTIONTRACKER_NOT_FOUND")
+        })
+        .await?;
+    browser.click(&format!("{row} form button")).await?;
+    browser.wait_url("/dead").await?;
+    browser
+        .goto(&format!("{console_url}/events?order={refused}"))
+        .await?;
+    // The first page reloads itself every few seconds: the badge turns from dead to sent.
+    browser
+        .wait_text("#events tbody tr span.badge", |t| t == "sent")
+        .await?;
+    let conversion = world.wait_record("conversion", &refused).await?;
+    check(conversion["params"]["ClickId"] == click_id.as_str(), || {
+        format!("the replayed conversion: {conversion}")
+    })?;
+
+    browser
+        .client()
+        .set_window_size(1360, 1200)
+        .await
+        .map_err(|e| format!("resizing the window: {e}"))?;
+    browser.goto(&format!("{console_url}/")).await?;
+    browser.wait_text("h1", |t| t == "Overview").await?;
+    browser.screenshot().await
+}
+
 async fn impact_view_screenshot(world: &World, browser: &Browser) -> Result<Vec<u8>, String> {
     let count = world.records().await?.len();
     browser

@@ -50,6 +50,37 @@ impl World {
         Ok(invoices)
     }
 
+    /// Arms a fault on the impact.com emulator (`/_sandbox/faults`): the next request meets it.
+    pub async fn impact_fault(&self, fault: Value) -> Result<(), String> {
+        let url = format!("{}/_sandbox/faults", self.stack.impact_url());
+        let r = self
+            .http
+            .post(&url)
+            .json(&fault)
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?;
+        if r.status().is_success() {
+            Ok(())
+        } else {
+            Err(format!("{url} answered {} to {fault}", r.status()))
+        }
+    }
+
+    /// `GET` on the forwarder's console with its token (what an operator's script does).
+    pub async fn console(&self, path: &str) -> Result<Value, String> {
+        let url = format!("{}{path}", self.stack.console_url());
+        self.http
+            .get(&url)
+            .bearer_auth(self.stack.console_token())
+            .send()
+            .await
+            .map_err(|e| format!("{url}: {e}"))?
+            .json()
+            .await
+            .map_err(|e| format!("{url}: {e}"))
+    }
+
     /// Every request the impact.com emulator accepted, in order.
     pub async fn records(&self) -> Result<Vec<Value>, String> {
         let url = format!("{}/_sandbox/records", self.stack.impact_url());

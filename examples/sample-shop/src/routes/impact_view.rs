@@ -1,6 +1,7 @@
 //! The "impact.com view" page's data: the impact.com emulator's `/_sandbox/records` (every
 //! conversion, modification and reversal it accepted) and `/_sandbox/actions`, passed on as
-//! JSON so the page needs no cross-origin access.
+//! JSON so the page needs no cross-origin access; and where the forwarder's console is, so that
+//! the page can link each order to it.
 
 use axum::extract::State;
 use axum::response::Json;
@@ -16,6 +17,11 @@ pub async fn records(State(state): State<AppState>) -> Result<Json<Value>, ShopE
 /// `GET /api/impact/actions`.
 pub async fn actions(State(state): State<AppState>) -> Result<Json<Value>, ShopError> {
     fetch(&state, "/_sandbox/actions").await.map(Json)
+}
+
+/// `GET /api/console`: `{"url": "http://…"}`, or `{"url": null}` when the shop was not told.
+pub async fn console(State(state): State<AppState>) -> Json<Value> {
+    Json(serde_json::json!({ "url": state.console_url }))
 }
 
 async fn fetch(state: &AppState, path: &str) -> Result<Value, ShopError> {

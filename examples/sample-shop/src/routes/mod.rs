@@ -13,6 +13,7 @@
 //! | `POST /visitor/new` | forgets this browser's customer and click id |
 //! | `GET /api/plans` | the plans |
 //! | `GET /api/impact/records`, `/api/impact/actions` | the impact.com emulator's records and actions |
+//! | `GET /api/console` | the forwarder's console URL (`--console-url`), for the view's order links |
 //! | `GET /healthz` | `ok` once the shop serves |
 
 mod account;
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/plans", get(plans))
         .route("/api/impact/records", get(impact_view::records))
         .route("/api/impact/actions", get(impact_view::actions))
+        .route("/api/console", get(impact_view::console))
         .fallback_service(pages)
         .layer(CaptureClickIdLayer::new())
         .with_state(state)
