@@ -23,6 +23,8 @@ pub struct Metrics {
     batches: Mutex<BTreeMap<&'static str, (u64, u64)>>,
     /// The last reconcile run: when (unix ms) and what it came to, for the console.
     last_reconcile: Mutex<Option<(i64, String)>>,
+    /// The webhook endpoints' state at Stripe, as the last reconcile read it.
+    endpoints: Mutex<Vec<String>>,
 }
 
 impl Metrics {
@@ -80,6 +82,19 @@ impl Metrics {
             .last_reconcile
             .lock()
             .unwrap_or_else(|p| p.into_inner()) = Some((at_ms, summary));
+    }
+
+    /// Remembers the webhook endpoints' state at Stripe, one line each.
+    pub fn endpoints(&self, lines: Vec<String>) {
+        *self.endpoints.lock().unwrap_or_else(|p| p.into_inner()) = lines;
+    }
+
+    /// The webhook endpoints' state at Stripe, as the last reconcile read it.
+    pub fn endpoint_state(&self) -> Vec<String> {
+        self.endpoints
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone()
     }
 
     /// The last reconcile run, if one ran in this process.

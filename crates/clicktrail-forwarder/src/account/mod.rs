@@ -40,6 +40,7 @@
 
 pub mod backfill;
 pub mod check;
+pub mod endpoint_state;
 mod events;
 pub mod reconcile;
 pub mod setup;

@@ -69,6 +69,7 @@ impl Reconciler {
             ingest_all(&self.intake, &self.store, events, Source::Reconcile, |_| {}).await
         }
         .await;
+        self.read_endpoints().await;
         match &result {
             Ok(counts) => {
                 self.metrics.reconcile_run("ok");
@@ -92,11 +93,37 @@ impl Reconciler {
             }
             Err(e) => {
                 self.metrics.reconcile_run("error");
+
                 self.metrics
                     .reconciled(now.saturating_mul(1000), format!("failed: {}", e.chain()));
             }
         }
         result
+    }
+
+    /// Reads the webhook endpoints' state at Stripe for the console (a key that may not read
+    /// them is said so, and changes nothing else).
+    async fn read_endpoints(&self) {
+        let lines = match self.stripe.webhook_endpoints().await {
+            Ok(endpoints) => {
+                let ours = self
+                    .store
+                    .webhook_secret_endpoints()
+                    .await
+                    .unwrap_or_default();
+                let lines = super::endpoint_state::summarize(&endpoints, &ours);
+                if lines.is_empty() {
+                    vec![
+                        "no webhook endpoint delivers the handled events: run `clicktrail setup`"
+                            .to_owned(),
+                    ]
+                } else {
+                    lines
+                }
+            }
+            Err(e) => vec![format!("not read ({e})")],
+        };
+        self.metrics.endpoints(lines);
     }
 
     /// Runs now, then every `interval`, until `token` is cancelled.

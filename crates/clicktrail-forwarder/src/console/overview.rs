@@ -35,6 +35,8 @@ pub struct Overview {
     pub last_failure: Option<String>,
     /// The last reconcile with Stripe, in words.
     pub reconcile: String,
+    /// The webhook endpoints' state at Stripe, as the last reconcile read it.
+    pub endpoints: Vec<String>,
     /// The configuration, secrets masked.
     pub settings: Vec<(&'static str, String)>,
 }
@@ -91,6 +93,7 @@ impl Overview {
                 || "no reconcile has run in this process yet".to_owned(),
                 |(at, summary)| format!("last reconcile {}: {summary}", rfc3339_ms(at)),
             ),
+            endpoints: metrics.endpoint_state(),
             settings: settings.to_vec(),
         })
     }

@@ -147,6 +147,9 @@ pub fn overview(frame: &Frame<'_>, o: &Overview) -> Markup {
             }
             h2 { "Stripe" }
             p { (o.reconcile) }
+            @if !o.endpoints.is_empty() {
+                ul.endpoints { @for line in &o.endpoints { li { (line) } } }
+            }
             h2 { "Configuration" }
             table.settings {
                 tbody {

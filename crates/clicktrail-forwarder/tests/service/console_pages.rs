@@ -214,6 +214,12 @@ pub async fn console_pages(db: Db) {
         .await
         .unwrap();
     assert_eq!(overview["dead"], 0, "{overview}");
+    // The webhook endpoint's state at Stripe, as reconcile read it at start.
+    let endpoints = overview["endpoints"].to_string();
+    assert!(
+        endpoints.contains(&format!("http://{}/webhooks/stripe: enabled", bench.addr)),
+        "{overview}"
+    );
     let delivered: i64 = overview["sends_per_hour"]
         .as_array()
         .unwrap()
