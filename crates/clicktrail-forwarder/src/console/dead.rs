@@ -92,6 +92,7 @@ fn render(frame: &Frame<'_>, filter: &EventFilter, rows: &[JobRow]) -> Markup {
                             td.reason { (j.outcome.as_deref().unwrap_or("")) }
                             td { @if let Some(a) = &j.answer { pre { (a) } } }
                             td {
+                                a href=(format!("/events/{}/explain", j.event_id)) { "Explain again" }
                                 form method="post" action=(format!("/jobs/{}/replay", j.id)) {
                                     @if let Some(csrf) = frame.csrf { input type="hidden" name="csrf" value=(csrf); }
                                     input type="hidden" name="back" value="/dead";

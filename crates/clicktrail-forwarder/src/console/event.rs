@@ -13,7 +13,7 @@ use serde::Deserialize;
 use super::pages::{self, Frame, when};
 use super::{Caller, Console, auth, failed, page, refuse};
 use crate::explain::Explainer;
-use crate::store::{EventDetail, JobDetail};
+use crate::store::{EventDetail, JobDetail, OrderHistory};
 
 pub(super) async fn html(
     State(console): State<Arc<Console>>,
@@ -21,13 +21,21 @@ pub(super) async fn html(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    match console.store.console_event(&id).await {
-        Ok(Some(event)) => page(&console, &caller, &headers, "Event", |frame| {
-            render(frame, &event, None)
-        }),
-        Ok(None) => not_found(&id),
-        Err(e) => failed(&e),
-    }
+    let event = match console.store.console_event(&id).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return not_found(&id),
+        Err(e) => return failed(&e),
+    };
+    let history = match event.jobs.iter().find_map(|j| j.order_id.as_deref()) {
+        Some(order) => match console.store.order_history(order).await {
+            Ok(history) => Some(history),
+            Err(e) => return failed(&e),
+        },
+        None => None,
+    };
+    page(&console, &caller, &headers, "Event", |frame| {
+        render(frame, &event, history.as_ref(), None)
+    })
 }
 
 /// Today's rules over the event, and before it the other events of its order (so that a refund
@@ -74,7 +82,7 @@ pub(super) async fn explain(
         );
     }
     page(&console, &caller, &headers, "Event", |frame| {
-        render(frame, &event, Some(&lines))
+        render(frame, &event, None, Some(&lines))
     })
 }
 
@@ -121,6 +129,7 @@ fn pretty(json: &str) -> String {
 fn render(
     frame: &Frame<'_>,
     event: &EventDetail,
+    history: Option<&OrderHistory>,
     explained: Option<&[(String, String)]>,
 ) -> Markup {
     let back = format!("/events/{}", event.id);
@@ -149,6 +158,12 @@ fn render(
             }
             @for job in &event.jobs { (job_section(frame, job, &back)) }
             @if event.jobs.is_empty() { p { "No job: the event was " (event.outcome) "." } }
+            @if let Some(h) = history {
+                section.order {
+                    h2 { "The order's history: " a href=(format!("/orders/{}", h.order_id)) { code { (h.order_id) } } }
+                    (super::orders::history(h))
+                }
+            }
             details.payload {
                 summary { "Raw payload" }
                 pre { (pretty(&event.payload)) }

@@ -44,6 +44,15 @@ fn render(frame: &Frame<'_>, h: &OrderHistory) -> Markup {
         frame,
         html! {
             h1 { "OrderId " code { (h.order_id) } }
+            (history(h))
+        },
+    )
+}
+
+/// The conversion and every change of an order, with amounts: its page's body, and a section
+/// of each of its events' pages.
+pub(super) fn history(h: &OrderHistory) -> Markup {
+    html! {
             @if h.conversions.is_empty() && h.jobs.is_empty() {
                 p { "Nothing was sent about this OrderId." }
             }
@@ -76,8 +85,7 @@ fn render(frame: &Frame<'_>, h: &OrderHistory) -> Markup {
                     }
                 }
             }
-        },
-    )
+    }
 }
 
 #[cfg(test)]
