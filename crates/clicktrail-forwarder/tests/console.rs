@@ -80,6 +80,15 @@ fn client() -> Client {
         .unwrap()
 }
 
+/// `GET path` on the console with the bearer token.
+async fn with_bearer(http: &Client, s: &Running, path: &str) -> reqwest::Response {
+    http.get(format!("{}{path}", s.console))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+}
+
 /// The `name=value` of the session cookie a response sets, and the whole header.
 fn session_cookie(headers: &HeaderMap) -> (String, String) {
     let set = headers
@@ -135,22 +144,12 @@ async fn with_a_token_only_the_token_or_its_session_gets_in() {
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.headers().get(SET_COOKIE).is_none());
     // The token in a URL is refused, even with a good bearer beside it.
-    let r = http
-        .get(url(&format!("/api/overview?token={TOKEN}")))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let r = with_bearer(&http, &s, &format!("/api/overview?token={TOKEN}")).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("not accepted in URLs"));
 
     // The bearer token: the API and metrics.
-    let r = http
-        .get(url("/api/overview"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let r = with_bearer(&http, &s, "/api/overview").await;
     assert_eq!(r.status(), StatusCode::OK);
     let overview: serde_json::Value = r.json().await.unwrap();
     assert!(
@@ -160,12 +159,7 @@ async fn with_a_token_only_the_token_or_its_session_gets_in() {
         "{overview}"
     );
     assert_eq!(overview["dead"], 0);
-    let r = http
-        .get(url("/metrics"))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap();
+    let r = with_bearer(&http, &s, "/metrics").await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("clicktrail_jobs"));
     // /metrics left the public listener, which serves only Stripe's webhook and the probes.

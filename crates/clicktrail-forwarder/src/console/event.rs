@@ -15,27 +15,42 @@ use super::{Caller, Console, auth, failed, page, refuse};
 use crate::explain::Explainer;
 use crate::store::{EventDetail, JobDetail, OrderHistory};
 
+/// The stored event `id` and its order's history (when it has an order); `Err` is the answer
+/// to send instead (404, or the store failing).
+async fn stored(
+    console: &Console,
+    id: &str,
+) -> Result<(EventDetail, Option<OrderHistory>), Response> {
+    let event = match console.store.console_event(id).await {
+        Ok(Some(event)) => event,
+        Ok(None) => return Err(not_found(id)),
+        Err(e) => return Err(failed(&e)),
+    };
+    let history = match event.jobs.iter().find_map(|j| j.order_id.as_deref()) {
+        Some(order) => Some(
+            console
+                .store
+                .order_history(order)
+                .await
+                .map_err(|e| failed(&e))?,
+        ),
+        None => None,
+    };
+    Ok((event, history))
+}
+
 pub(super) async fn html(
     State(console): State<Arc<Console>>,
     axum::Extension(caller): axum::Extension<Caller>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let event = match console.store.console_event(&id).await {
-        Ok(Some(event)) => event,
-        Ok(None) => return not_found(&id),
-        Err(e) => return failed(&e),
-    };
-    let history = match event.jobs.iter().find_map(|j| j.order_id.as_deref()) {
-        Some(order) => match console.store.order_history(order).await {
-            Ok(history) => Some(history),
-            Err(e) => return failed(&e),
-        },
-        None => None,
-    };
-    page(&console, &caller, &headers, "Event", |frame| {
-        render(frame, &event, history.as_ref(), None)
-    })
+    match stored(&console, &id).await {
+        Ok((event, history)) => page(&console, &caller, &headers, "Event", |frame| {
+            render(frame, &event, history.as_ref(), None)
+        }),
+        Err(answer) => answer,
+    }
 }
 
 /// Today's rules over the event, and before it the other events of its order (so that a refund
@@ -46,18 +61,14 @@ pub(super) async fn explain(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
-    let event = match console.store.console_event(&id).await {
-        Ok(Some(event)) => event,
-        Ok(None) => return not_found(&id),
-        Err(e) => return failed(&e),
+    let (event, history) = match stored(&console, &id).await {
+        Ok(found) => found,
+        Err(answer) => return answer,
     };
-    let mut ids: Vec<String> = Vec::new();
-    if let Some(order) = event.jobs.iter().find_map(|j| j.order_id.clone()) {
-        match console.store.order_history(&order).await {
-            Ok(history) => ids.extend(history.jobs.into_iter().map(|j| j.event_id)),
-            Err(e) => return failed(&e),
-        }
-    }
+    let mut ids: Vec<String> = history
+        .as_ref()
+        .map(|h| h.jobs.iter().map(|j| j.event_id.clone()).collect())
+        .unwrap_or_default();
     if !ids.contains(&event.id) {
         ids.push(event.id.clone());
     }
@@ -82,7 +93,7 @@ pub(super) async fn explain(
         );
     }
     page(&console, &caller, &headers, "Event", |frame| {
-        render(frame, &event, None, Some(&lines))
+        render(frame, &event, history.as_ref(), Some(&lines))
     })
 }
 

@@ -14,25 +14,29 @@ use super::query::Listing;
 use super::{Caller, Console, bad_input, failed, page};
 use crate::store::{DecisionFilter, EventFilter, EventPage, IdMatch};
 
+/// The listing the query asks for and its page of events; `Err` is the answer to send instead
+/// (a value the page cannot use, or the store failing).
+async fn listed(console: &Console, query: Option<&str>) -> Result<(Listing, EventPage), Response> {
+    let listing = Listing::parse(query).map_err(|e| bad_input(&e))?;
+    let found = console
+        .store
+        .console_events(&listing.filter, listing.after.as_ref(), listing.limit)
+        .await
+        .map_err(|e| failed(&e))?;
+    Ok((listing, found))
+}
+
 pub(super) async fn html(
     State(console): State<Arc<Console>>,
     axum::Extension(caller): axum::Extension<Caller>,
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let listing = match Listing::parse(query.as_deref()) {
-        Ok(listing) => listing,
-        Err(e) => return bad_input(&e),
-    };
-    match console
-        .store
-        .console_events(&listing.filter, listing.after.as_ref(), listing.limit)
-        .await
-    {
-        Ok(found) => page(&console, &caller, &headers, "Events", |frame| {
+    match listed(&console, query.as_deref()).await {
+        Ok((listing, found)) => page(&console, &caller, &headers, "Events", |frame| {
             render(frame, &listing, &found)
         }),
-        Err(e) => failed(&e),
+        Err(answer) => answer,
     }
 }
 
@@ -40,16 +44,8 @@ pub(super) async fn api(
     State(console): State<Arc<Console>>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let listing = match Listing::parse(query.as_deref()) {
-        Ok(listing) => listing,
-        Err(e) => return bad_input(&e),
-    };
-    match console
-        .store
-        .console_events(&listing.filter, listing.after.as_ref(), listing.limit)
-        .await
-    {
-        Ok(found) => axum::Json(json!({
+    match listed(&console, query.as_deref()).await {
+        Ok((_, found)) => axum::Json(json!({
             "events": found.rows.iter().map(|r| json!({
                 "id": r.id, "type": r.event_type, "received_at": pages::rfc3339_ms(r.received_at),
                 "source": r.source, "decision": r.decision.as_str(), "text": r.decision_text,
@@ -59,7 +55,7 @@ pub(super) async fn api(
             "next": found.next.map(|n| n.to_token()),
         }))
         .into_response(),
-        Err(e) => failed(&e),
+        Err(answer) => answer,
     }
 }
 

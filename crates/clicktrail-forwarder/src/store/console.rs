@@ -31,7 +31,7 @@ use sqlx::query::Query;
 use sqlx::{Any, Row};
 
 use super::events::numbered;
-use super::jobs::requeue;
+use super::jobs::{JOB_ROW_COLUMNS, requeue};
 use super::{Backend, JobRow, Store};
 use crate::Error;
 
@@ -777,10 +777,6 @@ fn clip(text: &str) -> String {
     }
 }
 
-/// The columns of a [`JobRow`], from `jobs j JOIN events e`.
-const JOB_ROW_COLUMNS: &str = "j.id, j.state, j.event_id, e.type, j.kind, j.order_id, j.attempts, \
-     j.run_at, j.outcome, j.answer, j.note";
-
 impl Store {
     /// A page of events, newest first (`received_at`, then id, descending), with their job and
     /// decision: at most `limit` rows (1 to [`MAX_PAGE`]) after `after` (the previous page's
@@ -1044,24 +1040,7 @@ impl Store {
         let rows = bind_params(sqlx::query(sqlx::AssertSqlSafe(sql)), &conditions.params)
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(JobRow {
-                    id: r.try_get(0)?,
-                    state: r.try_get(1)?,
-                    event_id: r.try_get(2)?,
-                    event_type: r.try_get(3)?,
-                    kind: r.try_get(4)?,
-                    order_id: r.try_get(5)?,
-                    attempts: r.try_get(6)?,
-                    run_at: r.try_get(7)?,
-                    outcome: r.try_get(8)?,
-                    answer: r.try_get(9)?,
-                    note: r.try_get(10)?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Error::from)
+        JobRow::read_all(&rows)
     }
 
     /// Puts back in the queue every dead letter whose event matches `filter`, as

@@ -179,6 +179,34 @@ pub struct JobRow {
     pub note: Option<String>,
 }
 
+/// The columns of a [`JobRow`], from `jobs j JOIN events e`, in [`JobRow::read_all`]'s order.
+pub(super) const JOB_ROW_COLUMNS: &str = "j.id, j.state, j.event_id, e.type, j.kind, j.order_id, \
+     j.attempts, j.run_at, j.outcome, j.answer, j.note";
+
+impl JobRow {
+    /// Reads rows selected with [`JOB_ROW_COLUMNS`].
+    pub(super) fn read_all(rows: &[sqlx::any::AnyRow]) -> Result<Vec<Self>, Error> {
+        rows.iter()
+            .map(|r| {
+                Ok(Self {
+                    id: r.try_get(0)?,
+                    state: r.try_get(1)?,
+                    event_id: r.try_get(2)?,
+                    event_type: r.try_get(3)?,
+                    kind: r.try_get(4)?,
+                    order_id: r.try_get(5)?,
+                    attempts: r.try_get(6)?,
+                    run_at: r.try_get(7)?,
+                    outcome: r.try_get(8)?,
+                    answer: r.try_get(9)?,
+                    note: r.try_get(10)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(Error::from)
+    }
+}
+
 /// Claims due jobs in `run_at` order (through the partial index `jobs_ready`, which stops at the
 /// limit instead of sorting every due job), and jobs whose lease expired; a job whose decided
 /// request will be sent counts a try. SQLite is told the index (its planner, without statistics,
@@ -411,33 +439,16 @@ impl Store {
 
     /// Jobs, newest first, optionally in one state.
     pub async fn jobs(&self, state: Option<JobState>, limit: i64) -> Result<Vec<JobRow>, Error> {
-        let rows = sqlx::query(
-            "SELECT j.id, j.state, j.event_id, e.type, j.kind, j.order_id, j.attempts, j.run_at, \
-             j.outcome, j.answer, j.note FROM jobs j JOIN events e ON e.id = j.event_id \
-             WHERE ($1 = '' OR j.state = $1) ORDER BY j.id DESC LIMIT $2",
-        )
+        // Constant text: the columns are a constant, the values are bound.
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {JOB_ROW_COLUMNS} FROM jobs j JOIN events e ON e.id = j.event_id \
+             WHERE ($1 = '' OR j.state = $1) ORDER BY j.id DESC LIMIT $2"
+        )))
         .bind(state.map(JobState::as_str).unwrap_or(""))
         .bind(limit)
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok(JobRow {
-                    id: r.try_get(0)?,
-                    state: r.try_get(1)?,
-                    event_id: r.try_get(2)?,
-                    event_type: r.try_get(3)?,
-                    kind: r.try_get(4)?,
-                    order_id: r.try_get(5)?,
-                    attempts: r.try_get(6)?,
-                    run_at: r.try_get(7)?,
-                    outcome: r.try_get(8)?,
-                    answer: r.try_get(9)?,
-                    note: r.try_get(10)?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(Error::from)
+        JobRow::read_all(&rows)
     }
 
     /// Every attempt of a job, oldest first: (status, outcome, excerpt).

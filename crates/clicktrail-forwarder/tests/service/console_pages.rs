@@ -56,6 +56,12 @@ impl Browser {
         (r.status().as_u16(), r.text().await.unwrap())
     }
 
+    async fn json(&self, path: &str) -> Value {
+        let (status, body) = self.get(path).await;
+        assert_eq!(status, 200, "{path}: {body}");
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{path}: {e}: {body}"))
+    }
+
     async fn post(&self, path: &str, form: &[(&str, &str)]) -> u16 {
         let mut fields = vec![("csrf", self.csrf.as_str())];
         fields.extend_from_slice(form);
@@ -118,15 +124,7 @@ pub async fn console_pages(db: Db) {
             "{shown} in the order's history:\n{history}"
         );
     }
-    let api: Value = browser
-        .http
-        .get(format!("{}/api/events?order={order}", browser.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let api: Value = browser.json(&format!("/api/events?order={order}")).await;
     assert_eq!(api["events"].as_array().unwrap().len(), 2, "{api}");
 
     // impact.com refuses the next conversion for good: a dead letter.
@@ -204,15 +202,7 @@ pub async fn console_pages(db: Db) {
     assert!(!dead.contains(&refused), "no longer a dead letter");
 
     // The overview counts what happened.
-    let overview: Value = browser
-        .http
-        .get(format!("{}/api/overview", browser.base))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let overview: Value = browser.json("/api/overview").await;
     assert_eq!(overview["dead"], 0, "{overview}");
     // The webhook endpoint's state at Stripe, as reconcile read it at start.
     let endpoints = overview["endpoints"].to_string();
