@@ -626,3 +626,45 @@ async fn the_impact_view_learns_where_the_console_is() {
     assert_eq!(answer.status, StatusCode::OK);
     assert_eq!(answer.json()["url"], "http://127.0.0.1:8089");
 }
+
+#[tokio::test]
+async fn pages_come_in_the_sites_layout_and_other_files_as_they_are() {
+    let shop = shop().await;
+    let pricing = shop.get("/pricing.html", None).await;
+    assert_eq!(pricing.status, StatusCode::OK);
+    assert!(
+        pricing.body.starts_with("<!doctype html>"),
+        "{}",
+        pricing.body
+    );
+    assert!(
+        pricing
+            .body
+            .contains("<title>Pricing · Sample shop</title>")
+    );
+    assert!(
+        pricing
+            .body
+            .contains("<a href=\"/pricing.html\" aria-current=\"page\">Pricing</a>")
+    );
+    assert!(
+        pricing
+            .body
+            .contains("<a href=\"/account.html\">Your account</a>")
+    );
+    assert!(pricing.body.contains("<footer>") && !pricing.body.contains("<!-- page:"));
+    let home = shop.get("/", None).await;
+    assert!(home.body.contains("<title>Welcome · Sample shop</title>"));
+    let impact = shop.get("/impact.html", None).await;
+    assert!(impact.body.contains("<body class=\"wide\">"));
+    let css = shop.get("/style.css", None).await;
+    assert_eq!(css.status, StatusCode::OK);
+    assert!(!css.body.contains("<html"));
+    for missing in ["/_layout.html", "/nothing.html", "/../Cargo.toml"] {
+        assert_eq!(
+            shop.get(missing, None).await.status,
+            StatusCode::NOT_FOUND,
+            "{missing}"
+        );
+    }
+}

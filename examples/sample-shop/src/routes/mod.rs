@@ -2,7 +2,8 @@
 //!
 //! | route | what |
 //! |---|---|
-//! | `GET /`, `/pricing.html`, ... | the pages in `www/` (and the browser kit in `www/pkg/`) |
+//! | `GET /`, `/pricing.html`, ... | the pages in `www/`, each in the site's layout ([`pages`]) |
+//! | anything else | the files in `www/` as they are (styles, scripts, the browser kit in `www/pkg/`) |
 //! | `POST /subscribe` | `email`, `plan`, `impact_ClickId`: customer and subscription on Stripe |
 //! | `POST /checkout` | `email`, `impact_ClickId`: a Checkout Session for the one-time product; redirects to it |
 //! | `GET /api/checkout/{id}` | the session, for the success page |
@@ -20,6 +21,7 @@ mod account;
 mod checkout;
 mod customer;
 mod impact_view;
+mod pages;
 mod subscribe;
 
 use axum::Router;
@@ -27,15 +29,14 @@ use axum::response::{IntoResponse, Json, Redirect};
 use axum::routing::{get, post};
 use axum_extra::extract::CookieJar;
 use clicktrail_tower::CaptureClickIdLayer;
-use tower_http::services::ServeDir;
 
 use crate::{AppState, PLANS, visitor};
 
 /// The shop: its actions, its pages, and the click id capture around all of them.
 pub fn app(state: AppState) -> Router {
-    let pages = ServeDir::new(&state.www_dir);
     Router::new()
         .route("/healthz", get(|| async { "ok" }))
+        .route("/", get(pages::home))
         .route("/subscribe", post(subscribe::subscribe))
         .route("/checkout", post(checkout::checkout))
         .route("/api/checkout/{id}", get(checkout::session))
@@ -48,7 +49,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/impact/records", get(impact_view::records))
         .route("/api/impact/actions", get(impact_view::actions))
         .route("/api/console", get(impact_view::console))
-        .fallback_service(pages)
+        .fallback(pages::page_or_file)
         .layer(CaptureClickIdLayer::new())
         .with_state(state)
 }
