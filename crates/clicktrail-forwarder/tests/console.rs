@@ -80,10 +80,19 @@ fn client() -> Client {
         .unwrap()
 }
 
-/// `GET path` on the console with the bearer token.
-async fn with_bearer(http: &Client, s: &Running, path: &str) -> reqwest::Response {
+/// `GET path` on the console with `token` as the bearer.
+async fn with_bearer(http: &Client, s: &Running, path: &str, token: &str) -> reqwest::Response {
     http.get(format!("{}{path}", s.console))
-        .bearer_auth(TOKEN)
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+}
+
+/// The login form sent with `token`.
+async fn login(http: &Client, s: &Running, token: &str) -> reqwest::Response {
+    http.post(format!("{}/login", s.console))
+        .form(&[("token", token)])
         .send()
         .await
         .unwrap()
@@ -128,28 +137,18 @@ async fn with_a_token_only_the_token_or_its_session_gets_in() {
         );
     }
     // A wrong token, in either place.
-    let r = http
-        .get(url("/api/overview"))
-        .bearer_auth("console-token-4f9a2c7E")
-        .send()
-        .await
-        .unwrap();
+    let r = with_bearer(&http, &s, "/api/overview", "console-token-4f9a2c7E").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
-    let r = http
-        .post(url("/login"))
-        .form(&[("token", "not-the-token-at-all")])
-        .send()
-        .await
-        .unwrap();
+    let r = login(&http, &s, "not-the-token-at-all").await;
     assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
     assert!(r.headers().get(SET_COOKIE).is_none());
     // The token in a URL is refused, even with a good bearer beside it.
-    let r = with_bearer(&http, &s, &format!("/api/overview?token={TOKEN}")).await;
+    let r = with_bearer(&http, &s, &format!("/api/overview?token={TOKEN}"), TOKEN).await;
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     assert!(r.text().await.unwrap().contains("not accepted in URLs"));
 
     // The bearer token: the API and metrics.
-    let r = with_bearer(&http, &s, "/api/overview").await;
+    let r = with_bearer(&http, &s, "/api/overview", TOKEN).await;
     assert_eq!(r.status(), StatusCode::OK);
     let overview: serde_json::Value = r.json().await.unwrap();
     assert!(
@@ -159,7 +158,7 @@ async fn with_a_token_only_the_token_or_its_session_gets_in() {
         "{overview}"
     );
     assert_eq!(overview["dead"], 0);
-    let r = with_bearer(&http, &s, "/metrics").await;
+    let r = with_bearer(&http, &s, "/metrics", TOKEN).await;
     assert_eq!(r.status(), StatusCode::OK);
     assert!(r.text().await.unwrap().contains("clicktrail_jobs"));
     // /metrics left the public listener, which serves only Stripe's webhook and the probes.
@@ -171,12 +170,7 @@ async fn with_a_token_only_the_token_or_its_session_gets_in() {
     assert_eq!(r.status(), StatusCode::NOT_FOUND);
 
     // A browser: the login form sets an HttpOnly, SameSite=Strict session cookie.
-    let r = http
-        .post(url("/login"))
-        .form(&[("token", TOKEN)])
-        .send()
-        .await
-        .unwrap();
+    let r = login(&http, &s, TOKEN).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     let (cookie, set) = session_cookie(r.headers());
     assert!(
@@ -195,31 +189,25 @@ async fn with_a_token_only_the_token_or_its_session_gets_in() {
     let csrf = csrf_of(&page);
 
     // State changes need the session's CSRF token, from this origin.
-    let r = http
-        .post(url("/logout"))
-        .header("cookie", &cookie)
-        .form(&[("x", "1")])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN, "no CSRF token");
-    let r = http
-        .post(url("/logout"))
-        .header("cookie", &cookie)
-        .form(&[("csrf", "0".repeat(64))])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN, "a wrong CSRF token");
-    let r = http
-        .post(url("/logout"))
-        .header("cookie", &cookie)
-        .header("origin", "https://evil.example")
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(r.status(), StatusCode::FORBIDDEN, "another origin");
+    let logout = async |origin: Option<&str>, form: &[(&str, &str)]| {
+        let mut request = http.post(url("/logout")).header("cookie", &cookie);
+        if let Some(origin) = origin {
+            request = request.header("origin", origin);
+        }
+        request.form(form).send().await.unwrap().status()
+    };
+    let wrong = "0".repeat(64);
+    for (origin, form, why) in [
+        (None, vec![("x", "1")], "no CSRF token"),
+        (None, vec![("csrf", wrong.as_str())], "a wrong CSRF token"),
+        (
+            Some("https://evil.example"),
+            vec![("csrf", csrf.as_str())],
+            "another origin",
+        ),
+    ] {
+        assert_eq!(logout(origin, &form).await, StatusCode::FORBIDDEN, "{why}");
+    }
     let r = http
         .post(url("/logout"))
         .header("cookie", &cookie)
@@ -276,13 +264,7 @@ async fn without_a_token_the_console_answers_only_loopback_and_says_so() {
 async fn no_secret_appears_on_any_route_and_every_answer_is_locked_down() {
     let s = start(Some(TOKEN)).await;
     let http = client();
-    let r = http
-        .post(format!("{}/login", s.console))
-        .form(&[("token", TOKEN)])
-        .send()
-        .await
-        .unwrap();
-    let (cookie, _) = session_cookie(r.headers());
+    let (cookie, _) = session_cookie(login(&http, &s, TOKEN).await.headers());
     let mut bodies = 0;
     for path in GET_ROUTES {
         for (who, request) in [

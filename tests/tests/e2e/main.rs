@@ -290,6 +290,24 @@ async fn new_visitor(world: &World, browser: &mut Browser) -> Result<(), String>
         .await
 }
 
+/// A new visitor lands on a partner's link (a new click id, tagged `tag`): the kit shows it.
+/// Returns the click id.
+async fn land_from_partner_link(
+    world: &World,
+    browser: &mut Browser,
+    tag: &str,
+) -> Result<String, String> {
+    let click_id = random_click_id(tag);
+    new_visitor(world, browser).await?;
+    browser
+        .goto(&format!("{}/?irclickid={click_id}", world.stack.shop_url()))
+        .await?;
+    browser
+        .wait_text("#click-id-badge", |t| t.contains(&click_id))
+        .await?;
+    Ok(click_id)
+}
+
 /// Lands on the partner's link, then pricing, then the plan's form, and checks the kit filled the
 /// hidden field before submitting it. Returns the new subscription's id.
 async fn subscribe(
@@ -367,14 +385,7 @@ fn check_conversion(
 /// The monthly plan from a partner's link: a first-subscription conversion with the click id,
 /// the invoice as `OrderId` and the plan's amount.
 async fn monthly_plan(world: &World, browser: &mut Browser) -> Result<Monthly, String> {
-    let click_id = random_click_id("M");
-    new_visitor(world, browser).await?;
-    browser
-        .goto(&format!("{}/?irclickid={click_id}", world.stack.shop_url()))
-        .await?;
-    browser
-        .wait_text("#click-id-badge", |t| t.contains(&click_id))
-        .await?;
+    let click_id = land_from_partner_link(world, browser, "M").await?;
     let subscription = subscribe(
         browser,
         "#choose-monthly",
@@ -383,12 +394,7 @@ async fn monthly_plan(world: &World, browser: &mut Browser) -> Result<Monthly, S
     )
     .await?;
 
-    let invoices = world.invoices(&subscription).await?;
-    let first_invoice = invoices
-        .first()
-        .and_then(|i| i["id"].as_str())
-        .ok_or("the subscription has no invoice")?
-        .to_owned();
+    let first_invoice = world.first_invoice(&subscription).await?;
     let conversion = world.wait_record("conversion", &first_invoice).await?;
     check_conversion(&conversion, "2000", &click_id, 2900)?;
     let customer_cookie = browser
@@ -496,11 +502,7 @@ async fn one_time_product_then_full_refund(
     world: &World,
     browser: &mut Browser,
 ) -> Result<(), String> {
-    let click_id = random_click_id("W");
-    new_visitor(world, browser).await?;
-    browser
-        .goto(&format!("{}/?irclickid={click_id}", world.stack.shop_url()))
-        .await?;
+    let click_id = land_from_partner_link(world, browser, "W").await?;
     browser.click("#see-plans").await?;
     browser.click("#choose-workshop").await?;
     browser.wait_url("/buy.html").await?;
@@ -544,11 +546,7 @@ async fn one_time_product_then_full_refund(
 
 /// The trial plan with `trial = "signup"`: the $0 sign-up invoice is credited.
 async fn trial_plan(world: &World, browser: &mut Browser) -> Result<(), String> {
-    let click_id = random_click_id("T");
-    new_visitor(world, browser).await?;
-    browser
-        .goto(&format!("{}/?irclickid={click_id}", world.stack.shop_url()))
-        .await?;
+    let click_id = land_from_partner_link(world, browser, "T").await?;
     let subscription = subscribe(
         browser,
         "#choose-monthly-trial",
@@ -573,12 +571,7 @@ async fn no_click_id(world: &World, browser: &mut Browser) -> Result<(), String>
         .goto(&format!("{}/", world.stack.shop_url()))
         .await?;
     let subscription = subscribe(browser, "#choose-monthly", "direct@example.com", None).await?;
-    let invoice = world
-        .invoices(&subscription)
-        .await?
-        .first()
-        .and_then(|i| i["id"].as_str().map(str::to_owned))
-        .ok_or("no invoice")?;
+    let invoice = world.first_invoice(&subscription).await?;
     let events = world
         .stripe("/v1/events?type=invoice.paid&limit=100")
         .await?;
@@ -620,14 +613,7 @@ async fn no_click_id(world: &World, browser: &mut Browser) -> Result<(), String>
 /// A click id in the URL; the visitor closes the browser and comes back later with the cookie
 /// but no parameter, and subscribes: still credited.
 async fn back_a_day_later(world: &World, browser: &mut Browser) -> Result<(), String> {
-    let click_id = random_click_id("L");
-    new_visitor(world, browser).await?;
-    browser
-        .goto(&format!("{}/?irclickid={click_id}", world.stack.shop_url()))
-        .await?;
-    browser
-        .wait_text("#click-id-badge", |t| t.contains(&click_id))
-        .await?;
+    let click_id = land_from_partner_link(world, browser, "L").await?;
     let cookie = browser
         .cookie("impact_click_id")
         .await
@@ -665,12 +651,7 @@ async fn back_a_day_later(world: &World, browser: &mut Browser) -> Result<(), St
         Some(&click_id),
     )
     .await?;
-    let invoice = world
-        .invoices(&subscription)
-        .await?
-        .first()
-        .and_then(|i| i["id"].as_str().map(str::to_owned))
-        .ok_or("no invoice")?;
+    let invoice = world.first_invoice(&subscription).await?;
     let conversion = world.wait_record("conversion", &invoice).await?;
     check_conversion(&conversion, "2000", &click_id, 2900)
 }
@@ -708,11 +689,7 @@ async fn console(world: &World, browser: &mut Browser, first: &str) -> Result<Ve
     world
         .impact_fault(serde_json::json!({"kind": "verdict", "reason": "ACTIONTRACKER_NOT_FOUND"}))
         .await?;
-    let click_id = random_click_id("D");
-    new_visitor(world, browser).await?;
-    browser
-        .goto(&format!("{}/?irclickid={click_id}", world.stack.shop_url()))
-        .await?;
+    let click_id = land_from_partner_link(world, browser, "D").await?;
     let subscription = subscribe(
         browser,
         "#choose-monthly",
@@ -720,13 +697,7 @@ async fn console(world: &World, browser: &mut Browser, first: &str) -> Result<Ve
         Some(&click_id),
     )
     .await?;
-    let refused = world
-        .invoices(&subscription)
-        .await?
-        .first()
-        .and_then(|i| i["id"].as_str())
-        .ok_or("the refused subscription has no invoice")?
-        .to_owned();
+    let refused = world.first_invoice(&subscription).await?;
     try_eventually(
         "the refused conversion to be a dead letter",
         world::DELIVERY,

@@ -24,18 +24,25 @@ impl World {
         }
     }
 
-    /// `GET` on the Stripe emulator.
-    pub async fn stripe(&self, path: &str) -> Result<Value, String> {
-        let url = format!("{}{path}", self.stack.stripe_url());
-        self.http
-            .get(&url)
-            .bearer_auth(STRIPE_SECRET_KEY)
+    /// `GET url` as JSON, with `bearer` when given; errors name the URL.
+    async fn get_json(&self, url: &str, bearer: Option<&str>) -> Result<Value, String> {
+        let mut request = self.http.get(url);
+        if let Some(token) = bearer {
+            request = request.bearer_auth(token);
+        }
+        request
             .send()
             .await
             .map_err(|e| format!("{url}: {e}"))?
             .json()
             .await
             .map_err(|e| format!("{url}: {e}"))
+    }
+
+    /// `GET` on the Stripe emulator.
+    pub async fn stripe(&self, path: &str) -> Result<Value, String> {
+        let url = format!("{}{path}", self.stack.stripe_url());
+        self.get_json(&url, Some(STRIPE_SECRET_KEY)).await
     }
 
     /// The invoices of a subscription, oldest first.
@@ -70,29 +77,22 @@ impl World {
     /// `GET` on the forwarder's console with its token (what an operator's script does).
     pub async fn console(&self, path: &str) -> Result<Value, String> {
         let url = format!("{}{path}", self.stack.console_url());
-        self.http
-            .get(&url)
-            .bearer_auth(self.stack.console_token())
-            .send()
-            .await
-            .map_err(|e| format!("{url}: {e}"))?
-            .json()
-            .await
-            .map_err(|e| format!("{url}: {e}"))
+        self.get_json(&url, Some(self.stack.console_token())).await
+    }
+
+    /// The id of a subscription's first invoice.
+    pub async fn first_invoice(&self, subscription: &str) -> Result<String, String> {
+        self.invoices(subscription)
+            .await?
+            .first()
+            .and_then(|i| i["id"].as_str().map(str::to_owned))
+            .ok_or_else(|| format!("subscription {subscription} has no invoice"))
     }
 
     /// Every request the impact.com emulator accepted, in order.
     pub async fn records(&self) -> Result<Vec<Value>, String> {
         let url = format!("{}/_sandbox/records", self.stack.impact_url());
-        let value: Value = self
-            .http
-            .get(&url)
-            .send()
-            .await
-            .map_err(|e| format!("{url}: {e}"))?
-            .json()
-            .await
-            .map_err(|e| format!("{url}: {e}"))?;
+        let value = self.get_json(&url, None).await?;
         Ok(value.as_array().cloned().unwrap_or_default())
     }
 
@@ -138,15 +138,7 @@ impl World {
         let mut last = None;
         let what = format!("the action of {order} to be as expected");
         let found = try_eventually(&what, DELIVERY, async || {
-            let actions: Value = self
-                .http
-                .get(&url)
-                .send()
-                .await
-                .map_err(|e| format!("{url}: {e}"))?
-                .json()
-                .await
-                .map_err(|e| format!("{url}: {e}"))?;
+            let actions = self.get_json(&url, None).await?;
             last = actions
                 .as_array()
                 .and_then(|a| a.iter().find(|a| a["OrderId"] == order))

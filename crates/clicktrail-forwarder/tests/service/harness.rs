@@ -597,17 +597,17 @@ impl Bench {
         assert!(r.status().is_success(), "{fault}: {}", r.status());
     }
 
+    /// `GET path` on the impact.com emulator, as JSON; a failure names the URL.
+    async fn impact_json(&self, path: &str) -> Value {
+        let url = format!("{}{path}", self.sandbox.impact_url());
+        let answer = self.http.get(&url).send().await;
+        let answer = answer.unwrap_or_else(|e| panic!("{url}: {e}"));
+        answer.json().await.unwrap_or_else(|e| panic!("{url}: {e}"))
+    }
+
     /// The actions impact.com holds, by `OrderId`.
     pub async fn impact_action(&self, order: &str) -> Option<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}/_sandbox/actions", self.sandbox.impact_url()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = self.impact_json("/_sandbox/actions").await;
         v.as_array()?
             .iter()
             .find(|a| a["OrderId"] == order)
@@ -634,15 +634,7 @@ impl Bench {
 
     /// Every request the impact.com emulator accepted, in order.
     pub async fn impact_records(&self) -> Vec<Value> {
-        let v: Value = self
-            .http
-            .get(format!("{}/_sandbox/records", self.sandbox.impact_url()))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let v = self.impact_json("/_sandbox/records").await;
         v.as_array().cloned().unwrap_or_default()
     }
 
