@@ -29,7 +29,7 @@
 //! - [`baseline`]: the bare axum handler that only verifies signatures.
 //! - [`forwarder`]: the forwarder's configuration, started as a process or in process.
 //! - [`seed`]: filling a store fast through the forwarder's own store API.
-//! - [`scenario`]: intake, delivery, growth and soak.
+//! - [`scenario`]: intake, delivery, growth, console paging and soak.
 //! - [`criterion`]: the middleware bench's results; [`report`]: the Markdown sections.
 //! - [`http`]: a small GET for readiness and `/metrics`.
 

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Parser, Subcommand};
-use clicktrail_bench::scenario::{delivery, growth, intake, soak};
+use clicktrail_bench::scenario::{console, delivery, growth, intake, soak};
 use clicktrail_bench::{Error, baseline, criterion, forwarder, report};
 use clicktrail_stripe::webhook::{Verifier, WebhookSecret};
 
@@ -62,6 +62,16 @@ enum Command {
         /// PostgreSQL base URL (a fresh schema); empty skips PostgreSQL.
         #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432/test")]
         postgres: String,
+    },
+    /// The operator console's queries over a SQLite store of many events: first page, a deep
+    /// page, filtered pages.
+    Console {
+        /// Store sizes (events), each in a fresh store.
+        #[arg(long, value_delimiter = ',', default_values_t = [100_000u64, 1_000_000])]
+        sizes: Vec<u64>,
+        /// Timings per query.
+        #[arg(long, default_value_t = 25)]
+        repeats: usize,
     },
     /// Steady traffic with faults and a restart (SIGKILL) of the `clicktrail` process.
     Soak {
@@ -163,6 +173,11 @@ async fn run(cli: Cli) -> Result<bool, Error> {
             )
             .await?;
             print!("{}", report::growth(&mut rows, 64, seconds));
+        }
+        Command::Console { sizes, repeats } => {
+            eprintln!("console: sizes {sizes:?}, {repeats} timings per query");
+            let mut reports = console::run(&sizes, repeats).await?;
+            print!("{}", report::console(&mut reports, repeats));
         }
         Command::Soak {
             minutes,

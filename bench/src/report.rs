@@ -3,6 +3,7 @@
 use std::fmt::Write as _;
 
 use crate::rss::mib;
+use crate::scenario::console::{self, ConsoleReport};
 use crate::scenario::delivery::{Db, DeliveryRow};
 use crate::scenario::growth::GrowthRow;
 use crate::scenario::intake::{IntakeRow, Target};
@@ -20,6 +21,8 @@ pub const DELIVERY_GOAL: f64 = 2_000.0;
 pub const PG_INTAKE_GOAL: f64 = 5_000.0;
 /// Delivery goal on SQLite with 10 % transient failures.
 pub const DELIVERY_FAULTS_GOAL: f64 = 1_500.0;
+/// The console's goal (issue 15): every query's median, milliseconds.
+pub const CONSOLE_GOAL_MS: f64 = 25.0;
 
 fn met(ok: bool) -> &'static str {
     if ok { "**met**" } else { "**not met**" }
@@ -382,5 +385,100 @@ pub fn soak(r: &SoakReport, command: &str) -> String {
         met(r.dead == 0),
         r.memory_flat().map_or("unknown (too few samples)", met)
     );
+    out
+}
+
+/// The console paging table (a column group per store size) and its goals, judged at the
+/// largest size.
+pub fn console(reports: &mut [ConsoleReport], repeats: usize) -> String {
+    let sizes: Vec<String> = reports
+        .iter()
+        .map(|r| {
+            format!(
+                "{} events ({:.0} MiB, seeded and decided in {:.1} s)",
+                r.events,
+                r.db_bytes as f64 / 1_048_576.0,
+                r.seeded_in.as_secs_f64()
+            )
+        })
+        .collect();
+    let mut out = format!(
+        "## Console paging\n\nThe operator console's queries, through the forwarder's `Store` as the console calls them, \
+         over SQLite stores of {}: {} rows a page, {repeats} timings of each query after one untimed run (a walk \
+         times each page it follows). Seeding: `Store::insert_events` in transactions of 2,000 events \
+         (`synchronous = OFF`), one `received_at` each, a second apart; the ~3 KB `invoice.paid` body naming one of \
+         {} customers; one event in 20 typed `charge.refunded`, one in 20 `customer.created` (ignored: no job); then \
+         every job decided by `UPDATE`: sent as a conversion (`OrderId`, `ClickId`, `CustomerId` set), one in ten \
+         skipped, one in a thousand dead. No `ANALYZE` (the forwarder never runs it).\n\n| Query |",
+        sizes.join(" and "),
+        console::PAGE,
+        console::CUSTOMERS,
+    );
+    for r in reports.iter() {
+        let _ = write!(out, " {}: rows | median ms | p90 ms |", r.events);
+    }
+    out.push_str("\n|---|");
+    out.push_str(&"---:|---:|---:|".repeat(reports.len()));
+    out.push('\n');
+    let queries: Vec<String> = reports
+        .first()
+        .map(|r| r.rows.iter().map(|q| q.query.clone()).collect())
+        .unwrap_or_default();
+    for query in &queries {
+        let _ = write!(out, "| {query} |");
+        for report in reports.iter_mut() {
+            match report.rows.iter_mut().find(|q| &q.query == query) {
+                Some(q) => {
+                    let _ = write!(
+                        out,
+                        " {} | {:.2} | {:.2} |",
+                        q.rows,
+                        ms(q.latencies.quantile(0.5)),
+                        ms(q.latencies.quantile(0.9))
+                    );
+                }
+                None => out.push_str(" - | - | - |"),
+            }
+        }
+        out.push('\n');
+    }
+    let Some(largest) = reports.last_mut() else {
+        return out;
+    };
+    let events = largest.events;
+    let mut worst: Option<(String, f64)> = None;
+    for q in &mut largest.rows {
+        let median = ms(q.latencies.quantile(0.5));
+        if worst.as_ref().is_none_or(|(_, w)| median > *w) {
+            worst = Some((q.query.clone(), median));
+        }
+    }
+    if let Some((query, median)) = worst {
+        let _ = writeln!(
+            out,
+            "\nGoal: at {events} events, every query at most {CONSOLE_GOAL_MS:.0} ms (median): the slowest, {query}, \
+             {median:.2} ms: {}",
+            met(median <= CONSOLE_GOAL_MS)
+        );
+    }
+    let mut median_of = |starts: &str| {
+        largest
+            .rows
+            .iter_mut()
+            .find(|q| q.query.starts_with(starts))
+            .map(|q| ms(q.latencies.quantile(0.5)))
+    };
+    if let (Some(first), Some(deep)) = (
+        median_of("first page"),
+        median_of(&format!("page {}", console::DEEP_PAGE)),
+    ) {
+        let _ = writeln!(
+            out,
+            "\nGoal: at {events} events, a deep page costs what the first does (keyset paging; at most twice, plus \
+             1 ms): page {} {deep:.2} ms against {first:.2} ms: {}",
+            console::DEEP_PAGE,
+            met(deep <= 2.0 * first + 1.0)
+        );
+    }
     out
 }

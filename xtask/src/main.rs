@@ -42,8 +42,10 @@ commands:
   test     fmt, clippy, host tests, browser tests and the size budget; one summary line at the end
   web      build the browser kit into www/pkg/ (ES module and classic script) and its npm package
            into dist/clicktrail-web-<version>.tgz, and print the sizes; needs no browser
-  bench    run the benchmarks (release builds) and write BENCHMARKS.md (--quick: under 5 min)
+  bench    run the benchmarks (release builds) and write BENCHMARKS.md (--quick: under 5 min;
+           --only console,growth,...: just those sections)
            [--seconds N per level] [--sizes 1000,100000,1000000] [--events N] [--postgres URL]
+           [--console-sizes 100000,1000000]
   soak     steady traffic with impact.com faults and a forwarder restart; writes its section of
            BENCHMARKS.md [--minutes N, default 10] [--rate events/s]
   docs     regenerate docs/config.md (the configuration reference) from the code

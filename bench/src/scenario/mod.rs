@@ -1,6 +1,7 @@
 //! The scenarios. Each runs its servers, measures, and returns rows that `report` turns into
 //! Markdown.
 
+pub mod console;
 pub mod delivery;
 pub mod growth;
 pub mod intake;
