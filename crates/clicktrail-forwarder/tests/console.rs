@@ -89,6 +89,23 @@ async fn with_bearer(http: &Client, s: &Running, path: &str, token: &str) -> req
         .unwrap()
 }
 
+/// `POST /logout` with the session `cookie`, the `form`, and `origin` when given: the status.
+async fn logout(
+    http: &Client,
+    s: &Running,
+    cookie: &str,
+    origin: Option<&str>,
+    form: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut request = http
+        .post(format!("{}/logout", s.console))
+        .header("cookie", cookie);
+    if let Some(origin) = origin {
+        request = request.header("origin", origin);
+    }
+    request.form(form).send().await.unwrap()
+}
+
 /// The login form sent with `token`.
 async fn login(http: &Client, s: &Running, token: &str) -> reqwest::Response {
     http.post(format!("{}/login", s.console))
@@ -189,13 +206,6 @@ async fn with_a_token_only_the_token_or_its_session_gets_in() {
     let csrf = csrf_of(&page);
 
     // State changes need the session's CSRF token, from this origin.
-    let logout = async |origin: Option<&str>, form: &[(&str, &str)]| {
-        let mut request = http.post(url("/logout")).header("cookie", &cookie);
-        if let Some(origin) = origin {
-            request = request.header("origin", origin);
-        }
-        request.form(form).send().await.unwrap().status()
-    };
     let wrong = "0".repeat(64);
     for (origin, form, why) in [
         (None, vec![("x", "1")], "no CSRF token"),
@@ -206,15 +216,10 @@ async fn with_a_token_only_the_token_or_its_session_gets_in() {
             "another origin",
         ),
     ] {
-        assert_eq!(logout(origin, &form).await, StatusCode::FORBIDDEN, "{why}");
+        let r = logout(&http, &s, &cookie, origin, &form).await;
+        assert_eq!(r.status(), StatusCode::FORBIDDEN, "{why}");
     }
-    let r = http
-        .post(url("/logout"))
-        .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = logout(&http, &s, &cookie, None, &[("csrf", csrf.as_str())]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     assert!(session_cookie(r.headers()).1.contains("Max-Age=0"));
 }
@@ -230,25 +235,13 @@ async fn without_a_token_the_console_answers_only_loopback_and_says_so() {
     let page = r.text().await.unwrap();
     assert!(page.contains("answers only on loopback"), "{page}");
     let csrf = csrf_of(&page);
-    let r = http
-        .post(format!("{}/logout", s.console))
-        .header("cookie", &cookie)
-        .form(&[("x", "1")])
-        .send()
-        .await
-        .unwrap();
+    let r = logout(&http, &s, &cookie, None, &[("x", "1")]).await;
     assert_eq!(
         r.status(),
         StatusCode::FORBIDDEN,
         "CSRF still applies on loopback"
     );
-    let r = http
-        .post(format!("{}/logout", s.console))
-        .header("cookie", &cookie)
-        .form(&[("csrf", csrf.as_str())])
-        .send()
-        .await
-        .unwrap();
+    let r = logout(&http, &s, &cookie, None, &[("csrf", csrf.as_str())]).await;
     assert_eq!(r.status(), StatusCode::SEE_OTHER);
     // DNS rebinding: a page on another name that resolves to 127.0.0.1 sends its own Host.
     let r = http
@@ -320,12 +313,8 @@ async fn no_secret_appears_on_any_route_and_every_answer_is_locked_down() {
         "every route answered its callers"
     );
     // The settings table names each secret without its value.
-    let page = http
-        .get(format!("{}/", s.console))
-        .bearer_auth(TOKEN)
-        .send()
+    let page = with_bearer(&http, &s, "/", TOKEN)
         .await
-        .unwrap()
         .text()
         .await
         .unwrap();

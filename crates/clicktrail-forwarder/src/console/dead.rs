@@ -20,19 +20,20 @@ pub(super) async fn html(
     headers: HeaderMap,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let listing = match Listing::parse(query.as_deref()) {
-        Ok(listing) => listing,
-        Err(e) => return bad_input(&e),
+    let listed = async {
+        let listing = Listing::parse(query.as_deref()).map_err(|e| bad_input(&e))?;
+        let rows = (console
+            .store
+            .dead_letters(&listing.filter, listing.limit)
+            .await)
+            .map_err(|e| failed(&e))?;
+        Ok::<_, Response>((listing, rows))
     };
-    match console
-        .store
-        .dead_letters(&listing.filter, listing.limit)
-        .await
-    {
-        Ok(rows) => page(&console, &caller, &headers, "Dead letters", |frame| {
+    match listed.await {
+        Ok((listing, rows)) => page(&console, &caller, &headers, "Dead letters", |frame| {
             render(frame, &listing.filter, &rows)
         }),
-        Err(e) => failed(&e),
+        Err(answer) => answer,
     }
 }
 

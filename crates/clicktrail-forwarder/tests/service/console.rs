@@ -31,6 +31,13 @@ fn ids(rows: &[EventRow]) -> Vec<&str> {
 }
 
 /// The job of `order`'s conversion once `ready` holds for its state.
+/// The `OrderId`s of every dead letter, newest first.
+async fn dead_orders(store: &Store) -> Vec<String> {
+    let letters = store.dead_letters(&EventFilter::default(), 10).await;
+    let letters = letters.unwrap();
+    letters.into_iter().filter_map(|j| j.order_id).collect()
+}
+
 pub async fn conversion_state(bench: &Bench, store: &Store, order: &str, state: &str) {
     bench
         .eventually(WAIT, &format!("{order}'s conversion {state}"), async || {
@@ -380,11 +387,11 @@ pub async fn filters_detail_and_history(db: Db) {
         .dead_letters(&EventFilter::default(), 10)
         .await
         .unwrap();
-    let orders: Vec<&str> = letters
-        .iter()
-        .filter_map(|j| j.order_id.as_deref())
-        .collect();
-    assert_eq!(orders, [c.as_str(), b.as_str()], "newest first");
+    assert_eq!(
+        dead_orders(&store).await,
+        [c.clone(), b.clone()],
+        "newest first"
+    );
     assert!(
         letters[0]
             .outcome
@@ -417,15 +424,11 @@ pub async fn filters_detail_and_history(db: Db) {
         })
         .await;
     conversion_state(&bench, &store, &b, "done").await;
-    let letters = store
-        .dead_letters(&EventFilter::default(), 10)
-        .await
-        .unwrap();
-    let orders: Vec<&str> = letters
-        .iter()
-        .filter_map(|j| j.order_id.as_deref())
-        .collect();
-    assert_eq!(orders, [c.as_str()], "C is still a dead letter");
+    assert_eq!(
+        dead_orders(&store).await,
+        vec![c.clone()],
+        "C is still a dead letter"
+    );
     assert_eq!(
         store.retry_filtered(&only_b).await.unwrap(),
         0,
