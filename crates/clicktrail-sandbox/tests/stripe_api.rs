@@ -445,6 +445,49 @@ async fn coupons_discount_the_invoice() {
 }
 
 #[tokio::test]
+async fn promotion_codes_name_a_coupon_and_are_read_by_id() {
+    let sb = sandbox().await;
+    let stripe = Stripe::new(&sb);
+    stripe
+        .ok("/v1/coupons", &[("id", "TEN"), ("percent_off", "10")])
+        .await;
+    let promo = stripe
+        .ok(
+            "/v1/promotion_codes",
+            &[("coupon", "TEN"), ("code", "SPRING10")],
+        )
+        .await;
+    let id = promo["id"].as_str().unwrap();
+    assert!(id.starts_with("promo_"), "{promo}");
+    assert_eq!(promo["object"], "promotion_code");
+    let (status, read) = stripe.get(&format!("/v1/promotion_codes/{id}")).await;
+    assert_eq!(status, 200);
+    assert_eq!(read["code"], "SPRING10");
+    assert_eq!(read["coupon"]["id"], "TEN");
+    assert_eq!(read["active"], true);
+    // Codes are unique among active ones; the coupon must exist; an unknown id is a 404.
+    let (status, body) = stripe
+        .post(
+            "/v1/promotion_codes",
+            &[("coupon", "TEN"), ("code", "spring10")],
+        )
+        .await;
+    assert_eq!(
+        (status, body["error"]["param"].as_str()),
+        (400, Some("code"))
+    );
+    let (status, body) = stripe
+        .post("/v1/promotion_codes", &[("coupon", "NOPE")])
+        .await;
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (404, Some("resource_missing"))
+    );
+    let (status, _) = stripe.get("/v1/promotion_codes/promo_missing").await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
 async fn pre_basil_versions_get_the_old_shape() {
     let sb = sandbox().await;
     let stripe = Stripe::new(&sb);

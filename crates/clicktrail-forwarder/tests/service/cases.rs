@@ -747,3 +747,67 @@ pub async fn one_time_checkout_items(db: Db) {
     server.stop().await;
     bench.finish().await;
 }
+
+/// A one-time payment whose discount names its promotion code by id (as Checkout events do):
+/// the worker reads the code from Stripe and sends it as `OrderPromoCode`. The session is not
+/// one Stripe knows (its line items answer 404): one item carries the amount, and the job says
+/// why.
+pub async fn promotion_code_of_a_checkout_payment(db: Db) {
+    let mut bench = Bench::new(db).await;
+    let server = bench.start(&Options::default()).await;
+    bench
+        .stripe(
+            Method::POST,
+            "/v1/coupons",
+            &[("id", "TEN"), ("percent_off", "10")],
+        )
+        .await;
+    let promo = bench
+        .stripe(
+            Method::POST,
+            "/v1/promotion_codes",
+            &[("coupon", "TEN"), ("code", "SPRING10")],
+        )
+        .await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let session = "cs_test_promo_not_at_stripe";
+    let event = serde_json::json!({
+        "id": "evt_promo_1", "object": "event", "type": "checkout.session.completed",
+        "created": now, "api_version": "2025-03-31.basil",
+        "data": {"object": {
+            "id": session, "object": "checkout.session", "mode": "payment", "status": "complete",
+            "payment_status": "paid", "payment_intent": "pi_promo_1", "currency": "usd",
+            "amount_subtotal": 5000, "amount_total": 4500, "created": now,
+            "total_details": {"amount_discount": 500, "amount_tax": 0, "amount_shipping": 0},
+            "metadata": {"impact_click_id": "click-promo"},
+            "discounts": [{"coupon": "TEN", "promotion_code": promo["id"]}]
+        }}
+    });
+    let (status, answer) = bench.post_signed(&event.to_string(), None).await;
+    assert_eq!(status, 200, "{answer}");
+    let record = bench
+        .first_record(WAIT, "the conversion", "conversion", "pi_promo_1")
+        .await;
+    let params = &record["params"];
+    assert_eq!(params["OrderPromoCode"], "SPRING10", "{params}");
+    assert_eq!(params["ClickId"], "click-promo");
+    assert_eq!(params["ItemSubTotal1"], "45.00", "{params}");
+    assert!(params.get("ItemSku2").is_none(), "{params}");
+    let store = bench.store().await;
+    let jobs = store.jobs(None, 10).await.unwrap();
+    let note = jobs
+        .iter()
+        .find(|j| j.order_id.as_deref() == Some("pi_promo_1"))
+        .and_then(|j| j.note.clone())
+        .expect("a note");
+    assert!(
+        note.contains("one item") && note.contains(session),
+        "{note}"
+    );
+    store.close().await;
+    server.stop().await;
+    bench.finish().await;
+}

@@ -46,6 +46,7 @@ both_stores!(
     cases::crash,
     cases::lookups,
     cases::one_time_checkout_items,
+    cases::promotion_code_of_a_checkout_payment,
     console_pages::console_pages,
     money::outage_longer_than_the_refund_hold,
     money::dead_conversion_replayed_with_its_refund,

@@ -48,9 +48,11 @@ pub enum Resource {
     Prices,
     /// `coupons`
     Coupons,
+    /// `promotion_codes`
+    PromotionCodes,
 }
 
-const RESOURCES: [(Resource, &str, &str); 14] = [
+const RESOURCES: [(Resource, &str, &str); 15] = [
     (Resource::Customers, "customers", "customer"),
     (Resource::Subscriptions, "subscriptions", "subscription"),
     (Resource::Invoices, "invoices", "invoice"),
@@ -81,6 +83,11 @@ const RESOURCES: [(Resource, &str, &str); 14] = [
     (Resource::Products, "products", "product"),
     (Resource::Prices, "prices", "price"),
     (Resource::Coupons, "coupons", "coupon"),
+    (
+        Resource::PromotionCodes,
+        "promotion_codes",
+        "promotion_code",
+    ),
 ];
 
 impl Resource {

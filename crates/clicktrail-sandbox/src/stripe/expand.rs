@@ -44,6 +44,10 @@ pub fn object(store: &Store, id: &str, shape: Shape) -> Option<Value> {
             .flat_map(|(_, s)| &s.discounts)
             .find(|d| d.id == id)
             .map(render::discount),
+        "promo" => store
+            .promotion_codes
+            .get(id)
+            .map(|p| render::promotion_code(store, p)),
         _ => store.coupons.get(id).map(render::coupon),
     }
 }

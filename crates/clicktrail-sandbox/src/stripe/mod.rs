@@ -36,6 +36,7 @@ pub mod invoices;
 pub mod list;
 pub mod metadata;
 pub mod payments;
+pub mod promotion_codes;
 pub mod refunds;
 pub mod render;
 pub mod retrieve;
@@ -244,6 +245,11 @@ pub fn router(app: StripeApp) -> Router {
             get(catalog::list_coupons).post(catalog::create_coupon),
         )
         .route("/v1/coupons/{id}", catalog::RETRIEVE_COUPON.get())
+        .route(
+            "/v1/promotion_codes",
+            axum::routing::post(promotion_codes::create),
+        )
+        .route("/v1/promotion_codes/{id}", promotion_codes::RETRIEVE.get())
         .route(
             "/v1/subscriptions",
             get(subscriptions::list).post(subscriptions::create),

@@ -11,8 +11,8 @@ use serde_json::{Value, json};
 
 use super::state::{
     Charge, CheckoutSession, Coupon, Customer, Discount, Dispute, Event, Invoice, InvoiceLine,
-    InvoicePayment, PaymentIntent, Price, Product, Refund, SessionLine, Store, Subscription,
-    SubscriptionItem, WebhookEndpoint,
+    InvoicePayment, PaymentIntent, Price, Product, PromotionCode, Refund, SessionLine, Store,
+    Subscription, SubscriptionItem, WebhookEndpoint,
 };
 
 /// The first API version of the basil shape.
@@ -123,6 +123,17 @@ pub fn coupon(c: &Coupon) -> Value {
         "duration": c.duration, "duration_in_months": c.duration_in_months, "livemode": false,
         "max_redemptions": null, "metadata": c.metadata, "name": c.name, "percent_off": c.percent_off,
         "redeem_by": null, "times_redeemed": c.times_redeemed, "valid": true,
+    })
+}
+
+/// `promotion_code`, its coupon expanded (as Stripe renders it).
+pub fn promotion_code(store: &Store, p: &PromotionCode) -> Value {
+    json!({
+        "id": p.id, "object": "promotion_code", "active": p.active, "code": p.code,
+        "coupon": store.coupons.get(&p.coupon).map(coupon), "created": p.created, "customer": null,
+        "expires_at": null, "livemode": false, "max_redemptions": null, "metadata": p.metadata,
+        "restrictions": {"first_time_transaction": false, "minimum_amount": null,
+                         "minimum_amount_currency": null}, "times_redeemed": 0,
     })
 }
 

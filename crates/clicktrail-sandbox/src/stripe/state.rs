@@ -162,6 +162,23 @@ pub struct Price {
     pub metadata: Metadata,
 }
 
+/// `promotion_code`: a customer-facing code for a coupon.
+#[derive(Debug, Clone)]
+pub struct PromotionCode {
+    /// `promo_...`
+    pub id: String,
+    /// Unix seconds.
+    pub created: i64,
+    /// What the customer types (`SUMMER25`).
+    pub code: String,
+    /// The coupon it applies.
+    pub coupon: String,
+    /// `active`
+    pub active: bool,
+    /// `metadata`
+    pub metadata: Metadata,
+}
+
 /// `coupon`
 #[derive(Debug, Clone)]
 pub struct Coupon {
@@ -694,6 +711,8 @@ pub struct Store {
     pub prices: Table<Price>,
     /// Coupons.
     pub coupons: Table<Coupon>,
+    /// Promotion codes.
+    pub promotion_codes: Table<PromotionCode>,
     /// Subscriptions.
     pub subscriptions: Table<Subscription>,
     /// Invoices.
