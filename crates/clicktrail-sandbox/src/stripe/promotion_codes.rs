@@ -13,7 +13,7 @@ use super::error::ApiError;
 use super::metadata;
 use super::render;
 use super::retrieve;
-use super::state::PromotionCode;
+use super::state::{PromotionCode, Store};
 use crate::ids;
 
 /// `POST /v1/promotion_codes`
@@ -60,14 +60,11 @@ pub async fn create(State(app): State<StripeApp>, ctx: Ctx) -> Result<Json<Value
     })
 }
 
-/// `GET /v1/promotion_codes/{id}`
-pub const RETRIEVE: retrieve::One = retrieve::One::expanded(
-    Resource::PromotionCodes,
-    "promotion_code",
-    |store, id, _, _| {
-        store
-            .promotion_codes
-            .get(id)
-            .map(|p| render::promotion_code(store, p))
-    },
-);
+/// `GET /v1/promotion_codes/{id}`, its coupon expanded.
+pub const RETRIEVE: retrieve::One =
+    retrieve::One::expanded(Resource::PromotionCodes, "promotion_code", find);
+
+fn find(store: &Store, id: &str, _: &Ctx, _: &[String]) -> Option<Value> {
+    let promotion = store.promotion_codes.get(id)?;
+    Some(render::promotion_code(store, promotion))
+}
