@@ -17,7 +17,7 @@
 
 use std::net::SocketAddr;
 
-use axum::http::{HeaderMap, Method, header};
+use axum::http::{HeaderMap, header};
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
@@ -180,8 +180,6 @@ impl Keys {
 /// What [`guard`] reads from a request.
 #[derive(Debug)]
 pub struct Request<'a> {
-    /// The method.
-    pub method: &'a Method,
     /// The query string, if any.
     pub query: Option<&'a str>,
     /// The headers.
@@ -328,7 +326,6 @@ mod tests {
         guard(
             keys,
             &Request {
-                method: &Method::GET,
                 query,
                 headers: h,
                 peer: peer.parse().unwrap(),

@@ -22,11 +22,11 @@ pub(super) async fn html(
 ) -> Response {
     let listed = async {
         let listing = Listing::parse(query.as_deref()).map_err(|e| bad_input(&e))?;
-        let rows = (console
+        let rows = console
             .store
             .dead_letters(&listing.filter, listing.limit)
-            .await)
-            .map_err(|e| failed(&e))?;
+            .await;
+        let rows = rows.map_err(|e| failed(&e))?;
         Ok::<_, Response>((listing, rows))
     };
     match listed.await {

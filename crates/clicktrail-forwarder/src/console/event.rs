@@ -72,20 +72,25 @@ pub(super) async fn explain(
     if !ids.contains(&event.id) {
         ids.push(event.id.clone());
     }
+    // The order's other events in one read; this one's payload is at hand.
+    let others: Vec<&str> = ids
+        .iter()
+        .map(String::as_str)
+        .filter(|one| *one != event.id)
+        .collect();
+    let mut payloads = match console.store.event_payloads(&others).await {
+        Ok(payloads) => payloads,
+        Err(e) => return failed(&e),
+    };
+    payloads.insert(event.id.clone(), event.payload.clone());
     let mut explainer = Explainer::new(console.settings_for_rules.clone());
     let mut lines = Vec::new();
     for one in &ids {
-        let payload = if *one == event.id {
-            event.payload.clone()
-        } else {
-            match console.store.console_event(one).await {
-                Ok(Some(other)) => other.payload,
-                Ok(None) => continue,
-                Err(e) => return failed(&e),
-            }
+        let Some(payload) = payloads.get(one) else {
+            continue;
         };
         let mut out = Vec::new();
-        let _ = explainer.text(one, &payload, &mut out);
+        let _ = explainer.text(one, payload, &mut out);
         lines.extend(
             String::from_utf8_lossy(&out)
                 .lines()

@@ -41,6 +41,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
+use crate::account::unix_now as now;
 use crate::config::Config;
 use crate::mapping::Settings;
 use crate::metrics::Metrics;
@@ -120,12 +121,6 @@ pub fn router(console: Arc<Console>) -> Router {
         .with_state(console)
 }
 
-fn now() -> i64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
-}
-
 /// [`auth::guard`] as a middleware: the caller goes into the request's extensions.
 async fn guard(
     State(console): State<Arc<Console>>,
@@ -134,7 +129,6 @@ async fn guard(
     next: Next,
 ) -> Response {
     let asked = auth::Request {
-        method: request.method(),
         query: request.uri().query(),
         headers: request.headers(),
         peer,

@@ -11,10 +11,10 @@
 //! | another method on the webhook path | 405 |
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use super::secrets::WebhookSecrets;
 use super::{IngestError, Intake};
+use crate::account::unix_now as now;
 use crate::metrics::Metrics;
 use crate::store::{Source, Store};
 use axum::Router;
@@ -47,12 +47,6 @@ pub fn router(state: Arc<AppState>, webhook_path: &str, body_limit: usize) -> Ro
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .with_state(state)
-}
-
-fn now() -> i64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
 }
 
 async fn webhook(State(app): State<Arc<AppState>>, headers: HeaderMap, body: Bytes) -> Response {

@@ -277,7 +277,10 @@ impl Store {
     }
 
     /// The raw JSON of stored events, by event id (several per statement).
-    async fn event_payloads(&self, ids: &[&str]) -> Result<HashMap<String, String>, Error> {
+    pub(crate) async fn event_payloads(
+        &self,
+        ids: &[&str],
+    ) -> Result<HashMap<String, String>, Error> {
         let mut found = HashMap::with_capacity(ids.len());
         for chunk in ids.chunks(ROWS_PER_STATEMENT) {
             let sql = format!(

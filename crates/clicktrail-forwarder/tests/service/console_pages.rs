@@ -155,6 +155,25 @@ pub async fn console_pages(db: Db) {
         "auth masked"
     );
 
+    // Explain again on a refund: its order's conversion is decided first (read with it), so the
+    // refund meets it: 29.00 x 19.00 / 29.00 = 19.00.
+    let refund = store
+        .jobs(None, 50)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|j| {
+            j.order_id.as_deref() == Some(order.as_str())
+                && j.kind.as_deref() == Some("modification")
+        })
+        .expect("the modification's job");
+    let (_, explained) = browser
+        .get(&format!("/events/{}/explain", refund.event_id))
+        .await;
+    assert!(
+        explained.contains("&quot;Amount&quot;: &quot;19.00&quot;"),
+        "the refund, explained after its conversion:\n{explained}"
+    );
     // Explain again: today's rules decide to send it again, and nothing is stored.
     let (status, explained) = browser
         .get(&format!("/events/{}/explain", job.event_id))
